@@ -1,0 +1,1 @@
+"""Compiled Cython modules built from ext/*.pyx."""

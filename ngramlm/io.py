@@ -1,0 +1,57 @@
+"""Opening files the way the field expects: compressed by extension, '-' for standard streams, and outputs
+written atomically (to a temporary file in the same folder, renamed into place only when complete), so an
+interrupted run never leaves a half-written model behind."""
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import io
+import lzma
+import os
+import sys
+import tempfile
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _opener(path: str):
+    return _OPENERS.get(os.path.splitext(path)[1].lower(), open)
+
+
+def open_binary(path: str):
+    """Open a file for reading bytes, decompressing by extension; '-' is standard input."""
+    if path == "-":
+        return sys.stdin.buffer
+    return _opener(path)(path, "rb")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
+    """Write `path` through a temporary file that is renamed into place only if the block succeeds.
+
+    Compresses by extension; '-' writes to standard output. Text mode unless `mode` is 'wb'.
+    """
+    binary = "b" in mode
+    if path == "-":
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    os.close(fd)
+    try:
+        opener = _opener(path)
+        if opener is open:
+            f = open(tmp, "wb" if binary else "w", encoding=None if binary else encoding, newline=None if binary else "\n")
+        else:
+            raw = opener(tmp, "wb")
+            f = raw if binary else io.TextIOWrapper(raw, encoding=encoding, newline="\n")
+        with f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

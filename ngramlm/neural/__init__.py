@@ -1,0 +1,1 @@
+"""Neural baselines (PyTorch, an optional extra)."""

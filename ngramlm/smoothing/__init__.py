@@ -1,0 +1,1 @@
+"""Smoothing methods: counts -> BackoffModel."""

@@ -1,0 +1,117 @@
+"""The vocabulary: words <-> integer ids, with the special tokens at fixed ids.
+
+Ids 0, 1 and 2 are always the unknown word, the sentence start and the sentence end (KenLM's convention puts
+<unk> at 0, and decoders rely on it). Every other word gets the next free id in the order it is added.
+
+SRILM's vocabulary options map onto this class as follows:
+  -vocab FILE      Vocabulary.read(FILE, closed=True): words outside it become <unk>
+  -map-unk WORD    Vocabulary(unk_word=WORD): the unknown word is spelled WORD
+  -tolower         lower-casing is done by the corpus reader, before words reach the vocabulary
+  -write-vocab F   Vocabulary.write(F)
+An open vocabulary (the default when no -vocab is given) adds every new word it sees.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .errors import InputError
+
+UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
+UNK, BOS, EOS = "<unk>", "<s>", "</s>"
+# Dtype of word-id arrays everywhere in the toolkit.
+ID_DTYPE = np.uint32
+
+
+class Vocabulary:
+    """A bidirectional word <-> id map.
+
+    Args:
+        words: words to add after the three special tokens (duplicates are ignored).
+        unk_word: the spelling of the unknown word (SRILM's -map-unk).
+        closed: if True, `add` refuses new words and `encode` maps them to the unknown word.
+    """
+
+    def __init__(self, words: Iterable[str] = (), *, unk_word: str = UNK, closed: bool = False):
+        self.unk_word = unk_word
+        self._words: list[str] = [unk_word, BOS, EOS]
+        self._ids: dict[str, int] = {unk_word: UNK_ID, BOS: BOS_ID, EOS: EOS_ID}
+        for word in words:
+            self.add(word)
+        self.closed = closed
+
+    def add(self, word: str) -> int:
+        """Return the id of `word`, adding it first if the vocabulary is open and it is new."""
+        wid = self._ids.get(word)
+        if wid is not None:
+            return wid
+        if getattr(self, "closed", False):
+            return UNK_ID
+        wid = len(self._words)
+        self._words.append(word)
+        self._ids[word] = wid
+        return wid
+
+    def id(self, word: str) -> int:
+        """The id of `word`, or UNK_ID if it is not in the vocabulary."""
+        return self._ids.get(word, UNK_ID)
+
+    def word(self, wid: int) -> str:
+        return self._words[wid]
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._ids
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Vocabulary) and self._words == other._words
+
+    def __repr__(self) -> str:
+        kind = "closed" if self.closed else "open"
+        return f"Vocabulary({len(self)} words, {kind}, unk={self.unk_word!r})"
+
+    @property
+    def words(self) -> list[str]:
+        """All words, indexed by id (a copy)."""
+        return list(self._words)
+
+    def encode(self, tokens: Iterable[str], *, grow: bool | None = None) -> np.ndarray:
+        """Map tokens to an id array; new words are added when the vocabulary is open (or `grow` is True)."""
+        grow = (not self.closed) if grow is None else grow
+        lookup = self.add if grow else self.id
+        return np.fromiter((lookup(t) for t in tokens), dtype=ID_DTYPE)
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self._words[i] for i in ids]
+
+    @classmethod
+    def read(cls, path: str, *, unk_word: str = UNK, closed: bool = True, errors: str = "strict") -> "Vocabulary":
+        """Read a vocabulary file: one word per line (SRILM's -vocab format; extra columns are ignored)."""
+        from .corpus import open_text
+
+        vocab = cls(unk_word=unk_word)
+        with open_text(path, errors=errors) as f:
+            lineno = 0
+            try:
+                for lineno, line in enumerate(f, 1):
+                    fields = line.split()
+                    if fields:
+                        vocab.add(fields[0])
+            except UnicodeDecodeError as exc:
+                raise InputError(path, lineno + 1, f"invalid UTF-8 ({exc.reason}); fix the file's encoding") from None
+        vocab.closed = closed
+        return vocab
+
+    def write(self, path: str) -> None:
+        """Write one word per line, sorted as SRILM's -write-vocab does."""
+        from .io import atomic_write
+
+        with atomic_write(path) as f:
+            for word in sorted(self._words):
+                f.write(word + "\n")

@@ -1,0 +1,70 @@
+"""Build script: compiles ext/*.pyx into ngramlm._ext.* and installs cli/ as ngramlm.cli."""
+import glob
+import os
+import sys
+
+from setuptools import Extension, setup
+
+try:
+    import numpy
+    from Cython.Build import cythonize
+except ImportError as exc:  # pragma: no cover - only on a broken build environment
+    sys.exit(
+        f"ngramlm needs Cython and numpy to build its compiled core ({exc}).\n"
+        "Install them first:  pip install cython numpy   (pip install . does this for you\n"
+        "through pyproject.toml unless build isolation is turned off)."
+    )
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def extensions():
+    """One extension module per ext/NAME.pyx, importable as ngramlm._ext.NAME."""
+    modules = []
+    for source in sorted(glob.glob(os.path.join("ext", "*.pyx"))):
+        name = os.path.splitext(os.path.basename(source))[0]
+        modules.append(
+            Extension(
+                f"ngramlm._ext.{name}",
+                [source],
+                include_dirs=[numpy.get_include(), "ext"],
+                extra_compile_args=["-O3"],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            )
+        )
+    return cythonize(modules, language_level=3, include_path=["ext"])
+
+
+def long_description():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+        return f.read()
+
+
+setup(
+    name="ngramlm",
+    version="0.1.0",
+    description="Classical n-gram language modelling with a Cython core, and neural baselines beside it",
+    long_description=long_description(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=["ngramlm", "ngramlm._ext", "ngramlm.cli", "ngramlm.smoothing", "ngramlm.neural"],
+    package_dir={"ngramlm.cli": "cli"},
+    package_data={"ngramlm": ["data/*"]},
+    ext_modules=extensions(),
+    install_requires=["numpy>=1.24", "scipy>=1.9", "click>=8.0"],
+    extras_require={
+        # torch==2.13.0 is the CPU build on disk here; an unpinned torch would pull a CUDA build of several GB.
+        "neural": ["torch==2.13.0"],
+        "plot": ["matplotlib>=3.5"],
+        "test": ["pytest>=7", "hypothesis>=6", "kenlm"],
+    },
+    entry_points={
+        "console_scripts": [
+            "ngram-count = ngramlm.cli.ngram_count:main",
+            "ngram = ngramlm.cli.ngram:main",
+            "ngramlm = ngramlm.cli.main:cli",
+        ]
+    },
+    zip_safe=False,
+)
