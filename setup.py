@@ -19,10 +19,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def extensions():
-    """One extension module per ext/NAME.pyx, importable as ngramlm._ext.NAME."""
+    """One extension module per ext/NAME.pyx, importable as ngramlm._ext.NAME.
+
+    NGRAMLM_EXT=name1,name2 builds only those (handy while working on one module with build_ext --inplace).
+    """
+    only = {n for n in os.environ.get("NGRAMLM_EXT", "").split(",") if n}
     modules = []
     for source in sorted(glob.glob(os.path.join("ext", "*.pyx"))):
         name = os.path.splitext(os.path.basename(source))[0]
+        if only and name not in only:
+            continue
         modules.append(
             Extension(
                 f"ngramlm._ext.{name}",

@@ -9,7 +9,7 @@ back-off weight. So
     p(w | h) = p*(w | h)                 if h w is an n-gram of the model
              = bow(h) * p(w | h')        otherwise, h' = h without its oldest word (bow(h) = 1 if h is absent)
 
-scores every model, interpolated or not. `logprob` below is that recursion written plainly over a dictionary:
+scores every model, interpolated or not. `logprob_ids` below is that recursion written plainly over a dictionary:
 the slow, obviously correct reference that the fast query index (ngramlm.query) is tested against.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ class BackoffModel:
                 backoff += context_entry[1]
             history = history[1:]
 
-    def logprob(self, word: str, context: Iterable[str] = ()) -> float:
+    def word_logprob(self, word: str, context: Iterable[str] = ()) -> float:
         """log10 p(word | context) for words given as strings (unknown words are looked up as <unk>)."""
         return self.logprob_ids(self.vocab.id(word), [self.vocab.id(w) for w in context])[0]
 
