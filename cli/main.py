@@ -6,7 +6,20 @@ import importlib
 import click
 
 # (module in ngramlm.cli, click command object name); a module is imported only when its command runs.
-SUBCOMMANDS = {}
+SUBCOMMANDS = {
+    "corpus": ("corpus", "corpus"),
+    "train": ("train", "train"),
+    "neural": ("neural", "neural"),
+    "compare": ("compare", "compare"),
+    "count": ("count", "count"),
+    "prune": ("prune", "prune"),
+    "mix": ("mix", "mix"),
+    "generate": ("generate", "generate"),
+    "build-binary": ("build_binary", "build_binary"),
+    "fst": ("fst", "fst"),
+    "eval": ("eval", "eval_command"),
+    "classes": ("classes", "classes"),
+}
 
 
 class LazyGroup(click.Group):

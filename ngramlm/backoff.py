@@ -39,8 +39,8 @@ class BackoffModel:
     """An n-gram back-off model over `vocab`.
 
     `ngrams[k]`, `logprob[k]` and `logbow[k]` describe the (k+1)-grams. Rows of `ngrams[k]` are sorted
-    lexicographically by word id, and each (k+1)-gram's k-word prefix and suffix are themselves present in
-    order k (the ARPA format requires it, and the estimators guarantee it).
+    lexicographically by word id, and each (k+1)-gram's k-word prefix (its context) is present in order k.
+    Its suffix need not be: with count cut-offs SRILM's own models lack some, so no reader may assume it.
     """
 
     vocab: Vocabulary

@@ -1,0 +1,190 @@
+"""Counting speed: ngramlm against a pure-Python collections.Counter, all 1..5-grams.
+
+    python benchmarks/bench_count.py [--scale 50] [--order 5] [--memory 1G] [--baseline-words 2000000]
+
+Corpora: Brown train (../shared/corpora/brown/train.txt, about 1M words) and a synthetic corpus SCALE times as
+large, sampled (fixed seed) from the bigram distribution of Brown's counts and written to a temporary folder.
+Each measurement runs in a fresh Python process, so its peak resident memory is its own. The Counter baseline
+counts Brown, and on the synthetic corpus only its first BASELINE_WORDS words (the full corpus would take it
+minutes and many GB); the table says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+BROWN = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared")) / "corpora" / "brown" / "train.txt"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        ram_kb = int(f.readline().split()[1])
+    return f"{cpu}, {os.cpu_count()} cores, {ram_kb / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def python_counter(path: str, order: int, max_words: int | None) -> int:
+    """The idiomatic baseline: every window of 1..order tokens of `<s> line </s>`, counted by Counter.update
+    over zip()ped shifted copies of the sentence (the fastest pure-Python way we know)."""
+    counters = [Counter() for _ in range(order)]
+    words = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            tokens = line.split()
+            if not tokens:
+                continue
+            words += len(tokens)
+            sentence = ["<s>"] + tokens + ["</s>"]
+            for n in range(1, order + 1):
+                counters[n - 1].update(zip(*(sentence[i:] for i in range(n))))
+            if max_words is not None and words >= max_words:
+                break
+    return words
+
+
+def python_loop(path: str, order: int, max_words: int | None) -> int:
+    """The plain baseline: a loop over every window, a tuple slice per n-gram (as the scaffold ngramlm.counts
+    started from did)."""
+    counter: Counter = Counter()
+    words = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            tokens = line.split()
+            if not tokens:
+                continue
+            words += len(tokens)
+            sentence = ["<s>"] + tokens + ["</s>"]
+            for start in range(len(sentence)):
+                for n in range(1, min(order, len(sentence) - start) + 1):
+                    counter[tuple(sentence[start:start + n])] += 1
+            if max_words is not None and words >= max_words:
+                break
+    return words
+
+
+def ngramlm_count(path: str, order: int, memory: str) -> int:
+    from ngramlm.counts import count_files
+
+    counts = count_files([path], order, memory=memory, quiet=True)
+    starts = counts.counts[0][counts.ngrams[0][:, 0] == 1].sum()
+    return int(counts.total(1) - 2 * starts)  # words: every sentence has one <s> and one </s>
+
+
+def measure(tool: str, path: str, order: int, memory: str, max_words: int | None) -> dict:
+    """Runs in the child process."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if tool == "ngramlm":
+        words = ngramlm_count(path, order, memory)
+    elif tool == "zip":
+        words = python_counter(path, order, max_words)
+    else:
+        words = python_loop(path, order, max_words)
+    return {"words": words, "seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu_start,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None) -> dict:
+    command = [sys.executable, __file__, "--measure", tool, path, str(order), memory, str(max_words or 0)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def bigram_corpus(path: Path, scale: int, seed: int = 2024) -> int:
+    """Write about `scale` times Brown's words, sampled from Brown's bigram distribution; returns the words."""
+    from ngramlm.counts import count_files
+    from ngramlm.vocab import BOS_ID, EOS_ID
+
+    counts = count_files([str(BROWN)], 2)
+    grams, totals = counts.ngrams[1], counts.counts[1]  # sorted by context word, then next word
+    cumulative = np.cumsum(totals)
+    first_row = np.searchsorted(grams[:, 0], np.arange(len(counts.vocab)))
+    context_total = np.bincount(grams[:, 0], weights=totals, minlength=len(counts.vocab)).astype(np.int64)
+    before = np.concatenate([[0], cumulative])[first_row]
+    # Each line of the table is a word and a space; </s> ends the line.
+    spelling = np.array([w + " " for w in counts.vocab.words], dtype=object)
+    spelling[EOS_ID] = "\n"
+    target_words = scale * (counts.total(1) - 2 * int(context_total[BOS_ID]))
+    rng = np.random.default_rng(seed)
+    steps, written = 60, 0
+    lanes = int(min(200_000, target_words // steps // 4 + 1))
+    with open(path, "w", encoding="utf-8") as f:
+        while written < target_words:
+            context = np.full(lanes, BOS_ID, dtype=np.int64)
+            block = np.empty((steps + 1, lanes), dtype=np.int64)
+            for step in range(steps):
+                draw = before[context] + (rng.random(lanes) * context_total[context]).astype(np.int64)
+                word = grams[np.searchsorted(cumulative, draw, side="right"), 1].astype(np.int64)
+                block[step] = word
+                context = np.where(word == EOS_ID, BOS_ID, word)
+            block[steps] = EOS_ID  # every lane ends its last sentence
+            stream = block.T.ravel()
+            stream = stream[np.concatenate([[True], (stream[1:] != EOS_ID) | (stream[:-1] != EOS_ID)])]
+            f.write("".join(spelling[stream].tolist()))
+            written += int(np.count_nonzero(stream != EOS_ID))
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=50)
+    parser.add_argument("--order", type=int, default=5)
+    parser.add_argument("--memory", default="1G", help="ngramlm's memory budget on the synthetic corpus")
+    parser.add_argument("--baseline-words", type=int, default=2_000_000)
+    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        tool, path, order, memory, max_words = args.measure
+        print(json.dumps(measure(tool, path, int(order), memory, int(max_words) or None)))
+        return
+
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"all 1..{args.order}-grams; words/s = words of text per CPU second (reading, vocabulary, counting); "
+          "each row a fresh process; speed-up = CPU time per word of the Counter baseline / ours (CPU time, "
+          "because the machine is shared and wall time depends on its load)\n")
+    brown = "Brown train"
+    rows = [
+        (brown, "ngramlm", "", in_child("ngramlm", str(BROWN), args.order, "2G", None)),
+        (brown, "Python Counter (zip idiom)", "baseline", in_child("zip", str(BROWN), args.order, "", None)),
+        (brown, "Python Counter (loop, tuple slices)", "", in_child("loop", str(BROWN), args.order, "", None)),
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-count-") as folder:
+        synthetic = Path(folder) / "synthetic.txt"
+        start = time.perf_counter()
+        words = bigram_corpus(synthetic, args.scale)
+        print(f"synthetic corpus: {words:,} words ({args.scale}x Brown, sampled from its bigrams), "
+              f"{synthetic.stat().st_size / 2**20:.0f} MiB, made in {time.perf_counter() - start:.0f} s\n")
+        name = f"synthetic {args.scale}x"
+        rows.append((name, "ngramlm", f"-memory {args.memory}",
+                     in_child("ngramlm", str(synthetic), args.order, args.memory, None)))
+        rows.append((name, "Python Counter (zip idiom)", f"baseline; first {args.baseline_words:,} words only",
+                     in_child("zip", str(synthetic), args.order, "", args.baseline_words)))
+
+    print("| corpus | tool | words | wall s | CPU s | words/CPU s | peak RSS MiB | speed-up | note |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for corpus, tool, note, result in rows:
+        rate = result["words"] / result["cpu"]
+        baseline = next(r for c, t, _, r in rows if c == corpus and t == "Python Counter (zip idiom)")
+        speedup = rate / (baseline["words"] / baseline["cpu"])
+        print(f"| {corpus} | {tool} | {result['words']:,} | {result['seconds']:.2f} | {result['cpu']:.2f} | "
+              f"{rate:,.0f} | {result['peak_mb']:,.0f} | {speedup:.1f}x | {note} |")
+
+
+if __name__ == "__main__":
+    main()

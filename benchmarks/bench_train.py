@@ -1,0 +1,171 @@
+"""Training speed and memory: `ngramlm train` (KenLM-compatible modified Kneser-Ney) beside KenLM's `lmplz`.
+
+    python benchmarks/bench_train.py [--size 100000000] [--orders 3 5] [--workdir benchmarks/work]
+
+Each run is the whole job, text to ARPA file (count + estimate + write), in a fresh process, timed on the wall
+clock, with that process's own peak resident memory (wait4's ru_maxrss). Corpora: Brown and Gutenberg train
+(../shared/corpora, about 1M words each), and a generated corpus of SIZE tokens (words and sentence ends):
+sentences sampled (fixed seed, numpy) from the bigram distribution of Brown and Gutenberg together, written
+once to WORKDIR and reused. `lmplz` runs with its defaults where it is on PATH (or --lmplz names it); otherwise
+its columns say so. On Brown and Gutenberg both models are also scored on the corpus's test set with the kenlm
+module, to show they are the same model.
+
+Expected runtime at the default size (1e8 tokens) on a 2-core machine: generating the corpus takes a few
+minutes; ngramlm needs roughly 15 minutes and 10+ GB for the 5-gram; --size 10000000 runs in a few minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
+CORPORA = {name: SHARED / "corpora" / name for name in ("brown", "gutenberg")}
+SEED = 20261123
+NGRAMLM = [sys.executable, "-c", "from ngramlm.cli.main import cli; cli(prog_name='ngramlm')", "train"]
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        ram_kb = int(f.readline().split()[1])
+    return f"{cpu}, {os.cpu_count()} cores, {ram_kb / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def measure(command: list[str], log: Path) -> tuple[float, float]:
+    """Run `command` (stdout and stderr to `log`); return (wall seconds, peak RSS in MiB) of that process."""
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        sys.exit(f"{' '.join(command)} failed with status {process.returncode}; see {log}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def generate_corpus(path: Path, tokens: int, sources: list[Path]) -> None:
+    """Write about `tokens` tokens (words and sentence ends) sampled from the bigram distribution of `sources`.
+
+    Many sentences are drawn side by side: each step draws the next word of every chain at once by inverting
+    the cumulative bigram counts of its current word (np.searchsorted). Each block of chains ends its last
+    sentence where the block ends.
+    """
+    from ngramlm.counts import count_files
+    from ngramlm.vocab import BOS_ID, EOS_ID, Vocabulary
+
+    counts = count_files([str(s) for s in sources], 2, Vocabulary())
+    bigrams, frequency = counts.ngrams[1].astype(np.int64), counts.counts[1]
+    cumulative = np.cumsum(frequency)
+    first = np.searchsorted(bigrams[:, 0], np.arange(len(counts.vocab)))
+    last = np.searchsorted(bigrams[:, 0], np.arange(len(counts.vocab)), side="right")
+    before = np.where(first > 0, cumulative[np.maximum(first - 1, 0)], 0)
+    total = np.where(last > first, cumulative[np.maximum(last - 1, 0)] - before, 0)
+    spelling = np.array(counts.vocab.words, dtype=object)
+    spelling[EOS_ID] = "\n"
+    rng = np.random.default_rng(SEED)
+    chains, steps = 1 << 16, 256
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        written = 0
+        while written < tokens:
+            width = min(chains, -(-(tokens - written) // steps))
+            drawn = np.empty((steps, width), dtype=np.int64)
+            current = np.full(width, BOS_ID)
+            for step in range(steps):
+                target = before[current] + (rng.random(width) * total[current]).astype(np.int64)
+                drawn[step] = bigrams[np.searchsorted(cumulative, target, side="right"), 1]
+                current = np.where(drawn[step] == EOS_ID, BOS_ID, drawn[step])
+            for row in spelling[drawn.T]:
+                text = " ".join(row).replace(" \n ", "\n").replace(" \n", "\n").lstrip("\n")
+                f.write(text if text.endswith("\n") else text + "\n")
+            written += steps * width
+    tmp.rename(path)
+
+
+def kenlm_perplexity(arpa: Path, test: Path) -> float:
+    """Perplexity of `test` (</s> counted, OOVs included) under `arpa`, scored by the kenlm module."""
+    import kenlm
+
+    with open(os.devnull, "w") as devnull:  # kenlm reports its loading progress on stderr
+        saved = os.dup(2)
+        os.dup2(devnull.fileno(), 2)
+        try:
+            model = kenlm.Model(str(arpa))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    total, tokens = 0.0, 0
+    with open(test, encoding="utf-8") as f:
+        for line in f:
+            total += model.score(line.strip(), bos=True, eos=True)
+            tokens += len(line.split()) + 1
+    return 10 ** (-total / tokens)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000_000, help="tokens of the generated corpus")
+    parser.add_argument("--orders", type=int, nargs="+", default=[3, 5])
+    parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "work")
+    parser.add_argument("--lmplz", default=shutil.which("lmplz"), help="KenLM's lmplz [default: from PATH]")
+    parser.add_argument("--lmplz-memory", help="lmplz's -S (sorting memory) [default: lmplz's own, 80%% of RAM]")
+    parser.add_argument("--skip-generated", action="store_true", help="only the shared corpora")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+
+    corpora = {name: (folder / "train.txt", folder / "test.txt") for name, folder in CORPORA.items()}
+    if not args.skip_generated:
+        generated = args.workdir / f"generated-{args.size}.txt"
+        if not generated.exists():
+            start = time.perf_counter()
+            generate_corpus(generated, args.size, [c[0] for c in corpora.values()])
+            print(f"generated {generated} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        corpora[f"generated ({args.size:.0e} tokens)"] = (generated, None)
+
+    print(f"Machine: {machine()}")
+    lmplz = f"{args.lmplz} -S {args.lmplz_memory or '80% (default)'}" if args.lmplz else "not on PATH: skipped"
+    print(f"lmplz: {lmplz}\n")
+    columns = ["corpus", "order", "ngramlm s", "ngramlm peak MiB", "lmplz s", "lmplz peak MiB", "test ppl ngramlm",
+               "test ppl lmplz"]
+    print("| " + " | ".join(columns) + " |\n" + "| --- " * len(columns) + "|")
+    for name, (train, test) in corpora.items():
+        for order in args.orders:
+            ours = args.workdir / f"ngramlm-{train.stem}-{order}.arpa"
+            seconds, peak = measure([*NGRAMLM, "-o", str(order), "--text", str(train), "--arpa", str(ours), "-q"],
+                                    ours.with_suffix(".log"))
+            row = [name, str(order), f"{seconds:.1f}", f"{peak:.0f}"]
+            theirs = args.workdir / f"lmplz-{train.stem}-{order}.arpa"
+            if args.lmplz:
+                memory = ["-S", args.lmplz_memory] if args.lmplz_memory else []
+                seconds, peak = measure([args.lmplz, "-o", str(order), *memory, "--text", str(train),
+                                         "--arpa", str(theirs)], theirs.with_suffix(".log"))
+                row += [f"{seconds:.1f}", f"{peak:.0f}"]
+            else:
+                row += ["skipped", "skipped"]
+            if test is not None:
+                row.append(f"{kenlm_perplexity(ours, test):.4f}")
+                row.append(f"{kenlm_perplexity(theirs, test):.4f}" if args.lmplz else "skipped")
+            else:
+                row += ["-", "-"]
+            print("| " + " | ".join(row) + " |", flush=True)
+            for arpa in (ours, theirs):
+                arpa.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""`ngramlm count`: count n-grams of text and count files, and write SRILM count files."""
+from __future__ import annotations
+
+import click
+
+from ngramlm.corpus import TextOptions
+from ngramlm.countfile import read_counts, write_counts
+from ngramlm.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
+from ngramlm.vocab import UNK
+
+from .common import report_errors
+from .ngram_count import read_vocabulary
+
+
+@click.command()
+@click.option("--order", "-o", type=click.IntRange(1, 255), default=3, help="Longest n-gram order to count.")
+@click.option("--text", "texts", metavar="FILE", multiple=True,
+              help="Text to count (plain, .gz, .bz2, .xz, or - for standard input); one sentence per line. "
+                   "Repeatable.")
+@click.option("--read", "reads", metavar="FILE", multiple=True,
+              help="Count file ('w1 .. wn<TAB>count') whose counts are added. Repeatable.")
+@click.option("--write", "output", metavar="FILE", default="-", help="Where to write the counts (- is stdout).")
+@click.option("--write-order", type=click.IntRange(0, 255), default=0,
+              help="Write only the n-grams of this order (0: all orders).")
+@click.option("--sort/--no-sort", default=True,
+              help="Words in lexicographic byte order at every level (as SRILM's -sort and ngram-merge), or in "
+                   "vocabulary order.")
+@click.option("--vocab", metavar="FILE", help="Closed vocabulary, one word per line: other words become --unk-word.")
+@click.option("--unk-word", default=UNK, help="Spelling of the unknown word.")
+@click.option("--limit-vocab", is_flag=True,
+              help="With --vocab: drop read n-grams that contain words outside it instead of mapping them to the "
+                   "unknown word.")
+@click.option("--tolower", is_flag=True, help="Lower-case every word.")
+@click.option("--sos/--no-sos", default=True, help="Add <s> at the start of each sentence.")
+@click.option("--eos/--no-eos", default=True, help="Add </s> at the end of each sentence.")
+@click.option("--write-vocab", metavar="FILE", help="Also write the vocabulary, one word per line, sorted.")
+@click.option("--memory", default=DEFAULT_MEMORY, metavar="SIZE",
+              help="Working memory (2G, 512M, 25%); beyond it sorted runs go to a temporary folder and are merged.")
+@click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
+              help="Bytes that are not UTF-8: stop with the file and line, or replace them.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@report_errors
+def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit_vocab, tolower, sos, eos,
+          write_vocab, memory, errors, quiet):
+    """Count every n-gram of orders 1..ORDER in text (SRILM semantics: <s> and </s> added, n-grams never cross
+    sentences) and write them as an SRILM count file."""
+    vocabulary = read_vocabulary(vocab, unk_word, tolower, errors)
+    counts = NgramCounts.empty(vocabulary, order)
+    if texts:
+        options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
+        counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet)
+    for path in reads:
+        counts = merge_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,
+                                                  tolower=tolower, errors=errors))
+    if write_vocab:
+        vocabulary.write(write_vocab)
+    write_counts(counts, output, order=write_order, sort=sort)

@@ -1,0 +1,59 @@
+"""`ngramlm eval`: how well an ARPA model predicts a text, in the figures of both SRILM and KenLM.
+
+SRILM's `ngram -ppl` lines (ppl counts </s>, ppl1 does not, OOVs and zero probabilities left out), KenLM's
+`query` summary (perplexity including and excluding OOVs), cross-entropy, the OOV rate and how often each
+n-gram order was the longest match.
+"""
+from __future__ import annotations
+
+import json
+
+import click
+
+from ngramlm.arpa import read_arpa
+from ngramlm.evaluate import PplOptions, evaluate_text, kenlm_number
+from ngramlm.vocab import UNK, Vocabulary
+
+from .common import report_errors
+
+
+def _percent(value: float | None) -> str:
+    return "undefined" if value is None else f"{100 * value:.2f}%"
+
+
+@click.command("eval", context_settings={"show_default": True})
+@click.argument("model", metavar="MODEL")
+@click.argument("text", metavar="TEXT")
+@click.option("--order", "-o", type=click.IntRange(1, 255), default=None, show_default=False,
+              help="Use the model's n-grams up to this order only (default: all of them).")
+@click.option("--vocab", "vocab_path", metavar="PATH",
+              help="Closed vocabulary (one word per line) read before the model; the model's words join it.")
+@click.option("--unk-word", default=UNK, help="Spelling of the unknown word.")
+@click.option("--no-sos", is_flag=True, help="Do not add <s> at the start of each sentence.")
+@click.option("--no-eos", is_flag=True, help="Do not add </s> at the end of each sentence.")
+@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
+              help="What to do with bytes of TEXT that are not UTF-8: stop with the line, or replace them.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@report_errors
+def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolower, errors, as_json):
+    """Perplexity of MODEL (ARPA, plain or compressed) on TEXT (one sentence per line)."""
+    vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
+             else Vocabulary(unk_word=unk_word))
+    lm = read_arpa(model, vocab)
+    options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, errors=errors)
+    result = evaluate_text(lm, text, order, options)
+    if as_json:
+        click.echo(json.dumps({"model": model, "text": text, **result.as_dict()}, indent=2))
+        return
+    click.echo(f"file {text}: {result.srilm.format()}", nl=False)
+    click.echo(f"Perplexity including OOVs:\t{kenlm_number(result.kenlm_ppl_including_oovs)}\n"
+               f"Perplexity excluding OOVs:\t{kenlm_number(result.kenlm_ppl_excluding_oovs)}\n"
+               f"OOVs:\t{result.kenlm_oovs}\n"
+               f"Tokens:\t{result.kenlm_tokens}")
+    entropy = result.cross_entropy_bits
+    click.echo(f"Cross-entropy:\t{'undefined' if entropy is None else f'{entropy:.4f}'} bits per token "
+               "(words and </s>, OOVs left out)")
+    click.echo(f"OOV rate:\t{_percent(result.oov_rate)} of words")
+    hits = "  ".join(f"{n}-gram {_percent(rate)}" for n, rate in enumerate(result.hit_rates(), 1))
+    click.echo(f"Longest match:\t{hits}")

@@ -1,0 +1,269 @@
+"""`ngram`: SRILM's tool for applying a language model, with its flag names (single dash) and output formats.
+
+The run has three steps, as in SRILM's ngram.cc: the model is read (-lm, into the vocabulary of -vocab and
+-map-unk, at the order -order), then changed (the block of model-changing options below), then written
+(-write-lm, -write-vocab) and evaluated (-ppl, -counts). Perplexity output is SRILM's, byte for byte, at each
+-debug level.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+import numpy as np
+
+from ngramlm.arpa import read_arpa, write_arpa
+from ngramlm.backoff import BackoffModel, sort_ngrams
+from ngramlm.errors import ModelError
+from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_counts_file, ppl_file
+from ngramlm.vocab import UNK, UNK_ID, Vocabulary
+
+from .common import report_errors
+
+SRILM_DEFAULT_ORDER = 3
+
+
+def read_vocabulary(path: str | None, unk_word: str, tolower: bool) -> Vocabulary:
+    """The vocabulary the model is read into: -vocab's words (lower-cased under -tolower) or none yet."""
+    if path is None:
+        return Vocabulary(unk_word=unk_word)
+    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True)
+    if tolower:
+        vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
+    return vocab
+
+
+def lowercase_model(model: BackoffModel) -> BackoffModel:
+    """The model with its words lower-cased (SRILM's -tolower maps the LM's vocabulary too). Where two n-grams
+    become one, the one whose words sort first by id is kept."""
+    words = model.vocab.words
+    lowered = [w.lower() for w in words]
+    if lowered == words:
+        return model
+    vocab = Vocabulary(unk_word=model.vocab.unk_word)
+    new_id = np.array([vocab.add(w) for w in lowered], dtype=np.uint32)
+    ngrams, logprob, logbow = [], [], []
+    for grams, lp, bow in zip(model.ngrams, model.logprob, model.logbow):
+        grams, lp, bow = sort_ngrams(new_id[grams], lp, bow)
+        keep = np.ones(len(grams), dtype=bool)
+        if len(grams) > 1:
+            keep[1:] = np.any(grams[1:] != grams[:-1], axis=1)
+        ngrams.append(grams[keep])
+        logprob.append(lp[keep])
+        logbow.append(bow[keep])
+    return BackoffModel(vocab, ngrams, logprob, logbow)
+
+
+def at_order(model: BackoffModel, order: int | None, path: str) -> BackoffModel:
+    """The model cut to -order. Without -order SRILM uses 3; asking for more than the model has is an error."""
+    if order is None:
+        order = min(SRILM_DEFAULT_ORDER, model.order)
+        if model.order > order:
+            click.echo(f"ngram: warning: {path} has order {model.order} but only its n-grams up to order {order} "
+                       f"are used (SRILM's default -order {SRILM_DEFAULT_ORDER}); pass -order {model.order} to use "
+                       "them all", err=True)
+    elif order > model.order:
+        raise ModelError(f"-order {order} asks for more than the model has: {path} is a {model.order}-gram model; "
+                         f"pass -order {model.order} or less")
+    if order == model.order:
+        return model
+    return BackoffModel(model.vocab, model.ngrams[:order], model.logprob[:order], model.logbow[:order])
+
+
+# --- model-changing options: pruning, mixing, generation (ngramlm.prune / mix / generate) ---
+# A model-changing option adds its click.option to MODEL_CHANGING_OPTIONS and its step to change_model(), which
+# runs after the model is read and cut to -order, and before it is written (-write-lm) and evaluated (-ppl,
+# -counts). `options` holds the values of those options by their parameter names.
+# SRILM's limit: -lm plus -mix-lm, -mix-lm2 .. -mix-lm9.
+MAX_MIX_LMS = 10
+# SRILM's maxWordsPerLine: the longest sentence -gen produces.
+MAX_GENERATED_WORDS = 50000
+
+MODEL_CHANGING_OPTIONS: list = [
+    click.option("-mix-lm", "mix_lm", metavar="FILE",
+                 help="Interpolate with this second model: merged into one back-off model (static), or scored "
+                      "as a dynamic mixture with -bayes 0."),
+    click.option("-lambda", "mix_lambda", type=float, default=0.5,
+                 help="Weight of the -lm model; -mix-lm gets 1 minus the sum of -lambda and -mix-lambda2..9."),
+    *[click.option(f"-mix-lm{i}", f"mix_lm{i}", metavar="FILE", help=f"Mixture component {i + 1}.")
+      for i in range(2, MAX_MIX_LMS)],
+    *[click.option(f"-mix-lambda{i}", f"mix_lambda{i}", type=float, default=0.0,
+                   help=f"Weight of -mix-lm{i}.") for i in range(2, MAX_MIX_LMS)],
+    click.option("-bayes", "bayes", type=int, default=None,
+                 help="0: interpolate the models dynamically (word by word) instead of merging them; other "
+                      "context lengths for Bayesian posteriors are not supported."),
+    click.option("-renorm", "renorm", is_flag=True, help="Recompute the back-off weights so every context sums to 1."),
+    click.option("-prune", "prune", type=float, default=0.0,
+                 help="Prune n-grams whose removal raises the perplexity by less than this, relatively "
+                      "(Stolcke's relative-entropy pruning)."),
+    click.option("-minprune", "minprune", type=click.IntRange(2, None), default=2,
+                 help="Prune only n-grams at least this long (-prune and -prune-lowprobs)."),
+    click.option("-prune-history-lm", "prune_history_lm", metavar="FILE",
+                 help="Model giving the history marginals for -prune (order one less suffices)."),
+    click.option("-prune-lowprobs", "prune_lowprobs", is_flag=True,
+                 help="Prune n-grams whose probability is lower than their backed-off estimate."),
+    click.option("-gen", "gen", type=click.IntRange(0, None), default=0,
+                 help="Print this many random sentences from the model (after its changes)."),
+    click.option("-seed", "seed", type=int, default=None,
+                 help="Random seed for -gen (default: a different one each run)."),
+    click.option("-gen-prefixes", "gen_prefixes", metavar="FILE",
+                 help="Continue each line of FILE (<s> is not added) with a random sentence, printed without "
+                      "the prefix."),
+    click.option("-classes", "classes", metavar="FILE",
+                 help="Interpret the LM as a class n-gram over the word classes of FILE (SRILM's classes-format: "
+                      "`class [p] word`, one class per word); words outside every class stand for themselves."),
+    click.option("-cache", "cache", type=click.IntRange(0, None), default=0,
+                 help="Interpolate the model with a unigram cache of this many recent tokens; 0: no cache."),
+    click.option("-cache-lambda", "cache_lambda", type=click.FloatRange(0, 1), default=0.05,
+                 help="Weight of the -cache model in the interpolation."),
+]
+
+
+def _mixture_components(model: BackoffModel, options: dict) -> tuple[list[BackoffModel], list[float]] | None:
+    """The models and weights of -lm, -mix-lm, -mix-lm2..9 (None without -mix-lm), read into -lm's vocabulary
+    at the run's -order."""
+    extra = [(options[f"mix_lm{i}"], options[f"mix_lambda{i}"]) for i in range(2, MAX_MIX_LMS) if options[f"mix_lm{i}"]]
+    if options["mix_lm"] is None:
+        if extra:
+            raise ModelError("-mix-lm2 .. -mix-lm9 need -mix-lm as well")
+        return None
+    params = click.get_current_context().params
+    order = params.get("order") or SRILM_DEFAULT_ORDER
+    second = 1.0 - options["mix_lambda"] - sum(weight for _, weight in extra)
+    if second < -1e-12:
+        raise ModelError(f"-lambda and -mix-lambda2..9 sum to {1.0 - second:g} > 1, leaving -mix-lm a negative weight")
+    models, weights = [model], [options["mix_lambda"], max(second, 0.0)]
+    for path in [options["mix_lm"]] + [path for path, _ in extra]:
+        component = read_arpa(path, model.vocab)
+        if params.get("tolower"):
+            component = lowercase_model(component)
+        models.append(at_order(component, min(order, component.order), path))
+    return models, weights + [weight for _, weight in extra]
+
+
+def change_model(model: BackoffModel, options: dict) -> BackoffModel:
+    """Apply the model-changing options to the model read from -lm, in SRILM's order: static mixing, -renorm,
+    -prune, -prune-lowprobs; then -gen / -gen-prefixes print sentences from the result (or from the dynamic
+    mixture with -bayes 0)."""
+    from ngramlm.backoff_weights import compute_logbows
+    from ngramlm.mix import Mixture, mix_models
+    from ngramlm.prune import prune_entropy, prune_low_probs
+
+    if options["bayes"] not in (None, 0):
+        raise ModelError(f"-bayes {options['bayes']}: only -bayes 0 (dynamic interpolation with the fixed -lambda "
+                         "weights) is supported")
+    components = _mixture_components(model, options)
+    if components is not None and options["bayes"] is None:
+        model = mix_models(*components)
+    if options["renorm"]:
+        model = BackoffModel(model.vocab, model.ngrams, model.logprob, compute_logbows(model))
+    if options["prune"]:
+        history = None
+        if options["prune_history_lm"]:
+            history = read_arpa(options["prune_history_lm"], model.vocab)
+        model = prune_entropy(model, options["prune"], options["minprune"], history)
+    if options["prune_lowprobs"]:
+        model = prune_low_probs(model, options["minprune"])
+    options["_dynamic_mixture"] = None
+    if components is not None and options["bayes"] == 0:
+        options["_dynamic_mixture"] = Mixture([model] + components[0][1:], components[1])
+    if options["gen"] or options["gen_prefixes"]:
+        _generate(options["_dynamic_mixture"] or model, options)
+    return model
+
+
+def _generate(model, options: dict) -> None:
+    """SRILM's -gen N and -gen-prefixes FILE: random sentences on standard output, one per line."""
+    from ngramlm.corpus import iter_lines
+    from ngramlm.generate import SamplingOptions, SentenceSampler
+    from ngramlm.vocab import BOS_ID
+
+    sampler = SentenceSampler(model, SamplingOptions(max_words=MAX_GENERATED_WORDS), options["seed"])
+    for _ in range(options["gen"]):
+        click.echo(" ".join(model.vocab.decode(sampler.sample_sentence([BOS_ID]))))
+    if options["gen_prefixes"]:
+        for _, line in iter_lines(options["gen_prefixes"]):
+            prefix = [model.vocab.id(w) for w in line.split()]
+            click.echo(" ".join(model.vocab.decode(sampler.sample_sentence(prefix))))
+
+
+def model_scorer(model: BackoffModel, options: dict):
+    """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
+    model with -classes and mixed with a unigram cache with -cache (ngramlm.classes, ngramlm.cache)."""
+    scorer = options.get("_dynamic_mixture") or BackoffScorer(model)
+    if options["classes"]:
+        from ngramlm.classes import ClassNgramModel, ClassScorer, read_classes
+
+        scorer = ClassScorer(ClassNgramModel(read_classes(options["classes"]), model))
+    if options["cache"]:
+        from ngramlm.cache import CacheScorer
+
+        scorer = CacheScorer(scorer, options["cache"], options["cache_lambda"],
+                             unk_is_word=bool(click.get_current_context().params.get("unk")))
+    return scorer
+# --- end of model-changing options ---
+
+
+def _model_changing_options(func):
+    for option in reversed(MODEL_CHANGING_OPTIONS):
+        func = option(func)
+    return func
+
+
+@click.command(context_settings={"help_option_names": ["-help", "--help", "-h"], "show_default": True})
+@click.version_option(None, "-version", package_name="ngramlm")
+@click.option("-lm", "lm", metavar="FILE", required=True,
+              help="Read the back-off model from FILE, in ARPA format (plain, .gz, .bz2 or .xz).")
+@click.option("-order", "order", type=click.IntRange(1, 255), default=None, show_default=False,
+              help="Maximal N-gram order used (SRILM's default: 3, whatever the model's order; higher-order "
+                   "n-grams are then ignored). An order above the model's is an error.")
+@click.option("-ppl", "ppl", metavar="FILE",
+              help="Compute sentence log probabilities and perplexities of the sentences in FILE (one per line).")
+@click.option("-counts", "counts", metavar="FILE",
+              help="Compute perplexity from the N-gram counts in FILE ('w1 .. wn<TAB>count'): each n-gram's last "
+                   "word is scored given the others and weighted by the count.")
+@click.option("-count-order", "count_order", type=click.IntRange(0, 255), default=0,
+              help="Use only counts up to this order in -counts; 0 means -order.")
+@click.option("-debug", "debug", type=click.IntRange(0, 3), default=0,
+              help="Detail of the -ppl / -counts output: 0 totals, 1 per sentence, 2 per word, 3 per word with "
+                   "the sum of the probabilities of every word in its context.")
+@click.option("-unk", "unk", is_flag=True,
+              help="The LM is open-vocabulary: <unk> is one of its words (it then counts in -debug 3 sums).")
+@click.option("-map-unk", "map_unk", default=UNK, metavar="WORD", help="Spelling of the unknown word.")
+@click.option("-vocab", "vocab", metavar="FILE",
+              help="Initialise the vocabulary from FILE (one word per line); the LM's own words are added to it.")
+@click.option("-tolower", "tolower", is_flag=True, help="Map the text and the vocabulary to lower case.")
+@click.option("-no-sos", "no_sos", is_flag=True, help="Do not insert <s> at the start of each sentence.")
+@click.option("-no-eos", "no_eos", is_flag=True, help="Do not insert </s> at the end of each sentence.")
+@click.option("-escape", "escape", metavar="STRING",
+              help="Lines of the -ppl / -counts input starting with STRING are copied to the output unscored; "
+                   "at -debug 0 the statistics of the lines since the previous one are printed before them.")
+@click.option("-write-lm", "write_lm", metavar="FILE", help="Write the model (after -order and changes) to FILE.")
+@click.option("-write-vocab", "write_vocab", metavar="FILE", help="Write the model's vocabulary to FILE, sorted.")
+@click.option("-q", "quiet", is_flag=True, help="No warnings or progress on standard error.")
+@_model_changing_options
+@report_errors
+def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolower, no_sos, no_eos, escape,
+         write_lm, write_vocab, quiet, **model_options):
+    """Apply an N-gram language model: perplexity of a text or of counts, rewriting the model (SRILM's ngram)."""
+    model = read_arpa(lm, read_vocabulary(vocab, map_unk, tolower))
+    if tolower:
+        model = lowercase_model(model)
+    if not unk and not quiet and model.has_unk() and np.any(model.logprob[0][model.ngrams[0][:, 0] == UNK_ID] > -99):
+        click.echo(f"ngram: warning: {lm} gives {map_unk} a non-zero probability, so unknown words are scored "
+                   "with it; pass -unk to declare the model open-vocabulary", err=True)
+    model = at_order(model, order, lm)
+    model = change_model(model, model_options)
+
+    if write_lm:
+        write_arpa(model, write_lm)
+    if write_vocab:
+        model.vocab.write(write_vocab)
+    if ppl or counts:
+        scorer = model_scorer(model, model_options)
+        options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=debug,
+                             unk_is_word=unk)
+        if ppl:
+            ppl_file(scorer, ppl, options, sys.stdout, sys.stderr)
+        if counts:
+            ppl_counts_file(scorer, counts, options, count_order or None, sys.stdout, sys.stderr)

@@ -1,0 +1,182 @@
+"""`ngramlm train`: text in, ARPA model out, with KenLM's defaults (interpolated modified Kneser-Ney exactly as
+`lmplz` estimates it, no count cut-offs, <unk> in the model) and every other smoothing method a flag away."""
+from __future__ import annotations
+
+import os
+import re
+import resource
+import warnings
+
+import click
+
+from ngramlm import smoothing
+from ngramlm.arpa import write_arpa
+from ngramlm.corpus import TextOptions
+from ngramlm.counts import count_files
+from ngramlm.errors import ModelError, NgramlmError
+from ngramlm.progress import Progress
+from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning, Lmplz
+from ngramlm.vocab import Vocabulary
+
+from .common import report_errors
+
+LMPLZ = "lmplz"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt%])b?\s*$", re.IGNORECASE)
+_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+# Warnings the estimators give (a discount that could not be estimated, and what was used instead).
+ESTIMATION_WARNINGS = (smoothing.EstimationWarning, DiscountFallbackWarning)
+
+
+def _parse_size(ctx, param, text: str | None) -> int | None:
+    """Bytes from lmplz-style sizes: 512M, 8G, 1.5T, or a percentage of physical memory (80%)."""
+    if text is None:
+        return None
+    match = _SIZE.match(text)
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a size; give one such as 512M, 8G or 80% (of physical memory)")
+    number, unit = float(match.group(1)), match.group(2).lower()
+    if unit == "%":
+        return int(number / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    return int(number * _UNITS[unit])
+
+
+def _parse_discounts(ctx, param, text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(float(v) for v in text.replace(",", " ").split())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give one to three numbers, e.g. '0.5 1 1.5'") from None
+
+
+def _parse_params(ctx, param, pairs: tuple[str, ...]) -> dict[str, object]:
+    """--param NAME=VALUE pairs as keyword arguments: numbers become int or float, the rest stays text."""
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE")
+        params[name] = _number_or_text(value)
+    return params
+
+
+def _number_or_text(value: str):
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _limit_memory(size: int) -> None:
+    """Let the process grow by at most `size` bytes of address space from here on, so that running out ends
+    with MemoryError (reported as an error) rather than with the machine swapping."""
+    try:
+        with open("/proc/self/status") as f:
+            held = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    except OSError:  # no /proc (not Linux): count from zero
+        held = 0
+    resource.setrlimit(resource.RLIMIT_AS, (held + size, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _discount_text(discounts) -> str:
+    return f"D1={discounts[1]:g} D2={discounts[2]:g} D3+={discounts[3]:g}"
+
+
+@click.command(context_settings={"show_default": True})
+@click.option("--order", "-o", type=click.IntRange(1, 255), required=True, help="Order N of the model (N-grams).")
+@click.option("--text", "texts", multiple=True, required=True, metavar="PATH",
+              help="Training text, one sentence per line (.gz/.bz2/.xz by extension, - for stdin); repeat for "
+                   "several files.")
+@click.option("--arpa", default="-", metavar="PATH",
+              help="Where to write the ARPA model (compressed by extension; - is stdout).")
+@click.option("--method", type=click.Choice([LMPLZ, *smoothing.METHODS]), default=LMPLZ,
+              help="Smoothing method: 'lmplz' is interpolated modified Kneser-Ney exactly as KenLM's lmplz; the "
+                   "others are SRILM's (ngramlm.smoothing.estimate), here without count cut-offs (set them with "
+                   "--param gtmin=N).")
+@click.option("--interpolate/--backoff", default=None, show_default=False,
+              help="Interpolated or back-off estimates [default: interpolated, where the method interpolates at all; "
+                   "lmplz always does].")
+@click.option("--vocab", "vocab_path", metavar="PATH",
+              help="Closed vocabulary, one word per line: other words count as <unk> [default: every word of "
+                   "the text].")
+@click.option("--unk/--no-unk", default=True,
+              help="Keep <unk> in the model (an open vocabulary) or leave out every n-gram containing it.")
+@click.option("--discount-fallback", "--discount_fallback", "discount_fallback", is_flag=False,
+              flag_value=" ".join(f"{d:g}" for d in FALLBACK_DISCOUNTS), default=None, metavar="'D1 D2 D3+'",
+              callback=_parse_discounts,
+              help="lmplz: where Kneser-Ney discounts cannot be estimated (tiny or artificial data), warn and use "
+                   "these (given alone: '0.5 1 1.5') instead of stopping.  [default: stop]")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", callback=_parse_params,
+              help="Extra parameter of the smoothing method (passed to ngramlm.smoothing.estimate); repeatable.")
+@click.option("--tolower", is_flag=True, help="Lower-case the text before counting.")
+@click.option("--memory", "-S", "memory", metavar="SIZE", callback=_parse_size,
+              help="Stop with an error rather than grow by more than SIZE of memory (512M, 8G, 80%) "
+                   "[default: no limit].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or statistics on stderr (warnings still show).")
+@report_errors
+def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fallback, params, tolower, memory,
+          quiet):
+    """Train an n-gram model on text and write it in ARPA format.
+
+    With no options beyond --order and --text this is KenLM's `lmplz -o N`: the same n-grams and the same
+    probabilities and back-off weights (to float precision).
+
+    \b
+    Examples:
+      ngramlm train -o 3 --text train.txt --arpa lm.arpa.gz
+      ngramlm train -o 5 --text a.txt --text b.txt --method witten-bell --backoff --arpa lm.arpa
+    """
+    if memory is not None:
+        _limit_memory(memory)
+    if method == LMPLZ and interpolate is False:
+        raise ModelError("lmplz is always interpolated; for a back-off modified Kneser-Ney model use "
+                         "--method modified-kneser-ney --backoff")
+    if method == LMPLZ and params:
+        raise ModelError(f"--param does not apply to lmplz (got {', '.join(params)}); it has no parameters")
+    if method != LMPLZ and discount_fallback is not None:
+        raise ModelError("--discount-fallback applies to --method lmplz only")
+    try:
+        model = _train(texts, order, vocab_path, tolower, method, interpolate, unk, discount_fallback, params, quiet)
+        if not quiet:
+            click.echo(f"writing {arpa}", err=True)
+        write_arpa(model, arpa)
+    except MemoryError:
+        allowed = f"the {memory:,} bytes --memory allows" if memory is not None else "the memory of this machine"
+        raise NgramlmError(f"out of memory: training needs more than {allowed}; lower the order or train on "
+                           "less text") from None
+
+
+def _count(texts, order, vocab_path, tolower, quiet):
+    vocab = Vocabulary.read(vocab_path) if vocab_path else Vocabulary()
+    with Progress(f"counting {order}-grams", unit="n-grams", quiet=quiet) as progress:
+        counts = count_files(texts, order, vocab, TextOptions(tolower=tolower))
+        progress.update(sum(len(g) for g in counts.ngrams))
+    return counts
+
+
+def _train(texts, order, vocab_path, tolower, method, interpolate, unk, fallback, params, quiet):
+    """Count and estimate, showing lmplz's statistics (n-grams and discounts per order) unless quiet."""
+    counts = _count(texts, order, vocab_path, tolower, quiet)
+    with warnings.catch_warnings(record=True) as caught, \
+            Progress(f"estimating ({method})", unit="orders", total=counts.order, quiet=quiet) as progress:
+        warnings.simplefilter("always", ESTIMATION_WARNINGS)
+        if method == LMPLZ:
+            estimator = Lmplz(counts, unk=unk, discount_fallback=fallback)
+            del counts  # the raw counts are no longer needed: free them before the model is built
+            statistics = [f"  {_discount_text(d)}" for d in estimator.discounts]
+            model = estimator.model()
+        else:
+            # KenLM's defaults: no count cut-offs unless asked for.
+            params = {"gtmin": 1, **params}
+            model = smoothing.estimate(counts, method, interpolate=interpolate is not False, unk=unk, **params)
+            statistics = [""] * model.order
+        progress.update(model.order)
+    prog = click.get_current_context().find_root().info_name
+    for warning in caught:
+        click.echo(f"{prog}: warning: {warning.message}", err=True)
+    if not quiet:
+        for n, (size, detail) in enumerate(zip(model.sizes(), statistics), 1):
+            click.echo(f"{n}-grams: {size}{detail}", err=True)
+    return model

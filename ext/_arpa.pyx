@@ -1,0 +1,339 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""The inner loop of the ARPA reader: the lines of one n-gram section, parsed straight from the bytes."""
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.math cimport NAN, isnan
+from libc.stdint cimport uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, strtod
+from libc.string cimport memchr, memcmp, memcpy
+
+cimport numpy as cnp
+import numpy as np
+
+
+cdef inline uint64_t fnv1a(const char* p, Py_ssize_t n) nogil:
+    cdef uint64_t h = 14695981039346656037ULL
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ <unsigned char> p[i]) * 1099511628211ULL
+    return h
+
+
+cdef class WordTable:
+    """Word spelling (bytes) -> id, an open-addressing hash table the parser probes without making objects."""
+
+    cdef Py_ssize_t capacity, count
+    cdef uint64_t* hashes
+    cdef const char** spellings
+    cdef Py_ssize_t* lengths
+    cdef uint32_t* ids
+    cdef list words  # owns the bytes the table points into
+
+    def __cinit__(self):
+        self.capacity, self.count, self.words = 0, 0, []
+        self._allocate(1024)
+
+    def __dealloc__(self):
+        self._release()
+
+    cdef void _release(self):
+        free(self.hashes)
+        free(self.spellings)
+        free(self.lengths)
+        free(self.ids)
+
+    cdef void _allocate(self, Py_ssize_t capacity):
+        self.capacity = capacity
+        self.hashes = <uint64_t*> calloc(capacity, sizeof(uint64_t))
+        self.spellings = <const char**> calloc(capacity, sizeof(char*))
+        self.lengths = <Py_ssize_t*> calloc(capacity, sizeof(Py_ssize_t))
+        self.ids = <uint32_t*> calloc(capacity, sizeof(uint32_t))
+        if not (self.hashes and self.spellings and self.lengths and self.ids):
+            raise MemoryError()
+
+    cdef Py_ssize_t _slot(self, const char* p, Py_ssize_t n, uint64_t h) nogil:
+        """The slot holding the word, or the empty slot where it would go."""
+        cdef Py_ssize_t mask = self.capacity - 1
+        cdef Py_ssize_t i = <Py_ssize_t> (h & mask)
+        while self.spellings[i] != NULL:
+            if self.hashes[i] == h and self.lengths[i] == n and memcmp(self.spellings[i], p, n) == 0:
+                return i
+            i = (i + 1) & mask
+        return i
+
+    cdef long long find(self, const char* p, Py_ssize_t n) nogil:
+        """The id of the word [p, p + n), or -1."""
+        cdef Py_ssize_t i = self._slot(p, n, fnv1a(p, n))
+        return -1 if self.spellings[i] == NULL else self.ids[i]
+
+    def __contains__(self, bytes word):
+        return self.find(PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)) >= 0
+
+    def add(self, bytes word, uint32_t wid):
+        """Map `word` to `wid` (a word already present keeps its id)."""
+        cdef const char* p = PyBytes_AS_STRING(word)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(word)
+        cdef uint64_t h = fnv1a(p, n)
+        cdef Py_ssize_t i = self._slot(p, n, h)
+        if self.spellings[i] != NULL:
+            return
+        if 2 * (self.count + 1) > self.capacity:
+            self._grow()
+            i = self._slot(p, n, h)
+        self.words.append(word)
+        self.hashes[i], self.spellings[i], self.lengths[i], self.ids[i] = h, p, n, wid
+        self.count += 1
+
+    cdef void _grow(self):
+        cdef uint64_t* hashes = self.hashes
+        cdef const char** spellings = self.spellings
+        cdef Py_ssize_t* lengths = self.lengths
+        cdef uint32_t* ids = self.ids
+        cdef Py_ssize_t old = self.capacity, i, j
+        self._allocate(2 * old)
+        for i in range(old):
+            if spellings[i] != NULL:
+                j = self._slot(spellings[i], lengths[i], hashes[i])
+                self.hashes[j], self.spellings[j], self.lengths[j], self.ids[j] = \
+                    hashes[i], spellings[i], lengths[i], ids[i]
+        free(hashes)
+        free(spellings)
+        free(lengths)
+        free(ids)
+
+
+cdef inline bint is_blank(char c) nogil:
+    return c == b' ' or c == b'\t' or c == b'\r'
+
+
+cdef inline bint is_digit(char c) nogil:
+    return 48 <= c <= 57  # '0' to '9'
+
+
+cdef inline const char* skip_blanks(const char* p, const char* end) nogil:
+    while p < end and is_blank(p[0]):
+        p += 1
+    return p
+
+
+cdef inline const char* token_end(const char* p, const char* end) nogil:
+    while p < end and not is_blank(p[0]):
+        p += 1
+    return p
+
+
+# Powers of ten that doubles hold exactly (10^22 is the largest).
+cdef double[23] EXACT_POWERS = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+                                1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+
+cdef inline bint parse_log(const char* p, const char* end, double* value) nogil:
+    """Parse a whole token [p, end) as a decimal number (or inf); False if it is not one.
+
+    Plain decimals of at most 15 digits ("-1.234567") are read with integer arithmetic: the digits and the power
+    of ten are exact doubles, so their quotient is the correctly rounded value, the same strtod gives. Anything
+    else (exponents, inf, long digit strings) goes to strtod.
+    """
+    cdef const char* q = p
+    cdef bint minus = False
+    cdef long long digits = 0
+    cdef int count = 0, decimals = 0
+    cdef char* stop
+    if q < end and (q[0] == b'-' or q[0] == b'+'):
+        minus = q[0] == b'-'
+        q += 1
+    while q < end and is_digit(q[0]):
+        digits = digits * 10 + (q[0] - 48)
+        count += 1
+        q += 1
+    if q < end and q[0] == b'.':
+        q += 1
+        while q < end and is_digit(q[0]):
+            digits = digits * 10 + (q[0] - 48)
+            count += 1
+            decimals += 1
+            q += 1
+    if q == end and 0 < count <= 15:
+        value[0] = (-<double> digits if minus else <double> digits) / EXACT_POWERS[decimals]
+        return True
+    value[0] = strtod(p, &stop)
+    return stop == end and stop != p and not isnan(value[0])
+
+
+def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
+                      cnp.uint32_t[:, ::1] grams, double[::1] logprob, double[::1] logbow,
+                      Py_ssize_t filled, Py_ssize_t announced, WordTable ids, add_unigram, Py_ssize_t lineno):
+    """Parse n-gram lines of buf from `start` into the arrays from row `filled` on.
+
+    Stops before a line starting with a backslash or an empty line (the section is `done`), when the arrays
+    are full, or at the last complete line of the buffer (unless `final`: then the last line counts even
+    without a newline). A line beyond the `announced` count of the header is an error.
+    Unigram words get their ids from `add_unigram(word, line)`; words of longer n-grams must be in `ids`.
+    A line without a back-off weight gets NaN in `logbow`.
+
+    Returns (position, lines consumed, rows filled, done, error message or None); on an error, the position and
+    line count are those of the start of the offending line.
+    """
+    cdef const char* base = PyBytes_AS_STRING(buf)
+    cdef const char* buf_end = base + PyBytes_GET_SIZE(buf)
+    cdef const char* line = base + start
+    cdef const char* eol
+    cdef const char* next_line
+    cdef const char* p
+    cdef const char* q
+    cdef Py_ssize_t lines = 0
+    cdef Py_ssize_t capacity = grams.shape[0]
+    cdef int j
+    cdef double value
+    cdef long long wid
+    while line < buf_end:
+        eol = <const char*> memchr(line, b'\n', buf_end - line)
+        if eol == NULL:
+            if not final:
+                break
+            eol = buf_end
+            next_line = buf_end
+        else:
+            next_line = eol + 1
+        p = skip_blanks(line, eol)
+        if p == eol or p[0] == b'\\':
+            return line - base, lines, filled, True, None
+        if filled == announced:
+            return (line - base, lines, filled, False,
+                    f"the \\{n}-grams: section has more entries than the {announced} its header line announces")
+        if filled == capacity:
+            break
+        q = token_end(p, eol)
+        if not parse_log(p, q, &value):
+            return line - base, lines, filled, False, f"bad log probability {show(p, q)}; expected a number"
+        if value > 0:
+            return (line - base, lines, filled, False,
+                    f"positive log probability {show(p, q)}: a probability cannot exceed 1")
+        logprob[filled] = value
+        for j in range(n):
+            p = skip_blanks(q, eol)
+            q = token_end(p, eol)
+            if p == q:
+                return (line - base, lines, filled, False,
+                        f"a line of the \\{n}-grams: section needs {n} word{'s' if n > 1 else ''} after the "
+                        f"log probability, found {j}")
+            if n == 1:
+                wid = add_unigram(PyBytes_FromStringAndSize(p, q - p), lineno + lines + 1)
+            else:
+                wid = ids.find(p, q - p)
+                if wid < 0:
+                    return (line - base, lines, filled, False,
+                            f"the word {show(p, q)} is not a 1-gram of the model; every word of an n-gram must "
+                            "have a 1-gram entry")
+            grams[filled, j] = <cnp.uint32_t> wid
+        p = skip_blanks(q, eol)
+        if p < eol:
+            q = token_end(p, eol)
+            if not parse_log(p, q, &value):
+                return (line - base, lines, filled, False,
+                        f"bad back-off weight {show(p, q)} (or more than {n} word{'s' if n > 1 else ''} on a "
+                        f"line of the \\{n}-grams: section)")
+            if skip_blanks(q, eol) < eol:
+                return (line - base, lines, filled, False,
+                        f"too many fields on a line of the \\{n}-grams: section: expected a log probability, "
+                        f"{n} word{'s' if n > 1 else ''} and an optional back-off weight")
+            logbow[filled] = value
+        else:
+            logbow[filled] = NAN  # no weight written: told apart from a written 0 by the caller
+        filled += 1
+        lines += 1
+        line = next_line
+    return line - base, lines, filled, False, None
+
+
+cdef str show(const char* p, const char* q):
+    return repr(PyBytes_FromStringAndSize(p, min(q - p, 60)).decode("utf-8", errors="replace"))
+
+
+def prefix_index(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:, ::1] longer):
+    """For each row of `longer` (sorted (m, k+1) n-grams), the row of `shorter` (sorted (s, k)) equal to its first
+    k words, or -1: one merge over both sorted arrays."""
+    cdef Py_ssize_t m = longer.shape[0], s = shorter.shape[0], k = shorter.shape[1]
+    cdef cnp.ndarray[cnp.int64_t, ndim=1] result = np.empty(m, dtype=np.int64)
+    cdef Py_ssize_t i = 0, j, c
+    cdef int order
+    with nogil:
+        for j in range(m):
+            order = 1
+            while i < s:
+                order = 0
+                for c in range(k):  # compare shorter[i] with the prefix of longer[j]
+                    if shorter[i, c] != longer[j, c]:
+                        order = -1 if shorter[i, c] < longer[j, c] else 1
+                        break
+                if order < 0:
+                    i += 1
+                else:
+                    break
+            result[j] = i if (i < s and order == 0) else -1
+    return result
+
+
+cdef extern from "stdio.h":
+    int snprintf(char* buffer, size_t size, const char* fmt, ...) nogil
+
+
+cdef inline Py_ssize_t format_log(char* out, double value) nogil:
+    """A log10 value as SRILM prints it: %.7g, with -99 for log10(0) and 0 for a zero of either sign."""
+    if value <= -99.0:
+        out[0], out[1], out[2] = b'-', b'9', b'9'
+        return 3
+    if value == 0:
+        out[0] = b'0'
+        return 1
+    return snprintf(out, 32, "%.7g", value)
+
+
+def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const double[::1] logprob,
+                       const double[::1] logbow, const cnp.uint8_t[::1] show_bow):
+    """The lines of one ARPA section, `log10p<TAB>w1 .. wn[<TAB>log10bow]`, as UTF-8 bytes.
+
+    spellings[id] is the UTF-8 spelling of word `id`; rows are written in the order given."""
+    cdef Py_ssize_t m = grams.shape[0], n = grams.shape[1], i, j, size = 0, pos = 0, length
+    cdef Py_ssize_t count = len(spellings)
+    cdef const char** text = <const char**> calloc(max(count, 1), sizeof(char*))
+    cdef Py_ssize_t* lengths = <Py_ssize_t*> calloc(max(count, 1), sizeof(Py_ssize_t))
+    cdef bytes word, result
+    cdef char* out
+    if text == NULL or lengths == NULL:
+        free(text)
+        free(lengths)
+        raise MemoryError()
+    try:
+        for i in range(count):
+            word = spellings[i]
+            text[i], lengths[i] = PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)
+        for i in range(m):  # an upper bound of the size: 2 x 32 bytes for numbers, words and separators
+            size += 66 + n
+            for j in range(n):
+                if grams[i, j] >= count:
+                    raise IndexError(f"word id {grams[i, j]} is not in the vocabulary of {count} words")
+                size += lengths[grams[i, j]]
+        result = PyBytes_FromStringAndSize(NULL, size)
+        out = PyBytes_AS_STRING(result)
+        with nogil:
+            for i in range(m):
+                pos += format_log(out + pos, logprob[i])
+                out[pos] = b'\t'
+                pos += 1
+                for j in range(n):
+                    if j:
+                        out[pos] = b' '
+                        pos += 1
+                    length = lengths[grams[i, j]]
+                    memcpy(out + pos, text[grams[i, j]], length)
+                    pos += length
+                if show_bow[i]:
+                    out[pos] = b'\t'
+                    pos += 1
+                    pos += format_log(out + pos, logbow[i])
+                out[pos] = b'\n'
+                pos += 1
+        return result[:pos]
+    finally:
+        free(text)
+        free(lengths)

@@ -1,0 +1,399 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The hot loops of n-gram counting. ngramlm.counts validates every array before calling in here.
+
+count_windows: all n-grams of orders 1..N inside the sentences of one chunk of text, with one sort.
+    The start positions of the windows are radix-sorted by their N-word key, in a copy of the text where a
+    sentinel smaller than every word ends each sentence. Sorting by the N-word key also sorts by every shorter
+    prefix, so equal n-grams of EVERY order n <= N lie next to each other, and one scan over the longest
+    common prefixes (LCP) of neighbouring windows yields the unique n-grams of all orders with their counts,
+    already in lexicographic order.
+merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
+    (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files).
+TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the distinct ones, in C, so that
+    Python maps each distinct token to a word id once instead of once per occurrence.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcmp, memcpy, memset
+
+cnp.import_array()
+
+
+cdef void _sort_by_column(const uint32_t *text, const uint32_t *source, uint32_t *target, int64_t size, int column,
+                          int64_t *starts) noexcept nogil:
+    """One stable counting-sort pass of least-significant-digit radix sort: order the window starts in `source` by
+    their word at `column`. `starts[k]` is where the windows with word k begin in `target`; it advances as they
+    are placed."""
+    cdef int64_t i
+    cdef uint32_t key
+    for i in range(size):
+        key = text[source[i] + column]
+        target[starts[key]] = source[i]
+        starts[key] += 1
+
+
+cdef void _bucket_starts(const uint32_t *text, const uint32_t *windows, int64_t size, int order,
+                         int64_t num_buckets, int64_t *starts) noexcept nogil:
+    """The bucket starts of every column at once: how often a word occurs in a column does not depend on the
+    order of the windows, so one sequential sweep serves all the sorting passes."""
+    cdef int64_t i, k, total, bucket_size
+    cdef int column
+    memset(starts, 0, order * num_buckets * sizeof(int64_t))
+    for i in range(size):
+        for column in range(order):
+            starts[column * num_buckets + text[windows[i] + column]] += 1
+    for column in range(order):
+        total = 0
+        for k in range(column * num_buckets, (column + 1) * num_buckets):
+            bucket_size = starts[k]
+            starts[k] = total
+            total += bucket_size
+
+
+def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word):
+    """Count the n-grams of orders 1..order in a chunk of sentences.
+
+    Args:
+        words: the word ids of all sentences, one after another (fewer than 2**31 of them).
+        sentence_lengths: the number of words of each sentence; they sum to len(words).
+        order: the longest n-gram order N (1..255).
+        max_word: the largest id in `words` (less than 2**32 - 1).
+
+    Returns:
+        (ngrams, counts): for n = 1..N, ngrams[n-1] is a (m_n, n) uint32 array of the unique n-grams in
+        lexicographic order and counts[n-1] the int64 number of times each occurs.
+    """
+    cdef int64_t size = words.shape[0]
+    cdef int64_t sentences = sentence_lengths.shape[0]
+    cdef int64_t i, s, offset, place = 0, row, num_buckets = <int64_t>max_word + 2
+    cdef int n, column, common, length
+    cdef uint32_t window, previous
+
+    # The text with ids shifted up by one and a 0 after every sentence (and N of them at the end): 0 sorts
+    # before every word, and a window's key may run on past the 0 into the next sentence, which changes nothing,
+    # as an n-gram is only read up to the 0.
+    text_array = np.zeros(size + sentences + order, dtype=np.uint32)
+    windows_array = np.empty(size, dtype=np.uint32)
+    scratch_array = np.empty(size, dtype=np.uint32)
+    buckets_array = np.empty(order * num_buckets, dtype=np.int64)
+    lcp_array = np.zeros(size, dtype=np.uint8)
+    avail_array = np.empty(size, dtype=np.uint8)
+    cdef uint32_t[::1] text_view = text_array
+    cdef uint32_t[::1] windows_view = windows_array
+    cdef uint32_t[::1] scratch_view = scratch_array
+    cdef int64_t[::1] buckets = buckets_array
+    cdef uint8_t[::1] lcp = lcp_array
+    cdef uint8_t[::1] avail = avail_array
+    cdef uint32_t *text = &text_view[0]
+    cdef uint32_t *windows = &windows_view[0] if size > 0 else NULL
+    cdef uint32_t *scratch = &scratch_view[0] if size > 0 else NULL
+    cdef uint32_t *swap
+    cdef int64_t unique[256]
+    cdef uint32_t *gram_rows[256]
+    cdef int64_t *count_rows[256]
+    cdef int64_t next_row[256]
+
+    with nogil:
+        i = 0
+        for s in range(sentences):
+            for offset in range(sentence_lengths[s]):
+                text[place] = words[i] + 1
+                windows[i] = <uint32_t>place
+                place += 1
+                i += 1
+            place += 1
+        _bucket_starts(text, windows, size, order, num_buckets, &buckets[0])
+        # Least-significant column first: after the pass over column 0 the windows are in full key order.
+        for column in range(order - 1, -1, -1):
+            _sort_by_column(text, windows, scratch, size, column, &buckets[column * num_buckets])
+            swap = windows
+            windows = scratch
+            scratch = swap
+
+        # avail[i]: the words of the i-th window before its sentence ends (at most N); lcp[i]: the words it
+        # shares with the window before it.
+        memset(unique, 0, sizeof(unique))
+        for i in range(size):
+            window = windows[i]
+            length = 0
+            while length < order and text[window + length] != 0:
+                length += 1
+            avail[i] = <uint8_t>length
+            if i > 0:
+                previous = windows[i - 1]
+                common = 0
+                while common < length and text[previous + common] == text[window + common]:
+                    common += 1
+                lcp[i] = <uint8_t>common
+            # A new n-gram of order n starts where a window has n words and shares fewer than n with the last.
+            for n in range(lcp[i] + 1, length + 1):
+                unique[n] += 1
+
+    ngrams, counts = [], []
+    cdef uint32_t[:, ::1] gram_view
+    cdef int64_t[::1] count_view
+    for n in range(1, order + 1):
+        grams = np.empty((unique[n], n), dtype=np.uint32)
+        totals = np.empty(unique[n], dtype=np.int64)
+        ngrams.append(grams)
+        counts.append(totals)
+        next_row[n] = 0
+        if unique[n] > 0:
+            gram_view = grams
+            count_view = totals
+            gram_rows[n] = &gram_view[0, 0]
+            count_rows[n] = &count_view[0]
+
+    with nogil:
+        for i in range(size):
+            window = windows[i]
+            for n in range(1, lcp[i] + 1):
+                count_rows[n][next_row[n] - 1] += 1
+            for n in range(lcp[i] + 1, avail[i] + 1):
+                row = next_row[n]
+                for column in range(n):
+                    gram_rows[n][row * n + column] = text[window + column] - 1
+                count_rows[n][row] = 1
+                next_row[n] = row + 1
+    return ngrams, counts
+
+
+cdef inline int _compare_rows(const uint32_t *a, const uint32_t *b, int width) noexcept nogil:
+    cdef int i
+    for i in range(width):
+        if a[i] != b[i]:
+            return -1 if a[i] < b[i] else 1
+    return 0
+
+
+cdef inline bint _run_before(const uint32_t **grams, const int64_t *cursor, int width, int a, int b) noexcept nogil:
+    cdef int order = _compare_rows(grams[a] + cursor[a] * width, grams[b] + cursor[b] * width, width)
+    return order < 0 or (order == 0 and a < b)
+
+
+cdef void _sift_down(int *heap, int heap_size, int place, const uint32_t **grams, const int64_t *cursor,
+                     int width) noexcept nogil:
+    cdef int child, smallest, top = heap[place]
+    while True:
+        child = 2 * place + 1
+        if child >= heap_size:
+            break
+        smallest = child
+        if child + 1 < heap_size and _run_before(grams, cursor, width, heap[child + 1], heap[child]):
+            smallest = child + 1
+        if not _run_before(grams, cursor, width, heap[smallest], top):
+            break
+        heap[place] = heap[smallest]
+        place = smallest
+    heap[place] = top
+
+
+def merge_sorted_runs(list ngram_runs, list count_runs):
+    """Merge sorted runs of n-grams of one order into one sorted run, summing the counts of equal n-grams.
+
+    Args:
+        ngram_runs: K C-contiguous (m_k, n) uint32 arrays (n the same for all), each sorted with unique rows.
+        count_runs: K int64 arrays, count_runs[k] parallel to ngram_runs[k].
+
+    Returns:
+        (ngrams, counts): the merged (m, n) uint32 array and its int64 counts.
+    """
+    cdef int runs = len(ngram_runs)
+    cdef int width = ngram_runs[0].shape[1]
+    cdef int64_t total = sum(len(c) for c in count_runs)
+    merged_grams = np.empty((total, width), dtype=np.uint32)
+    merged_counts = np.empty(total, dtype=np.int64)
+    if total == 0:
+        return merged_grams, merged_counts
+    cdef uint32_t[:, ::1] out_grams = merged_grams
+    cdef int64_t[::1] out_counts = merged_counts
+    cdef const uint32_t[:, ::1] gram_view
+    cdef const int64_t[::1] count_view
+    cdef const uint32_t **grams = <const uint32_t **>malloc(runs * sizeof(uint32_t *))
+    cdef const int64_t **counts = <const int64_t **>malloc(runs * sizeof(int64_t *))
+    cdef int64_t *cursor = <int64_t *>malloc(runs * sizeof(int64_t))
+    cdef int64_t *length = <int64_t *>malloc(runs * sizeof(int64_t))
+    cdef int *heap = <int *>malloc(runs * sizeof(int))
+    cdef int k, heap_size = 0, run
+    cdef int64_t rows = 0
+    cdef const uint32_t *row
+    try:
+        for k in range(runs):
+            cursor[k] = 0
+            length[k] = len(count_runs[k])
+            if length[k] > 0:
+                gram_view = ngram_runs[k]
+                count_view = count_runs[k]
+                grams[k] = &gram_view[0, 0]
+                counts[k] = &count_view[0]
+                heap[heap_size] = k
+                heap_size += 1
+        with nogil:
+            for k in range(heap_size // 2 - 1, -1, -1):
+                _sift_down(heap, heap_size, k, grams, cursor, width)
+            while heap_size > 0:
+                run = heap[0]
+                row = grams[run] + cursor[run] * width
+                if rows > 0 and _compare_rows(row, &out_grams[rows - 1, 0], width) == 0:
+                    out_counts[rows - 1] += counts[run][cursor[run]]
+                else:
+                    memcpy(&out_grams[rows, 0], row, width * sizeof(uint32_t))
+                    out_counts[rows] = counts[run][cursor[run]]
+                    rows += 1
+                cursor[run] += 1
+                if cursor[run] == length[run]:
+                    heap_size -= 1
+                    heap[0] = heap[heap_size]
+                if heap_size > 0:
+                    _sift_down(heap, heap_size, 0, grams, cursor, width)
+    finally:
+        free(grams)
+        free(counts)
+        free(cursor)
+        free(length)
+        free(heap)
+    # The unused tail of the output was never written to, so it never became resident memory.
+    return merged_grams[:rows], merged_counts[:rows]
+
+
+# Bytes that end a token: ASCII whitespace as Python's str.split() knows it. Line breaks are \n and \r (a \r\n
+# pair gives an empty line in between, which the caller drops, as universal newlines would merge them).
+cdef inline bint _is_space(unsigned char c) noexcept nogil:
+    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+
+
+cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
+    return c == 10 or c == 13
+
+
+cdef class TokenTable:
+    """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects:
+    `tokenize` turns a block of whole lines into token numbers (in order of first appearance) and line lengths;
+    `new_tokens` hands over the tokens first seen since its last call, so the caller maps each distinct token to
+    a word once. (FNV-1a hashing, open addressing with linear probing.)"""
+
+    cdef unsigned char *arena
+    cdef int64_t arena_used, arena_size
+    cdef int64_t *starts
+    cdef uint64_t *hashes
+    cdef uint32_t *slots
+    cdef int64_t tokens, token_capacity, num_slots, reported
+
+    def __cinit__(self):
+        self.arena_size, self.token_capacity, self.num_slots = 1 << 16, 1 << 10, 1 << 11
+        self.arena = <unsigned char *>malloc(self.arena_size)
+        self.starts = <int64_t *>malloc((self.token_capacity + 1) * sizeof(int64_t))
+        self.hashes = <uint64_t *>malloc(self.token_capacity * sizeof(uint64_t))
+        self.slots = <uint32_t *>calloc(self.num_slots, sizeof(uint32_t))
+        if not (self.arena and self.starts and self.hashes and self.slots):
+            raise MemoryError()
+        self.starts[0] = 0
+
+    def __dealloc__(self):
+        free(self.arena)
+        free(self.starts)
+        free(self.hashes)
+        free(self.slots)
+
+    def __len__(self):
+        return self.tokens
+
+    cdef int _grow(self, int64_t more_bytes) except -1 nogil:
+        """Room for one more token of `more_bytes` bytes, and a table at most half full."""
+        cdef int64_t i, slot
+        cdef void *grown
+        while self.arena_used + more_bytes > self.arena_size:
+            grown = realloc(self.arena, self.arena_size * 2)
+            if grown == NULL:
+                with gil:
+                    raise MemoryError()
+            self.arena, self.arena_size = <unsigned char *>grown, self.arena_size * 2
+        if self.tokens == self.token_capacity:
+            grown = realloc(self.starts, (2 * self.token_capacity + 1) * sizeof(int64_t))
+            if grown == NULL:
+                with gil:
+                    raise MemoryError()
+            self.starts = <int64_t *>grown
+            grown = realloc(self.hashes, 2 * self.token_capacity * sizeof(uint64_t))
+            if grown == NULL:
+                with gil:
+                    raise MemoryError()
+            self.hashes, self.token_capacity = <uint64_t *>grown, 2 * self.token_capacity
+        if 2 * (self.tokens + 1) > self.num_slots:
+            free(self.slots)
+            self.num_slots *= 2
+            self.slots = <uint32_t *>calloc(self.num_slots, sizeof(uint32_t))
+            if self.slots == NULL:
+                with gil:
+                    raise MemoryError()
+            for i in range(self.tokens):
+                slot = self.hashes[i] & (self.num_slots - 1)
+                while self.slots[slot] != 0:
+                    slot = (slot + 1) & (self.num_slots - 1)
+                self.slots[slot] = <uint32_t>(i + 1)
+        return 0
+
+    cdef int64_t _intern(self, const unsigned char *token, int64_t length) except -1 nogil:
+        cdef uint64_t h = 14695981039346656037ULL
+        cdef int64_t i, slot, found
+        for i in range(length):
+            h = (h ^ token[i]) * 1099511628211ULL
+        slot = h & (self.num_slots - 1)
+        while self.slots[slot] != 0:
+            found = self.slots[slot] - 1
+            if (self.hashes[found] == h and self.starts[found + 1] - self.starts[found] == length
+                    and memcmp(self.arena + self.starts[found], token, length) == 0):
+                return found
+            slot = (slot + 1) & (self.num_slots - 1)
+        self._grow(length)
+        slot = h & (self.num_slots - 1)
+        while self.slots[slot] != 0:
+            slot = (slot + 1) & (self.num_slots - 1)
+        memcpy(self.arena + self.arena_used, token, length)
+        self.arena_used += length
+        self.hashes[self.tokens] = h
+        self.starts[self.tokens + 1] = self.arena_used
+        self.tokens += 1
+        self.slots[slot] = <uint32_t>self.tokens
+        return self.tokens - 1
+
+    def tokenize(self, const unsigned char[::1] block):
+        """Token numbers of the block's tokens (uint32) and the number of tokens of each line (int64, zeros for
+        empty lines); the block holds whole lines."""
+        cdef int64_t size = block.shape[0]
+        token_array = np.empty(size // 2 + 1, dtype=np.uint32)
+        length_array = np.empty(size + 1, dtype=np.int64)
+        cdef uint32_t[::1] token_numbers = token_array
+        cdef int64_t[::1] line_lengths = length_array
+        cdef int64_t i = 0, start, count = 0, lines = 0, in_line = 0
+        cdef const unsigned char *text = &block[0] if size > 0 else NULL
+        with nogil:
+            while i < size:
+                if _is_line_break(text[i]):
+                    line_lengths[lines] = in_line
+                    lines += 1
+                    in_line = 0
+                    i += 1
+                elif _is_space(text[i]):
+                    i += 1
+                else:
+                    start = i
+                    while i < size and not _is_space(text[i]):
+                        i += 1
+                    token_numbers[count] = <uint32_t>self._intern(text + start, i - start)
+                    count += 1
+                    in_line += 1
+            if in_line > 0:
+                line_lengths[lines] = in_line
+                lines += 1
+        return token_array[:count], length_array[:lines]
+
+    def new_tokens(self):
+        """The tokens (bytes) first seen since the last call, in the order of their numbers."""
+        cdef int64_t i
+        tokens = [self.arena[self.starts[i]:self.starts[i + 1]] for i in range(self.reported, self.tokens)]
+        self.reported = self.tokens
+        return tokens

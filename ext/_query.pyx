@@ -1,0 +1,751 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Hot loops of the query index: hashing n-grams, building and probing the tables, scoring words.
+
+The design follows KenLM's probing search (Heafield 2011, "KenLM: Faster and Smaller Language Model
+Queries", section 3.1): unigrams sit in arrays indexed by word id; every higher order has its own
+open-addressing table of 64-bit hashes of the n-gram's word ids (the words themselves are not stored; two
+n-grams colliding in 64 bits is the accepted risk, as in KenLM), with linear probing. The hash of an n-gram is
+built from its last word backwards, so scoring a word extends one hash by one context word per order and needs
+one probe per order. The state keeps the back-off weights of its context words (KenLM's State), so the usual
+query costs one lookup per order and no second pass for back-off weights.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
+
+cnp.import_array()
+
+# Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
+cdef enum:
+    MAX_ORDER = 8
+    MAX_CONTEXT = MAX_ORDER - 1
+
+# An n-gram of a middle order (2 .. N-1): its 64-bit hash, log10 probability and log10 back-off weight.
+# A back-off weight of -0.0 (sign bit set) marks an n-gram that can never be extended to the right, as KenLM
+# marks it (lm/blank.hh): scoring then leaves it out of the state.
+cdef packed struct MiddleEntry:
+    uint64_t key
+    float prob
+    float bow
+
+# An n-gram of the highest order: no back-off weight.
+cdef packed struct LongestEntry:
+    uint64_t key
+    float prob
+
+# A word of the vocabulary: the 64-bit hash of its UTF-8 spelling and its id (KenLM's probing vocabulary).
+cdef packed struct VocabEntry:
+    uint64_t key
+    uint32_t id
+
+# Sentences scored side by side by the batch call (see NgramIndex._score_flat).
+cdef enum:
+    LANES = 8
+
+# What the model remembers of the history: the words that can still extend, most recent first, and their
+# back-off weights (backoff[i] is the weight of the context words[0..i]).
+cdef packed struct CState:
+    uint32_t words[MAX_CONTEXT]
+    float backoff[MAX_CONTEXT]
+    uint8_t length
+
+# One sentence in flight in the batch call.
+cdef struct Lane:
+    CState state
+    Py_ssize_t pos
+    Py_ssize_t words_end
+    Py_ssize_t stop
+    Py_ssize_t out
+    uint32_t word
+    bint active
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* MurmurHash3's 64-bit finaliser (Appleby): a bijection that spreads every input bit. */
+    static inline uint64_t ngl_mix64(uint64_t h) {
+        h ^= h >> 33; h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 33; return h;
+    }
+    static inline uint64_t ngl_hash_start(uint32_t word) {
+        return ngl_mix64(((uint64_t)word + 1) * 0x9E3779B97F4A7C15ULL);
+    }
+    /* Key 0 marks an empty bucket, so no n-gram may hash to it. */
+    static inline uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) {
+        uint64_t key = ngl_mix64(hash + ((uint64_t)word + 1) * 0xC2B2AE3D27D4EB4FULL);
+        return key ? key : 1;
+    }
+    /* FNV-1a over the bytes, then the finaliser: the key of a word's spelling (never 0). */
+    static inline uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (Py_ssize_t i = 0; i < n; ++i) { h ^= (unsigned char)s[i]; h *= 0x100000001b3ULL; }
+        h = ngl_mix64(h ^ (uint64_t)n);
+        return h ? h : 1;
+    }
+    /* Lemire's multiply-shift range reduction: a bucket in [0, n) without a division. */
+    static inline uint64_t ngl_bucket(uint64_t key, uint64_t n) {
+        return (uint64_t)(((unsigned __int128)key * n) >> 64);
+    }
+    /* KenLM's marker (lm/blank.hh): a zero back-off weight with the sign bit set means "never extends". */
+    static inline int ngl_has_extension(float bow) {
+        uint32_t bits; memcpy(&bits, &bow, 4); return bits != 0x80000000u;
+    }
+    """
+    uint64_t ngl_hash_start(uint32_t word) noexcept nogil
+    uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) noexcept nogil
+    uint64_t ngl_bucket(uint64_t key, uint64_t n) noexcept nogil
+    int ngl_has_extension(float bow) noexcept nogil
+    uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) noexcept nogil
+    void prefetch "__builtin_prefetch" (const void *address) noexcept nogil
+
+LN10 = 2.302585092994046
+cdef double C_LN10 = 2.302585092994046
+MIDDLE_DTYPE = np.dtype([("key", "<u8"), ("prob", "<f4"), ("bow", "<f4")])
+LONGEST_DTYPE = np.dtype([("key", "<u8"), ("prob", "<f4")])
+VOCAB_DTYPE = np.dtype([("key", "<u8"), ("id", "<u4")])
+STATE_DTYPE = np.dtype([("words", "<u4", (MAX_CONTEXT,)), ("backoff", "<f4", (MAX_CONTEXT,)), ("length", "u1")])
+ORDER_LIMIT = MAX_ORDER
+# Buckets per n-gram: KenLM's default probing multiplier (build_binary -p).
+PROBING_MULTIPLIER = 1.5
+
+assert MIDDLE_DTYPE.itemsize == sizeof(MiddleEntry)
+assert LONGEST_DTYPE.itemsize == sizeof(LongestEntry)
+assert VOCAB_DTYPE.itemsize == sizeof(VocabEntry)
+assert STATE_DTYPE.itemsize == sizeof(CState)
+
+
+def table_buckets(Py_ssize_t entries, double multiplier=PROBING_MULTIPLIER):
+    """Number of buckets of a table holding `entries` n-grams (at least one stays empty to end probes)."""
+    if not multiplier > 1.0:
+        raise ValueError("the probing multiplier must be above 1")
+    return int(entries * multiplier) + 1
+
+
+def hash_rows(const uint32_t[:, ::1] ngrams):
+    """Keys of n-gram rows (oldest word first), and the keys of their suffixes without the oldest word.
+
+    The suffix key of a bigram is the start hash of its last word (unigrams are not hashed in the index).
+    """
+    cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], i, j
+    keys = np.empty(m, np.uint64)
+    suffix = np.empty(m, np.uint64)
+    cdef uint64_t[::1] k = keys, s = suffix
+    cdef uint64_t h, before
+    with nogil:
+        for i in range(m):
+            h = ngl_hash_start(ngrams[i, n - 1])
+            before = h
+            for j in range(n - 2, -1, -1):
+                before = h
+                h = ngl_hash_extend(h, ngrams[i, j])
+            k[i] = h
+            s[i] = before
+    return keys, suffix
+
+
+def keys_in(const uint64_t[::1] needles, const uint64_t[::1] haystack):
+    """Boolean array: which `needles` occur among `haystack` (both n-gram keys, never 0), in linear time."""
+    cdef Py_ssize_t m = haystack.shape[0], i
+    cdef uint64_t buckets = table_buckets(m), b
+    seen = np.zeros(buckets, np.uint64)
+    found = np.zeros(needles.shape[0], np.bool_)
+    cdef uint64_t[::1] t = seen
+    cdef uint8_t[::1] f = found.view(np.uint8)
+    with nogil:
+        for i in range(m):
+            b = ngl_bucket(haystack[i], buckets)
+            while t[b] != 0 and t[b] != haystack[i]:
+                b += 1
+                if b == buckets:
+                    b = 0
+            t[b] = haystack[i]
+        for i in range(needles.shape[0]):
+            b = ngl_bucket(needles[i], buckets)
+            while t[b] != 0:
+                if t[b] == needles[i]:
+                    f[i] = 1
+                    break
+                b += 1
+                if b == buckets:
+                    b = 0
+    return found
+
+
+cdef inline bint is_ascii_space(char c) noexcept nogil:
+    return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
+
+
+cdef inline MiddleEntry* find_middle(MiddleEntry* table, uint64_t buckets, uint64_t key) noexcept nogil:
+    cdef uint64_t i = ngl_bucket(key, buckets)
+    while True:
+        if table[i].key == key:
+            return &table[i]
+        if table[i].key == 0:
+            return NULL
+        i += 1
+        if i == buckets:
+            i = 0
+
+
+cdef inline LongestEntry* find_longest(LongestEntry* table, uint64_t buckets, uint64_t key) noexcept nogil:
+    cdef uint64_t i = ngl_bucket(key, buckets)
+    while True:
+        if table[i].key == key:
+            return &table[i]
+        if table[i].key == 0:
+            return NULL
+        i += 1
+        if i == buckets:
+            i = 0
+
+
+def build_vocab_table(list words):
+    """The probing table from spellings to ids (id = position in `words`); None if two spellings share a key."""
+    cdef Py_ssize_t m = len(words), i
+    cdef uint64_t buckets = table_buckets(m), b, key
+    table = np.zeros(buckets, VOCAB_DTYPE)
+    cdef VocabEntry* t = <VocabEntry*> cnp.PyArray_DATA(table)
+    cdef bytes spelling
+    for i in range(m):
+        spelling = (<str> words[i]).encode("utf-8")
+        key = ngl_hash_bytes(PyBytes_AS_STRING(spelling), PyBytes_GET_SIZE(spelling))
+        b = ngl_bucket(key, buckets)
+        while t[b].key != 0:
+            if t[b].key == key:
+                return None
+            b += 1
+            if b == buckets:
+                b = 0
+        t[b].key = key
+        t[b].id = <uint32_t> i
+    return table
+
+
+def build_middle(const uint64_t[::1] keys, const float[::1] prob, const float[::1] bow,
+                 double multiplier=PROBING_MULTIPLIER):
+    """An open-addressing table of (key, prob, bow); returns None if two n-grams share a key."""
+    cdef Py_ssize_t m = keys.shape[0], i
+    cdef uint64_t buckets = table_buckets(m, multiplier), b
+    table = np.zeros(buckets, MIDDLE_DTYPE)
+    cdef MiddleEntry* t = <MiddleEntry*> cnp.PyArray_DATA(table)
+    cdef bint clash = False
+    with nogil:
+        for i in range(m):
+            b = ngl_bucket(keys[i], buckets)
+            while t[b].key != 0:
+                if t[b].key == keys[i]:
+                    clash = True
+                b += 1
+                if b == buckets:
+                    b = 0
+            t[b].key = keys[i]
+            t[b].prob = prob[i]
+            t[b].bow = bow[i]
+    return None if clash else table
+
+
+def build_longest(const uint64_t[::1] keys, const float[::1] prob, double multiplier=PROBING_MULTIPLIER):
+    """An open-addressing table of (key, prob) for the highest order; None if two n-grams share a key."""
+    cdef Py_ssize_t m = keys.shape[0], i
+    cdef uint64_t buckets = table_buckets(m, multiplier), b
+    table = np.zeros(buckets, LONGEST_DTYPE)
+    cdef LongestEntry* t = <LongestEntry*> cnp.PyArray_DATA(table)
+    cdef bint clash = False
+    with nogil:
+        for i in range(m):
+            b = ngl_bucket(keys[i], buckets)
+            while t[b].key != 0:
+                if t[b].key == keys[i]:
+                    clash = True
+                b += 1
+                if b == buckets:
+                    b = 0
+            t[b].key = keys[i]
+            t[b].prob = prob[i]
+    return None if clash else table
+
+
+def lookup_middle(table, const uint64_t[::1] keys):
+    """(prob, bow, found) of each key in a middle-order table (NaN where absent)."""
+    cdef Py_ssize_t m = keys.shape[0], i
+    table = np.ascontiguousarray(table)
+    cdef MiddleEntry* t = <MiddleEntry*> cnp.PyArray_DATA(table)
+    cdef uint64_t buckets = len(table)
+    prob = np.full(m, np.nan, np.float32)
+    bow = np.full(m, np.nan, np.float32)
+    found = np.zeros(m, np.bool_)
+    cdef float[::1] p = prob, w = bow
+    cdef uint8_t[::1] f = found.view(np.uint8)
+    cdef MiddleEntry* e
+    with nogil:
+        for i in range(m):
+            e = find_middle(t, buckets, keys[i])
+            if e != NULL:
+                p[i] = e.prob
+                w[i] = e.bow
+                f[i] = 1
+    return prob, bow, found
+
+
+cdef class State:
+    """What a model remembers of a history: the words that can still extend an n-gram (most recent first) and
+    their back-off weights, as KenLM's State.
+
+    Two states are equal exactly when they hold the same words, so hypotheses whose histories differ only in
+    words the model can no longer use compare (and hash) equal and can be recombined by a decoder. States are
+    ordered (by length, then words), hashable, copyable and picklable.
+    """
+
+    cdef CState c
+
+    def __cinit__(self):
+        memset(&self.c, 0, sizeof(CState))
+
+    @property
+    def length(self) -> int:
+        """Number of context words held."""
+        return self.c.length
+
+    @property
+    def words(self) -> tuple:
+        """The context word ids, most recent first."""
+        return tuple(self.c.words[i] for i in range(self.c.length))
+
+    cdef int compare(self, State other):
+        cdef int i
+        if self.c.length != other.c.length:
+            return -1 if self.c.length < other.c.length else 1
+        for i in range(self.c.length):
+            if self.c.words[i] != other.c.words[i]:
+                return -1 if self.c.words[i] < other.c.words[i] else 1
+        return 0
+
+    def __richcmp__(State self, other, int op):
+        if not isinstance(other, State):
+            return NotImplemented
+        cdef int r = self.compare(<State> other)
+        if op == 0:
+            return r < 0
+        if op == 1:
+            return r <= 0
+        if op == 2:
+            return r == 0
+        if op == 3:
+            return r != 0
+        if op == 4:
+            return r > 0
+        return r >= 0
+
+    def __hash__(self):
+        cdef uint64_t h = ngl_hash_start(self.c.length)
+        cdef int i
+        for i in range(self.c.length):
+            h = ngl_hash_extend(h, self.c.words[i])
+        return <Py_hash_t> (h >> 2)
+
+    def __copy__(self):
+        cdef State copy = State.__new__(State)
+        copy.c = self.c
+        return copy
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    def __reduce__(self):
+        return (_state_from_bytes, (PyBytes_FromStringAndSize(<char*> &self.c, sizeof(CState)),))
+
+    def __repr__(self):
+        return f"State(words={self.words})"
+
+
+def _state_from_bytes(bytes data):
+    """Rebuild a pickled State."""
+    if len(data) != sizeof(CState):
+        raise ValueError("not a pickled ngramlm State")
+    cdef State state = State.__new__(State)
+    memcpy(&state.c, <const char*> data, sizeof(CState))
+    return state
+
+
+def pack_states(states) -> np.ndarray:
+    """An array of STATE_DTYPE holding a sequence of States (the input of Model.score_pairs)."""
+    out = np.zeros(len(states), STATE_DTYPE)
+    cdef CState* o = <CState*> cnp.PyArray_DATA(out)
+    cdef Py_ssize_t i = 0
+    cdef State s
+    for s in states:
+        o[i] = s.c
+        i += 1
+    return out
+
+
+def unpack_state(states, Py_ssize_t index) -> State:
+    """The State at `index` of an array of STATE_DTYPE."""
+    states = np.ascontiguousarray(states, STATE_DTYPE)
+    if not 0 <= index < len(states):
+        raise IndexError(f"state index {index} is out of range for {len(states)} states")
+    cdef State state = State.__new__(State)
+    state.c = (<CState*> cnp.PyArray_DATA(states))[index]
+    return state
+
+
+cdef class FullScoreReturn:
+    """The result of BaseFullScore: log10 probability, length of the n-gram that matched, whether the word is
+    out of the vocabulary (KenLM's FullScoreReturn)."""
+
+    cdef readonly float log_prob
+    cdef readonly int ngram_length
+    cdef readonly bint oov
+
+    def __cinit__(self, float log_prob, int ngram_length, bint oov):
+        self.log_prob = log_prob
+        self.ngram_length = ngram_length
+        self.oov = oov
+
+    def __repr__(self):
+        return f"FullScoreReturn({self.log_prob!r}, {self.ngram_length!r}, {self.oov!r})"
+
+
+cdef class NgramIndex:
+    """The compiled scorer over the tables of an index; ngramlm.query.Model is its public face.
+
+    The KenLM-compatible methods (BaseScore, BaseFullScore, BeginSentenceWrite, NullContextWrite, score,
+    full_scores) live here so that a call from Python reaches the probe loop without a Python layer between.
+    """
+
+    cdef int _order
+    cdef uint32_t _vocab_size
+    cdef const float* _uni_prob
+    cdef const float* _uni_bow
+    cdef const uint8_t* _present
+    cdef MiddleEntry* _middle[MAX_ORDER + 1]
+    cdef uint64_t _middle_buckets[MAX_ORDER + 1]
+    cdef LongestEntry* _longest
+    cdef uint64_t _longest_buckets
+    cdef list _keep_alive
+    cdef const VocabEntry* _vocab
+    cdef uint64_t _vocab_buckets
+    cdef uint32_t _bos
+    cdef uint32_t _eos
+
+    def __cinit__(self, *args, **kwargs):
+        self._order = 0
+        self._keep_alive = []
+
+    def _attach(self, int order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table,
+                uint32_t bos, uint32_t eos):
+        """Point the scorer at the index arrays (which it keeps alive); called once by Model."""
+        if not 1 <= order <= MAX_ORDER:
+            raise ValueError(f"order {order} is outside 1..{MAX_ORDER}")
+        arrays = [np.ascontiguousarray(uni_prob, np.float32), np.ascontiguousarray(uni_bow, np.float32),
+                  np.ascontiguousarray(present, np.uint8)]
+        self._vocab_size = len(arrays[0])
+        self._uni_prob = <const float*> cnp.PyArray_DATA(arrays[0])
+        self._uni_bow = <const float*> cnp.PyArray_DATA(arrays[1])
+        self._present = <const uint8_t*> cnp.PyArray_DATA(arrays[2])
+        cdef int n
+        for n in range(MAX_ORDER + 1):
+            self._middle[n] = NULL
+            self._middle_buckets[n] = 0
+        for n, table in enumerate(middle_tables, 2):
+            table = np.ascontiguousarray(table)
+            arrays.append(table)
+            self._middle[n] = <MiddleEntry*> cnp.PyArray_DATA(table)
+            self._middle_buckets[n] = len(table)
+        self._longest = NULL
+        if order > 1:
+            longest_table = np.ascontiguousarray(longest_table)
+            arrays.append(longest_table)
+            self._longest = <LongestEntry*> cnp.PyArray_DATA(longest_table)
+            self._longest_buckets = len(longest_table)
+        vocab_table = np.ascontiguousarray(vocab_table)
+        arrays.append(vocab_table)
+        self._vocab = <const VocabEntry*> cnp.PyArray_DATA(vocab_table)
+        self._vocab_buckets = len(vocab_table)
+        self._keep_alive = arrays
+        self._bos = bos
+        self._eos = eos
+        self._order = order
+
+    cdef inline uint32_t known(self, uint32_t word) noexcept nogil:
+        """The id the index scores `word` as: itself if it is a unigram of the model, else <unk> (0)."""
+        if word >= self._vocab_size or not self._present[word]:
+            return 0
+        return word
+
+    cdef double score_word(self, const CState* context, uint32_t word, CState* out, int* ngram_length) noexcept nogil:
+        """log10 p(word | context) by the back-off recursion, writing the state after `word` to `out`.
+
+        Katz (1987) back-off as SRILM and KenLM apply it to ARPA models: the probability of the longest n-gram
+        that matches, plus the back-off weights of the context words it had to drop (those are in `context`).
+        """
+        cdef CState next_state
+        cdef uint32_t w = self.known(word)
+        cdef double prob = self._uni_prob[w]
+        cdef int length = 1, keep, j, n
+        cdef uint64_t key = ngl_hash_start(w)
+        cdef MiddleEntry* middle
+        cdef LongestEntry* longest
+        next_state.backoff[0] = self._uni_bow[w]
+        keep = 1 if ngl_has_extension(next_state.backoff[0]) else 0
+        for j in range(context.length):
+            key = ngl_hash_extend(key, context.words[j])
+            n = j + 2
+            if n == self._order:
+                longest = find_longest(self._longest, self._longest_buckets, key)
+                if longest != NULL:
+                    prob = longest.prob
+                    length = n
+                break
+            middle = find_middle(self._middle[n], self._middle_buckets[n], key)
+            if middle == NULL:
+                break
+            prob = middle.prob
+            length = n
+            next_state.backoff[j + 1] = middle.bow
+            if ngl_has_extension(middle.bow):
+                keep = n
+        for j in range(length - 1, context.length):
+            prob += context.backoff[j]
+        if keep > self._order - 1:
+            keep = self._order - 1
+        next_state.words[0] = w
+        for j in range(1, keep):
+            next_state.words[j] = context.words[j - 1]
+        next_state.length = keep
+        memcpy(out, &next_state, sizeof(CState))
+        ngram_length[0] = length
+        return prob
+
+    cdef inline void begin_sentence(self, CState* state) noexcept nogil:
+        if self._order == 1:
+            state.length = 0
+            return
+        state.length = 1
+        state.words[0] = self._bos
+        state.backoff[0] = self._uni_bow[self._bos]
+
+    cdef inline uint32_t spelling_id(self, const char* spelling, Py_ssize_t size) noexcept nogil:
+        """The id of a UTF-8 spelling, 0 (<unk>) if the vocabulary does not have it."""
+        cdef uint64_t key = ngl_hash_bytes(spelling, size)
+        cdef uint64_t i = ngl_bucket(key, self._vocab_buckets)
+        while True:
+            if self._vocab[i].key == key:
+                return self._vocab[i].id
+            if self._vocab[i].key == 0:
+                return 0
+            i += 1
+            if i == self._vocab_buckets:
+                i = 0
+
+    cdef inline uint32_t str_id(self, str word) except? 0:
+        cdef Py_ssize_t size
+        cdef const char* spelling = PyUnicode_AsUTF8AndSize(word, &size)
+        return self.spelling_id(spelling, size)
+
+    cdef inline uint32_t word_id(self, word) except? 0:
+        if isinstance(word, str):
+            return self.str_id(<str> word)
+        if isinstance(word, bytes):
+            return self.spelling_id(PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word))
+        return <uint32_t> word
+
+    def word_index(self, word) -> int:
+        """The id the model scores `word` (a string, bytes or an id) as: 0 (<unk>) if it does not know it."""
+        return self.known(self.word_id(word))
+
+    def encode(self, words) -> np.ndarray:
+        """Ids of a sequence of words (0, <unk>, for those the model does not know), ready for score_ids."""
+        cdef Py_ssize_t i = 0
+        out = np.empty(len(words), np.uint32)
+        cdef uint32_t[::1] o = out
+        for word in words:
+            o[i] = self.known(self.word_id(word))
+            i += 1
+        return out
+
+    def BeginSentenceWrite(self, State state):
+        """Set `state` to the start of a sentence (context <s>)."""
+        self.begin_sentence(&state.c)
+
+    def NullContextWrite(self, State state):
+        """Set `state` to the empty context."""
+        state.c.length = 0
+
+    def BaseScore(self, State in_state, word, State out_state) -> float:
+        """log10 p(word | in_state), writing the state after `word` to `out_state`.
+
+        `word` is a string (looked up as <unk> when unknown) or a word id.
+        """
+        cdef int length
+        return self.score_word(&in_state.c, self.word_id(word), &out_state.c, &length)
+
+    def BaseFullScore(self, State in_state, word, State out_state) -> FullScoreReturn:
+        """Like BaseScore, returning FullScoreReturn(log_prob, ngram_length, oov)."""
+        cdef int length
+        cdef uint32_t w = self.known(self.word_id(word))
+        cdef double prob = self.score_word(&in_state.c, w, &out_state.c, &length)
+        return FullScoreReturn(prob, length, w == 0)
+
+    def score(self, sentence, bint bos=True, bint eos=True) -> float:
+        """log10 probability of a whitespace-separated sentence (with </s>, after <s>, unless told not to).
+
+        Never include <s> in the string: it is context only. Words are split at ASCII whitespace, as kenlm
+        splits them.
+        """
+        cdef Py_ssize_t size, i = 0, start
+        cdef const char* text
+        if isinstance(sentence, bytes):
+            text, size = PyBytes_AS_STRING(sentence), PyBytes_GET_SIZE(sentence)
+        else:
+            text = PyUnicode_AsUTF8AndSize(sentence, &size)
+        cdef CState a
+        cdef int length
+        cdef double total = 0
+        if bos:
+            self.begin_sentence(&a)
+        else:
+            a.length = 0
+        with nogil:
+            while True:
+                while i < size and is_ascii_space(text[i]):
+                    i += 1
+                if i == size:
+                    break
+                start = i
+                while i < size and not is_ascii_space(text[i]):
+                    i += 1
+                total += self.score_word(&a, self.spelling_id(text + start, i - start), &a, &length)
+        if eos:
+            total += self.score_word(&a, self._eos, &a, &length)
+        return total
+
+    def full_scores(self, sentence, bint bos=True, bint eos=True):
+        """Per-word (log10 prob, n-gram length, oov) of a sentence, </s> included unless eos is False."""
+        if not isinstance(sentence, bytes):
+            sentence = sentence.encode("utf-8")
+        cdef bytes word
+        cdef CState a
+        cdef int length
+        cdef uint32_t w
+        cdef double prob
+        cdef list out = []
+        if bos:
+            self.begin_sentence(&a)
+        else:
+            a.length = 0
+        for word in (<bytes> sentence).split():
+            w = self.known(self.spelling_id(PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)))
+            prob = self.score_word(&a, w, &a, &length)
+            out.append((prob, length, w == 0))
+        if eos:
+            prob = self.score_word(&a, self._eos, &a, &length)
+            out.append((prob, length, False))
+        return iter(out)
+
+    cdef inline void prefetch_word(self, const CState* context, uint32_t word) noexcept nogil:
+        """Ask memory now for the buckets that scoring `word` after `context` will probe."""
+        cdef uint64_t key = ngl_hash_start(word)
+        cdef int j, n
+        cdef const char* bucket
+        prefetch(&self._uni_prob[word])
+        prefetch(&self._uni_bow[word])
+        for j in range(context.length):
+            key = ngl_hash_extend(key, context.words[j])
+            n = j + 2
+            if n == self._order:
+                bucket = <const char*> &self._longest[ngl_bucket(key, self._longest_buckets)]
+                prefetch(bucket)
+                prefetch(bucket + 64)
+                return
+            # A probe that misses runs on to the next empty bucket, often into the following cache line.
+            bucket = <const char*> &self._middle[n][ngl_bucket(key, self._middle_buckets[n])]
+            prefetch(bucket)
+            prefetch(bucket + 64)
+
+    cdef inline void open_lane(self, Lane* lane, Py_ssize_t sentence, const int64_t* offsets, bint bos,
+                               bint eos) noexcept nogil:
+        lane.pos = offsets[sentence]
+        lane.words_end = offsets[sentence + 1]
+        lane.stop = lane.words_end + eos
+        lane.out = offsets[sentence] + sentence * eos
+        if bos:
+            self.begin_sentence(&lane.state)
+        else:
+            lane.state.length = 0
+        lane.active = lane.pos < lane.stop
+
+    def _score_flat(self, const uint32_t[::1] ids, const int64_t[::1] offsets, bint bos, bint eos, bint natural_log,
+                    double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
+        """Score sentences given as one id array cut by `offsets`; writes one entry per word (and per </s>).
+
+        LANES sentences are scored side by side: the buckets of each lane's next word are prefetched before any
+        lane is scored, so the cache misses of one lane overlap with the work of the others (the table probes
+        are memory-bound, not compute-bound).
+        """
+        cdef Lane lanes[LANES]
+        cdef Lane* lane
+        cdef Py_ssize_t sentences = offsets.shape[0] - 1, next_sentence = 0
+        cdef int l, length, live
+        cdef uint32_t w
+        cdef double scale = C_LN10 if natural_log else 1.0
+        if sentences <= 0:
+            return
+        with nogil:
+            for l in range(LANES):
+                lane = &lanes[l]
+                lane.active = False
+                while not lane.active and next_sentence < sentences:
+                    self.open_lane(lane, next_sentence, &offsets[0], bos, eos)
+                    next_sentence += 1
+            while True:
+                live = 0
+                for l in range(LANES):
+                    lane = &lanes[l]
+                    if lane.active:
+                        lane.word = self.known(ids[lane.pos]) if lane.pos < lane.words_end else self._eos
+                        self.prefetch_word(&lane.state, lane.word)
+                        live += 1
+                if live == 0:
+                    break
+                for l in range(LANES):
+                    lane = &lanes[l]
+                    if not lane.active:
+                        continue
+                    w = lane.word
+                    log_prob[lane.out] = self.score_word(&lane.state, w, &lane.state, &length) * scale
+                    ngram_length[lane.out] = length
+                    oov[lane.out] = w == 0 and lane.pos < lane.words_end
+                    lane.pos += 1
+                    lane.out += 1
+                    if lane.pos == lane.stop:
+                        lane.active = False
+                        while not lane.active and next_sentence < sentences:
+                            self.open_lane(lane, next_sentence, &offsets[0], bos, eos)
+                            next_sentence += 1
+
+    def _score_pairs(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob, out_states):
+        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""
+        cdef const CState* inp = <const CState*> cnp.PyArray_DATA(states)
+        cdef CState* out = NULL
+        cdef CState scratch
+        cdef Py_ssize_t i, m = words.shape[0]
+        cdef int length
+        cdef double scale = C_LN10 if natural_log else 1.0
+        if out_states is not None:
+            out = <CState*> cnp.PyArray_DATA(out_states)
+        with nogil:
+            for i in range(m):
+                # Pairs are independent: ask for the buckets of a pair LANES ahead while this one is scored.
+                if i + LANES < m:
+                    self.prefetch_word(&inp[i + LANES], self.known(words[i + LANES]))
+                if out != NULL:
+                    log_prob[i] = self.score_word(&inp[i], words[i], &out[i], &length) * scale
+                else:
+                    log_prob[i] = self.score_word(&inp[i], words[i], &scratch, &length) * scale

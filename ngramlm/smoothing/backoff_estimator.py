@@ -1,0 +1,215 @@
+"""Counts -> back-off model, for any discounting method, with SRILM's exact rules (Ngram::estimate).
+
+For each order n = 1..N, shortest first (an interpolated estimate needs the finished lower orders):
+
+  1. The n-grams h w considered are those whose word w can be predicted (not <s>; not <unk> in a closed
+     vocabulary), whose context h does not end in </s> and (closed vocabulary) does not contain <unk>.
+  2. Per context h: T = sum of counts, N1+, N2+, N3+ = number of followers with count >= 1, 2, 3.
+  3. p(w | h) = d * c / T, plus gamma(h) p(w | h') when interpolated (Chen & Goodman 1998, section "Backoff
+     vs. interpolated models"; unigrams interpolate with the uniform distribution 1/|V|). An n-gram with
+     d = 0 (below the cut-off) is dropped.
+  4. If a context's explicit probabilities leave no mass (sum > 1 - 3e-6) although not every word of the
+     vocabulary was seen in it, SRILM first turns interpolation off for that context, then adds 1 to T until
+     some mass is left (a hack it credits to Doug Paul); so do we.
+  5. The back-off weights of the contexts are computed by normalisation (ngramlm.backoff_weights). Unigram
+     mass left over is spread evenly over the words with zero probability, or over all words if there are none.
+Finally every context and each of its sub-sequences gets an explicit probability (equal to its back-off
+estimate) where it has none, since the ARPA format needs a line for every context.
+
+Interpolated models come out folded into back-off form: the interpolated probability is the n-gram's
+probability and the interpolation weight becomes (after normalisation) the context's back-off weight.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Imported as a module: ngramlm.backoff_weights itself imports this package's ngram_keys.
+from .. import backoff_weights as weights
+from ..backoff import LOG10_ZERO, BackoffModel, sort_ngrams
+from ..counts import NgramCounts
+from ..vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
+from .continuation_counts import continuation_counts
+from .discount import Discount, OrderCounts
+from .ngram_keys import NgramKeys, find, group_starts, run_index
+
+
+@dataclass
+class OrderPlan:
+    """How one order is estimated: its discount and whether it is interpolated with the lower order.
+    `estimated` is False when the discount's parameters were read from a file (given discounts are kept by
+    the discount's own `estimate`)."""
+
+    discount: Discount
+    interpolate: bool = False
+    estimated: bool = True
+
+
+def predicted_words(vocab_size: int, unk: bool) -> np.ndarray:
+    """Mask over word ids: the words a distribution ranges over (not <s>; not <unk> unless -unk)."""
+    predicted = np.ones(vocab_size, dtype=bool)
+    predicted[BOS_ID] = False
+    if not unk:
+        predicted[UNK_ID] = False
+    return predicted
+
+
+def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool) -> BackoffModel:
+    """Estimate a back-off model from `counts` with one plan per order (see the module docstring)."""
+    vocab = counts.vocab
+    order = counts.order
+    if len(plans) != order:
+        raise ValueError(f"{len(plans)} order plans for {order}-gram counts")
+    predicted = predicted_words(len(vocab), unk)
+    vocab_size = int(predicted.sum())
+    keys = NgramKeys(len(vocab))
+    order_counts = prepare_counts(counts, plans, predicted, vocab_size, keys)
+
+    tables = weights.BackoffTables(len(vocab), order)
+    contexts: list[np.ndarray] = [np.zeros((0, 0), dtype=ID_DTYPE)]
+    for n in range(1, order + 1):
+        plan = plans[n - 1]
+        if n == 1:
+            rows, logprob = _unigrams(counts.ngrams[0], order_counts[0], plan, predicted, vocab_size)
+            tables.set_probs(1, rows, logprob)
+            continue
+        rows, logprob = _ngrams(tables, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size)
+        tables.set_probs(n, rows, logprob)
+        context_rows, logbow, logprob = weights.context_weights(tables, rows, tables.logprob[n])
+        tables.set_probs(n, rows, logprob)
+        tables.set_bows(n - 1, context_rows, logbow)
+        contexts.append(context_rows)
+    _fill_in_contexts(tables, contexts, keys)
+    return _assemble(vocab, tables, contexts)
+
+
+def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.ndarray, vocab_size: int,
+                   keys: NgramKeys) -> list[np.ndarray]:
+    """The counts each order is estimated from (continuation counts where the method asks for them, from the
+    original counts of the next order), estimating each order's discount from them, lowest order first."""
+    result = []
+    for n, plan in enumerate(plans, 1):
+        rows, c = counts.ngrams[n - 1], counts.counts[n - 1]
+        if plan.discount.modifies_counts and n < counts.order and not plan.discount.no_discount():
+            c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, keys)
+        if plan.estimated:
+            plan.discount.estimate(OrderCounts(n, c, predicted[rows[:, -1]], vocab_size))
+        result.append(c)
+    return result
+
+
+def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size):
+    """Unigram probabilities for every predicted word of the vocabulary, and <s> with log10 0."""
+    keep = predicted[rows[:, 0]] & (counts > 0)
+    words, c = rows[keep, 0].astype(np.int64), counts[keep]
+    total = np.array([c.sum()], dtype=np.float64)
+    starts = np.zeros(1, dtype=np.int64)
+    group = np.zeros(len(c), dtype=np.int64)
+    if total[0] > 0:
+        # The uniform distribution's log10, kept in single precision as SRILM keeps it.
+        uniform = np.full(len(c), weights.to_prob(weights.as_stored(-np.log10(vocab_size))))
+        prob, kept = _discounted(plan, c, starts, group, total, uniform, vocab_size)
+    else:
+        prob, kept = np.zeros(0), np.zeros(0, dtype=bool)
+    probs = np.zeros(len(predicted))
+    # Left-over mass is reckoned from the probabilities as stored (single precision, like SRILM's).
+    probs[words[kept]] = weights.to_prob(weights.as_stored(weights.to_log10(prob[kept])))
+    # Left-over unigram mass goes to the zero-probability words, or to all words if there are none (SRILM's
+    # Ngram::distributeProb: the ARPA format has no weight for backing off to a uniform distribution).
+    left = 1.0 - probs[predicted].sum()
+    left = left if left >= weights.PROB_EPSILON else 0.0
+    zero = predicted & (probs == 0)
+    if zero.any():
+        probs[zero] = left / zero.sum()
+    else:
+        probs[predicted] += left / vocab_size
+    ids = np.flatnonzero(predicted | (np.arange(len(predicted)) == BOS_ID))
+    logprob = weights.to_log10(probs[ids])
+    logprob[ids == BOS_ID] = LOG10_ZERO
+    return ids.astype(ID_DTYPE).reshape(-1, 1), logprob
+
+
+def _ngrams(tables: weights.BackoffTables, rows, counts, plan: OrderPlan, predicted, vocab_size):
+    """Explicit probabilities of the n-grams of one order (n >= 2), before normalisation.
+
+    N-grams with count zero (Kneser-Ney's continuation count of an n-gram that nothing precedes, as under
+    -no-sos, or zeros in count files) are left out entirely. SRILM counts them among their context's followers
+    (N1+) while giving them no probability, which can make a context's probabilities sum to more than one."""
+    keep = predicted[rows[:, -1]] & (counts > 0) & (rows[:, -2] != EOS_ID)
+    if not predicted[UNK_ID]:
+        keep &= ~np.any(rows[:, :-1] == UNK_ID, axis=1)
+    rows, c = rows[keep], counts[keep]
+    starts = group_starts(tables.keys(rows[:, :-1]))
+    group = run_index(starts, len(rows))
+    total = np.add.reduceat(c, starts).astype(np.float64) if len(rows) else np.zeros(0)
+    lower = weights.to_prob(tables.backoff_logprob(rows[:, 1:-1], rows[:, -1])) if plan.interpolate else None
+    prob, kept = _discounted(plan, c, starts, group, total, lower, vocab_size)
+    return rows[kept], weights.to_log10(prob[kept])
+
+
+def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
+    """p = d c / T (+ gamma p_lower), with SRILM's retries for contexts left without back-off mass.
+
+    Returns the probabilities and which n-grams are kept (d != 0)."""
+    discount = plan.discount
+    no_discount = discount.no_discount()
+    observed = np.add.reduceat(np.ones(len(c)), starts) if len(c) else np.zeros(0)
+    min2 = np.add.reduceat((c >= 2).astype(np.float64), starts) if len(c) else np.zeros(0)
+    min3 = np.add.reduceat((c >= 3).astype(np.float64), starts) if len(c) else np.zeros(0)
+    interpolated = np.full(len(starts), plan.interpolate and lower is not None)
+    c = c.astype(np.float64)
+    while True:
+        factors = np.ones(len(c)) if no_discount else discount.factors(c, total[group], observed[group])
+        prob = factors * c / total[group]
+        if interpolated.any():
+            weight = discount.lower_order_weight(total, observed, min2, min3)
+            prob = prob + np.where(interpolated[group], weight[group] * lower, 0.0)
+        kept = factors != 0
+        if no_discount or len(c) == 0:
+            return prob, kept
+        mass = np.add.reduceat(np.where(kept, prob, 0.0), starts)
+        exhausted = (observed < vocab_size) & (mass > 1.0 - weights.PROB_EPSILON)
+        if not exhausted.any():
+            return prob, kept
+        # SRILM: first give up interpolation in such a context, then enlarge its denominator by one.
+        total = np.where(exhausted & ~interpolated, total + 1.0, total)
+        interpolated &= ~exhausted
+
+
+def _fill_in_contexts(tables: weights.BackoffTables, contexts: list[np.ndarray], keys: NgramKeys) -> None:
+    """Give every context, and every sub-sequence of a context, an explicit probability where it has none
+    (its back-off estimate, so the distribution is unchanged; SRILM's Ngram::fixupProbs)."""
+    order = len(contexts)
+    needed = [np.zeros((0, n), dtype=ID_DTYPE) for n in range(order + 1)]
+    for n in range(order - 1, 0, -1):
+        longer = needed[n + 1] if n + 1 < order else np.zeros((0, n + 1), dtype=ID_DTYPE)
+        candidates = np.concatenate((contexts[n], longer[:, :-1], longer[:, 1:])).astype(ID_DTYPE)
+        if len(candidates):
+            _, first = np.unique(keys(candidates), return_index=True)
+            candidates = candidates[first]
+        needed[n] = candidates
+    for n in range(1, order):
+        missing = needed[n][find(tables.prob_keys[n], keys(needed[n])) < 0]
+        if len(missing) == 0:
+            continue
+        logprob = tables.backoff_logprob(missing[:, :-1], missing[:, -1])
+        rows = np.concatenate((tables.rows[n], missing))
+        merged = np.concatenate((tables.logprob[n], logprob))
+        rows, merged = sort_ngrams(rows, merged)
+        tables.set_probs(n, rows, merged)
+
+
+def _assemble(vocab, tables: weights.BackoffTables, contexts) -> BackoffModel:
+    """The BackoffModel: each order's n-grams with their probabilities, and bows on those that are contexts."""
+    ngrams, logprob, logbow = [], [], []
+    for n in range(1, tables.order + 1):
+        rows = tables.rows[n]
+        bows = np.zeros(len(rows))
+        if n < tables.order:
+            at = find(tables.keys(rows), tables.keys(contexts[n])) if len(contexts[n]) else np.zeros(0, int)
+            bows[at[at >= 0]] = tables.logbow[n][at >= 0]
+        ngrams.append(rows.astype(ID_DTYPE))
+        logprob.append(tables.logprob[n])
+        logbow.append(bows)
+    return BackoffModel(vocab, ngrams, logprob, logbow)

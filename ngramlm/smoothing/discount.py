@@ -1,0 +1,112 @@
+"""The interface every discounting method implements (SRILM's Discount class, vectorised over arrays).
+
+For an n-gram h w with count c in a context h whose followers have total count T and number of distinct
+followers N1+(h .), the back-off estimator (ngramlm.smoothing.backoff_estimator) computes
+
+    p(w | h) = d(c, T, N1+) * c / T  [+ gamma(h) * p(w | h')  when interpolated]
+
+A method supplies the discount factor d (0 drops the n-gram: a count below the cut-off), the lower-order weight
+gamma(h) of interpolated estimates, and the estimation of its parameters from the count-of-counts of its order.
+Parameters can be written to and read from SRILM's discount files (ngram-count -gtN / -knN FILE).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+
+from ..errors import InputError
+
+
+@dataclass
+class OrderCounts:
+    """What a discount estimator sees of one order: its (possibly Kneser-Ney-modified) counts, which of those
+    n-grams end in a word that can be predicted (count-of-counts are taken over these), and the number of
+    words a distribution ranges over (the vocabulary less <s>, and less <unk> in a closed vocabulary)."""
+
+    order: int
+    counts: np.ndarray
+    predicted: np.ndarray
+    vocab_size: int
+
+    def count_of_counts(self, highest: int) -> np.ndarray:
+        """n[r] = number of predicted n-grams with count r, for r = 0..highest."""
+        counts = self.counts[self.predicted]
+        return np.bincount(counts[counts <= highest], minlength=highest + 1)[:highest + 1]
+
+
+def warn(message: str) -> None:
+    """A warning about estimation that the user can act on (shown once per message by default)."""
+    warnings.warn(message, EstimationWarning, stacklevel=3)
+
+
+class EstimationWarning(UserWarning):
+    """A discount could not be estimated as the method defines it, and a documented fallback was used."""
+
+
+class Discount:
+    """Base class: no discounting, no cut-off, no interpolation weight."""
+
+    #: Kneser-Ney replaces the counts of its order (below the highest) with continuation counts.
+    modifies_counts = False
+
+    def __init__(self, min_count: float = 1):
+        self.min_count = min_count
+
+    def estimate(self, stats: OrderCounts) -> None:
+        """Estimate the parameters from the counts of the order (nothing to do by default)."""
+
+    def no_discount(self) -> bool:
+        """True when this discount leaves every count unchanged (SRILM then skips its checks)."""
+        return False
+
+    def factors(self, counts: np.ndarray, totals: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """d(c, T, N1+) for each n-gram: p = d * c / T."""
+        return self._cut(counts, np.ones(len(counts)))
+
+    def lower_order_weight(self, totals, observed, min2, min3) -> np.ndarray:
+        """gamma(h) per context from T, N1+(h .), N2+(h .), N3+(h .) (0: the method does not interpolate)."""
+        return np.zeros(len(totals))
+
+    def _cut(self, counts: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """Apply the count cut-off (gtNmin): counts below it are dropped (factor 0)."""
+        return np.where(counts < self.min_count, 0.0, factors)
+
+    def write(self, f: TextIO) -> None:
+        """Write the parameters in SRILM's discount-file format."""
+        f.write(f"mincount {_count_text(self.min_count)}\n")
+
+    def read(self, path: str, lines: list[tuple[int, str]]) -> None:
+        """Read parameters written by `write` (or by SRILM); unknown lines are an InputError."""
+        for lineno, line in lines:
+            if not self._read_line(line.split()):
+                raise InputError(path, lineno, f"unrecognised discount parameter {line.strip()!r} for "
+                                 f"{type(self).__name__}; expected lines such as 'mincount 1'")
+
+    def _read_line(self, fields: list[str]) -> bool:
+        if len(fields) == 2 and fields[0] == "mincount":
+            self.min_count = float(fields[1])
+            return True
+        return False
+
+
+def _count_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def read_discount_file(discount: Discount, path: str) -> None:
+    """Load `discount`'s parameters from an SRILM discount file (-gtN / -knN)."""
+    from ..corpus import iter_lines
+
+    lines = [(n, line) for n, line in iter_lines(path) if line.strip()]
+    discount.read(path, lines)
+
+
+def write_discount_file(discount: Discount, path: str) -> None:
+    """Save `discount`'s parameters as an SRILM discount file."""
+    from ..io import atomic_write
+
+    with atomic_write(path) as f:
+        discount.write(f)

@@ -1,0 +1,61 @@
+"""Kneser-Ney smoothing (the original: one discount per order).
+
+Kneser & Ney (1995): absolute discounting whose lower orders are estimated not from counts but from the number
+of different words that precede an n-gram (continuation counts, see continuation_counts.py), with
+Chen & Goodman (1998), section "Kneser-Ney smoothing" (one discount, as Ney et al. 1994 estimate it):
+
+    D = n1 / (n1 + 2 n2),   d = (c - D) / c,   gamma(h) = D N1+(h .) / c(h)
+
+where n_r counts the n-grams of the order with (continuation) count r.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .discount import Discount, OrderCounts, warn
+
+# Used when n1 or n2 is zero (KenLM's --discount_fallback value for D1).
+FALLBACK_DISCOUNT = 0.5
+# Precision SRILM uses for discount files (Prob_Precision).
+_PRECISION = 16
+
+
+class KneserNey(Discount):
+    modifies_counts = True
+
+    def __init__(self, discount: float | None = None, min_count: float = 1):
+        super().__init__(min_count)
+        self.discount = discount
+
+    def estimate(self, stats: OrderCounts) -> None:
+        if self.discount is not None:
+            return
+        n = stats.count_of_counts(2)
+        if n[1] == 0 or n[2] == 0:
+            which = 1 if n[1] == 0 else 2
+            warn(f"Could not calculate Kneser-Ney discounts for {stats.order}-grams because we didn't observe any "
+                 f"{stats.order}-grams with adjusted count {which}; Is this small or artificial data? "
+                 f"Falling back to D={FALLBACK_DISCOUNT}.")
+            self.discount = FALLBACK_DISCOUNT
+            return
+        # Ney, Essen & Kneser (1994): D = n1 / (n1 + 2 n2).
+        self.discount = n[1] / (n[1] + 2.0 * n[2])
+
+    def factors(self, counts, totals, observed) -> np.ndarray:
+        counts = counts.astype(np.float64)
+        return self._cut(counts, (counts - self.discount) / counts)
+
+    def lower_order_weight(self, totals, observed, min2, min3) -> np.ndarray:
+        return self.discount * observed / totals
+
+    def write(self, f) -> None:
+        super().write(f)
+        f.write(f"discount1 {self.discount:.{_PRECISION}g}\n")
+
+    def _read_line(self, fields) -> bool:
+        if super()._read_line(fields):
+            return True
+        if len(fields) == 2 and fields[0] == "discount1":
+            self.discount = float(fields[1])
+            return True
+        return False

@@ -1,0 +1,301 @@
+"""Interpolated modified Kneser-Ney exactly as KenLM's `lmplz` estimates it.
+
+lmplz (Heafield, Pouzyrevsky, Clark & Koehn 2013, "Scalable Modified Kneser-Ney Language Model Estimation") is a
+row of stages; each is a function here, named after what it computes, and `Lmplz` runs them in order:
+
+  adjusted_counts         raw counts -> Kneser-Ney adjusted counts a(w_1..w_n) of every order
+  count_of_counts         a -> n_1..n_4, the number of n-grams with adjusted count 1..4, per order
+  kneser_ney_discounts    n_1..n_4 -> D1, D2, D3+ of one order (Chen & Goodman 1998, eq. 26)
+  initial_probabilities   a, D -> discounted estimate u(w | h) and interpolation weight gamma(h)
+  interpolate             u, gamma -> p(w | h) = u(w | h) + gamma(h) p(w | h'); Lmplz.model folds the result
+                          into back-off form (p as the n-gram's probability, gamma as its context's weight)
+
+What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.smoothing.estimate's
+"modified-kneser-ney"):
+  - n-grams that begin with <s> keep their raw counts at every order, since nothing can precede them; every
+    other n-gram below the highest order gets its continuation count (Kneser & Ney 1995);
+  - the unigram distribution is itself interpolated with the uniform distribution over the vocabulary less <s>,
+    so <unk>, whose adjusted count is 0, gets exactly that share: gamma(empty context) / |V|;
+  - <s> gets probability 1 (written as log10 0 = 0), as it is never predicted;
+  - discounts come from each order's adjusted count-of-counts; there are no count cut-offs.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numpy as np
+
+from ..backoff import BackoffModel
+from ..counts import NgramCounts
+from ..errors import ModelError
+from ..vocab import BOS_ID, ID_DTYPE, UNK_ID
+from .ngram_keys import find
+
+# lmplz's --discount_fallback default: D1, D2, D3+ used where the closed-form estimate fails.
+FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
+
+
+class DiscountFallbackWarning(UserWarning):
+    """Kneser-Ney discounts of some order could not be estimated and the fallback discounts were used."""
+
+
+class NgramIndex:
+    """Where each n-gram's context (first n-1 words) and suffix (last n-1 words) sit among the (n-1)-grams.
+
+    An n-gram's key is (row of its context among the (n-1)-grams) * |V| + its last word: an int64 whatever the
+    order, and sorted like the rows, so one binary search finds an n-gram once its context's row is known.
+    Contexts are found walking down each n-gram's prefixes, searching each distinct prefix once (the rows are
+    sorted, so equal prefixes are adjacent); the suffix of w_1..w_n is (suffix of its context) + w_n, so
+    suffixes take one search per order. An n-gram whose context or suffix is missing means the counts are not
+    those of a text, and is refused.
+    """
+
+    def __init__(self, grams: list[np.ndarray], vocab_size: int):
+        self.width = vocab_size
+        self.keys = [grams[0][:, 0].astype(np.int64)]
+        self.context_rows: list[np.ndarray | None] = [None]
+        self.suffix_rows: list[np.ndarray | None] = [None]
+        for k in range(1, len(grams)):
+            last = grams[k][:, -1].astype(np.int64)
+            context = self._prefix_rows(grams[k])
+            query = last if k == 1 else self.suffix_rows[k - 1][context].astype(np.int64) * self.width + last
+            self.suffix_rows.append(self._find(k - 1, query, "suffix"))
+            self.context_rows.append(context)
+            self.keys.append(context.astype(np.int64) * self.width + last)
+
+    def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
+        """Row of each n-gram's first n-1 words among the (n-1)-grams, prefix by prefix (depth j = 1..n-1)."""
+        changed = np.zeros(len(grams), dtype=bool)
+        changed[:1] = True
+        run = rows = None
+        for j in range(1, grams.shape[1]):
+            column = grams[:, j - 1]
+            changed[1:] |= column[1:] != column[:-1]
+            starts = np.flatnonzero(changed)
+            query = column[starts].astype(np.int64)
+            if j > 1:
+                query += rows[run[starts]].astype(np.int64) * self.width
+            rows = self._find(j - 1, query, "prefix", presorted=True)
+            run = np.cumsum(changed) - 1
+        return rows[run]
+
+    def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False) -> np.ndarray:
+        """Rows among the (k+1)-grams of the keys `query` (searched in sorted order, which is kinder to the
+        cache); int32 where the order has fewer than 2^31 n-grams."""
+        table = self.keys[k]
+        order = None if presorted else np.argsort(query, kind="stable")
+        rows = find(table, query if presorted else query[order])
+        if np.any(rows < 0):
+            raise ModelError(f"some {k + 2}-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator "
+                             "needs every prefix and suffix of a counted n-gram counted (counts of a text have them)")
+        rows = rows.astype(np.int32) if len(table) < 2**31 else rows
+        if not presorted:
+            rows[order] = rows.copy()
+        return rows
+
+
+def adjusted_counts(grams: list[np.ndarray], counts: list[np.ndarray],
+                    suffix_rows: list[np.ndarray | None]) -> list[np.ndarray]:
+    """KenLM's adjusted counts a(w_1..w_n) for every order (its adjust_counts stage).
+
+    The highest order keeps its raw counts, and so does every n-gram that begins with <s>: no word can precede
+    it, so it has no left context to be continued from. Every other lower-order n-gram gets its continuation
+    count N1+(. w_1..w_n), the number of distinct words seen before it (Kneser & Ney 1995; Chen & Goodman
+    1998, section on Kneser-Ney smoothing). The unigram <s> gets 0: it is never predicted.
+
+    `suffix_rows[k]` maps each (k+1)-gram to the row of its k-word suffix (None for unigrams).
+    """
+    order = len(grams)
+    adjusted = [None] * order
+    adjusted[order - 1] = counts[order - 1].copy()
+    for k in range(order - 2, -1, -1):
+        continuation = np.bincount(suffix_rows[k + 1], minlength=len(grams[k])).astype(np.int64)
+        if k:
+            adjusted[k] = np.where(grams[k][:, 0] == BOS_ID, counts[k], continuation)
+        else:
+            adjusted[k] = continuation
+    adjusted[0][grams[0][:, 0] == BOS_ID] = 0
+    return adjusted
+
+
+def count_of_counts(adjusted: Sequence[np.ndarray]) -> np.ndarray:
+    """n_j per order: row k holds, for j = 0..4, the number of (k+1)-grams whose adjusted count is j."""
+    return np.array([np.bincount(np.minimum(a, 5), minlength=6)[:5] for a in adjusted], dtype=np.int64)
+
+
+def kneser_ney_discounts(n: Sequence[int], order: int, fallback: Sequence[float] | None = None) -> np.ndarray:
+    """Discounts [0, D1, D2, D3+] of one order from its count-of-counts n = (n_0, n_1, n_2, n_3, n_4).
+
+    Where the closed-form estimate is undefined (some n_j = 0 for j = 1..3) or out of range (D_j outside
+    [0, j]), raise ModelError, or, given `fallback` (D1, D2, D3+), warn with DiscountFallbackWarning and use it.
+    """
+    problem = None
+    discounts = np.zeros(4)
+    for j in (1, 2, 3):
+        if n[j] == 0:
+            problem = (f"Could not calculate Kneser-Ney discounts for {order}-grams with adjusted count {j + 1} "
+                       f"because we didn't observe any {order}-grams with adjusted count {j}; "
+                       "is this small or artificial data?")
+            break
+    if problem is None:
+        # Chen & Goodman 1998, eq. (26): Y = n1 / (n1 + 2 n2),  D_j = j - (j + 1) Y n_{j+1} / n_j.
+        y = n[1] / (n[1] + 2.0 * n[2])
+        for j in (1, 2, 3):
+            discounts[j] = j - (j + 1) * y * n[j + 1] / n[j]
+            if not 0.0 <= discounts[j] <= j:
+                problem = (f"{order}-gram discount out of range for adjusted count {j}: {discounts[j]:g}; "
+                           "modified Kneser-Ney smoothing thinks something is weird about your data.")
+                break
+    if problem is None:
+        return discounts
+    if fallback is None:
+        raise ModelError(f"{problem} Try deduplicating the input. To override this error, e.g. for a class-based "
+                         "model, rerun with --discount-fallback (discount_fallback= in Python).")
+    substitute = np.array([0.0, *fallback])
+    warnings.warn(f"{problem} Substituting fallback discounts for {order}-grams: "
+                  f"D1={substitute[1]:g} D2={substitute[2]:g} D3+={substitute[3]:g}",
+                  DiscountFallbackWarning, stacklevel=3)
+    return substitute
+
+
+def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts: np.ndarray | None,
+                          n_contexts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Discounted estimate u(w | h) of each n-gram of one order and interpolation weight gamma(h) of each context.
+
+    Modified Kneser-Ney (Chen & Goodman 1998, p. 20 of TR-10-98), with a = adjusted counts, D(0) = 0:
+        u(w | h)  = (a(h w) - D(a(h w))) / sum_v a(h v)
+        gamma(h)  = (D1 N1(h .) + D2 N2(h .) + D3+ N3+(h .)) / sum_v a(h v)
+    `contexts` gives each n-gram's context row (None for unigrams: one empty context). A context whose n-grams
+    all have adjusted count 0 passes all its mass to the lower order (gamma = 1).
+    """
+    contexts = np.zeros(len(adjusted), dtype=np.int64) if contexts is None else contexts
+    discount = discounts[np.minimum(adjusted, 3)]
+    total = np.bincount(contexts, weights=adjusted, minlength=n_contexts)
+    removed = np.bincount(contexts, weights=discount, minlength=n_contexts)
+    seen = total > 0
+    gamma = np.ones(n_contexts)
+    gamma[seen] = removed[seen] / total[seen]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(adjusted > 0, (adjusted - discount) / total[contexts], 0.0)
+    return estimate, gamma
+
+
+def interpolate(estimate: np.ndarray, gamma: np.ndarray, contexts: np.ndarray, lower: np.ndarray,
+                suffix_rows: np.ndarray) -> np.ndarray:
+    """Interpolated probabilities of one order n >= 2: p(w | h) = u(w | h) + gamma(h) p(w | h'), h' = h less its
+    oldest word (Chen & Goodman 1998, modified Kneser-Ney in interpolated form).
+
+    `lower` holds p of the (n-1)-grams; `suffix_rows` points each n-gram at its (n-1)-gram suffix h' w. The
+    result is written over `estimate`.
+    """
+    share = gamma[contexts]
+    share *= lower[suffix_rows]
+    estimate += share
+    return estimate
+
+
+class Lmplz:
+    """KenLM's `lmplz` estimation of `counts`, stage by stage.
+
+    Construction runs the counting statistics (adjusted counts and discounts; a fallback warning is issued
+    here), so `sizes` and `discounts` can be reported before `model()` builds the BackoffModel.
+
+    Args:
+        counts: raw n-gram counts of every order (ngramlm.counts), with <s> and </s> markers.
+        unk: keep <unk> in the model (lmplz always does). With unk=False, n-grams containing <unk> are left
+            out and the uniform distribution is over the vocabulary less <s> and <unk>.
+        discount_fallback: D1, D2, D3+ (one to three values; the last repeats) substituted, with a warning,
+            for an order whose discounts cannot be estimated. None (the default) raises ModelError there.
+    """
+
+    def __init__(self, counts: NgramCounts, *, unk: bool = True, discount_fallback: Sequence[float] | None = None):
+        self.vocab = counts.vocab
+        self.grams, raw = _with_every_unigram(counts, unk)
+        self.index = NgramIndex(self.grams, len(self.vocab))
+        self.adjusted = adjusted_counts(self.grams, raw, self.index.suffix_rows)
+        fallback = _full_fallback(discount_fallback)
+        self.count_of_counts = count_of_counts(self.adjusted)
+        self.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(self.count_of_counts)]
+
+    @property
+    def order(self) -> int:
+        return len(self.grams)
+
+    def sizes(self) -> list[int]:
+        """Number of n-grams per order, lowest first."""
+        return [len(g) for g in self.grams]
+
+    def model(self) -> BackoffModel:
+        """The interpolated model folded into back-off form: an n-gram's log10 p(w | h) is its probability,
+        and gamma of a context is its back-off weight (1, log10 0, where the n-gram is not a context).
+
+        Orders are done lowest first, each from the one below, keeping only the final arrays.
+        """
+        logprob, logbow = [], []
+        for k in range(self.order):
+            n_contexts = 1 if k == 0 else len(self.grams[k - 1])
+            estimate, gamma = initial_probabilities(self.adjusted[k], self.discounts[k], self.index.context_rows[k],
+                                                    n_contexts)
+            if k == 0:
+                probs = self._interpolate_with_uniform(estimate, gamma[0])
+            else:
+                probs = interpolate(estimate, gamma, self.index.context_rows[k], lower, self.index.suffix_rows[k])
+                logbow.append(np.log10(gamma))
+                logprob.append(_to_log10(lower))
+            lower = probs
+        logprob.append(_to_log10(lower))
+        logbow.append(np.zeros(len(self.grams[-1])))
+        return BackoffModel(self.vocab, self.grams, logprob, logbow)
+
+    def _interpolate_with_uniform(self, estimate: np.ndarray, gamma: float) -> np.ndarray:
+        """Unigrams: p(w) = u(w) + gamma / |V|, |V| counting every word but <s>, whose probability is 1 (lmplz:
+        it is only ever a context)."""
+        is_bos = self.grams[0][:, 0] == BOS_ID
+        estimate += gamma / (len(estimate) - np.count_nonzero(is_bos))
+        estimate[is_bos] = 1.0
+        return estimate
+
+
+def _to_log10(probs: np.ndarray) -> np.ndarray:
+    """log10 in place, clipped at 0 where rounding took a probability above 1 (as lmplz does)."""
+    with np.errstate(divide="ignore"):
+        np.log10(probs, out=probs)
+    return np.minimum(probs, 0.0, out=probs)
+
+
+def estimate_lmplz(counts: NgramCounts, *, unk: bool = True,
+                   discount_fallback: Sequence[float] | None = None) -> BackoffModel:
+    """Estimate an interpolated modified Kneser-Ney model exactly as KenLM's `lmplz` does (see `Lmplz`)."""
+    return Lmplz(counts, unk=unk, discount_fallback=discount_fallback).model()
+
+
+def _full_fallback(values: Sequence[float] | None) -> tuple[float, float, float] | None:
+    """lmplz's --discount_fallback: one to three discounts, the last repeated, each D_j within [0, j]."""
+    if values is None:
+        return None
+    values = tuple(float(v) for v in values)
+    if not 1 <= len(values) <= 3:
+        raise ModelError(f"give one to three fallback discounts (for adjusted counts 1, 2 and 3+), not {len(values)}")
+    full = tuple(values[min(j, len(values) - 1)] for j in range(3))
+    for j, d in enumerate(full, 1):
+        if not 0.0 <= d <= j:
+            raise ModelError(f"the fallback discount for count {j} is {d:g}, which is not in the range [0, {j}]")
+    return full
+
+
+def _with_every_unigram(counts: NgramCounts, unk: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The counted n-grams with every vocabulary word as a unigram (unseen ones, <unk> and <s> with count 0),
+    and without the n-grams that contain <unk> when `unk` is False."""
+    words = np.arange(len(counts.vocab), dtype=ID_DTYPE)
+    unigram_counts = np.zeros(len(words), dtype=np.int64)
+    unigram_counts[counts.ngrams[0][:, 0]] = counts.counts[0]
+    grams, raw = [words[:, None]], [unigram_counts]
+    for g, c in zip(counts.ngrams[1:], counts.counts[1:]):
+        grams.append(g)
+        raw.append(np.asarray(c, dtype=np.int64))
+    if not unk:
+        for k, g in enumerate(grams):
+            keep = ~np.any(g == UNK_ID, axis=1)
+            grams[k], raw[k] = g[keep], raw[k][keep]
+    return grams, raw

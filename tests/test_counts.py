@@ -1,0 +1,209 @@
+"""Counting n-grams: the compiled counter against a plain Python Counter, chunked and spilled counting, merging."""
+import gzip
+import io
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ngramlm.corpus import TextOptions, add_markers, read_sentences
+from ngramlm.counts import (NgramCounts, count_files, count_sentences, count_windows, merge_counts,
+                            parse_memory)
+from ngramlm.errors import InputError, NgramlmError
+from ngramlm.vocab import UNK, Vocabulary
+
+
+def reference_counts(sentences, order):
+    """Every window of 1..order words inside each sentence, counted one by one."""
+    counter = Counter()
+    for sentence in sentences:
+        for start in range(len(sentence)):
+            for n in range(1, order + 1):
+                if start + n <= len(sentence):
+                    counter[tuple(sentence[start:start + n])] += 1
+    return counter
+
+
+def as_counter(counts: NgramCounts):
+    words = counts.vocab.words
+    return Counter({tuple(words[i] for i in row): int(c)
+                    for grams, totals in zip(counts.ngrams, counts.counts)
+                    for row, c in zip(grams.tolist(), totals.tolist())})
+
+
+def assert_sorted_unique(counts: NgramCounts):
+    for n, (grams, totals) in enumerate(zip(counts.ngrams, counts.counts), 1):
+        assert grams.dtype == np.uint32 and grams.shape == (len(totals), n)
+        assert totals.dtype == np.int64 and (totals > 0).all()
+        rows = grams.tolist()
+        assert rows == sorted(rows) and len(set(map(tuple, rows))) == len(rows)
+
+
+corpora = st.integers(2, 10_000).flatmap(lambda size: st.lists(
+    st.lists(st.integers(0, size - 1).map(lambda i: f"w{i}"), max_size=12), max_size=30))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences=corpora, order=st.integers(1, 6), sos=st.booleans(), eos=st.booleans())
+def test_counts_equal_a_python_counter(sentences, order, sos, eos):
+    marked = [add_markers(s, sos, eos) for s in sentences if s]
+    counts = count_sentences(marked, order, Vocabulary())
+    assert counts.order == order
+    assert as_counter(counts) == reference_counts(marked, order)
+    assert_sorted_unique(counts)
+
+
+def test_text_file_counts_follow_srilm(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("a b a\n\n   \nb\n<s> a </s>\n")
+    counts = count_files([str(text)], 3)
+    expected = reference_counts([["<s>", "a", "b", "a", "</s>"], ["<s>", "b", "</s>"], ["<s>", "a", "</s>"]], 3)
+    assert as_counter(counts) == expected
+    assert as_counter(counts)[("<s>",)] == 3  # the unigram <s> is counted, as SRILM counts it
+
+
+def test_no_sos_and_no_eos(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("a b\nc\n")
+    counts = count_files([str(text)], 2, options=TextOptions(sos=False, eos=False))
+    assert as_counter(counts) == Counter({("a",): 1, ("b",): 1, ("c",): 1, ("a", "b"): 1})
+
+
+def test_ngrams_never_cross_sentences():
+    counts = count_sentences([["x", "y"], ["z"]], 3, Vocabulary())
+    assert ("y", "z") not in as_counter(counts)
+    assert counts.sizes() == [3, 1, 0]
+
+
+def test_closed_vocabulary_counts_unknown_words_as_unk():
+    vocab = Vocabulary(["a"], closed=True)
+    counts = count_sentences([["<s>", "a", "zz", "yy", "</s>"]], 2, vocab)
+    got = as_counter(counts)
+    assert got[(UNK,)] == 2 and got[(UNK, UNK)] == 1 and got[("a", UNK)] == 1
+    assert len(vocab) == 4  # nothing was added
+
+
+def test_open_vocabulary_grows_in_order_of_first_appearance():
+    vocab = Vocabulary()
+    count_sentences([["<s>", "b", "a", "b", "</s>"]], 1, vocab)
+    assert vocab.words[3:] == ["b", "a"]
+
+
+def test_high_orders_count_long_windows():
+    sentence = ["<s>"] + [f"w{i % 4}" for i in range(30)] + ["</s>"]
+    counts = count_sentences([sentence], 12, Vocabulary())
+    assert as_counter(counts) == reference_counts([sentence], 12)
+    assert counts.total(12) == len(sentence) - 11
+
+
+def test_spilled_counting_equals_in_memory_counting(tmp_path):
+    rng = np.random.default_rng(7)
+    sentences = [["<s>"] + [f"w{int(w)}" for w in rng.zipf(1.5, rng.integers(0, 25)) % 300] + ["</s>"]
+                 for _ in range(3000)]
+    in_memory = count_sentences(sentences, 4, Vocabulary())
+    spilled = count_sentences(sentences, 4, Vocabulary(), memory="4K", temp_dir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # the temporary runs are removed
+    for a, b in zip(in_memory.ngrams + in_memory.counts, spilled.ngrams + spilled.counts):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_merging_equals_counting_the_concatenated_text():
+    first = [["<s>", "a", "b", "</s>"], ["<s>", "c", "</s>"]]
+    second = [["<s>", "b", "d", "a", "</s>"], ["<s>", "a", "b", "</s>"]]
+    merged = merge_counts(count_sentences(first, 3, Vocabulary()), count_sentences(second, 2, Vocabulary()))
+    assert merged.order == 3
+    expected = reference_counts(first, 3) + reference_counts(second, 2)
+    assert as_counter(merged) == expected
+    assert_sorted_unique(merged)
+
+
+def test_merging_into_a_closed_vocabulary_maps_new_words_to_unk():
+    closed = count_sentences([["a"]], 1, Vocabulary(["a"], closed=True))
+    merged = merge_counts(closed, count_sentences([["a", "b", "c"]], 1, Vocabulary()))
+    assert as_counter(merged) == Counter({("a",): 2, (UNK,): 2})
+
+
+def test_empty_input_gives_empty_counts():
+    counts = count_sentences([], 3, Vocabulary())
+    assert counts.sizes() == [0, 0, 0]
+    assert [g.shape for g in counts.ngrams] == [(0, 1), (0, 2), (0, 3)]
+
+
+@pytest.mark.parametrize("text, size", [("2G", 2 << 30), ("512M", 512 << 20), ("100k", 102400), ("1000", 1000),
+                                        ("1.5K", 1536)])
+def test_memory_sizes(text, size):
+    assert parse_memory(text) == size
+
+
+def test_percent_memory_is_a_share_of_physical_memory():
+    assert 0 < parse_memory("1%") < parse_memory("2%")
+
+
+def test_bad_memory_size_is_a_user_error():
+    with pytest.raises(NgramlmError, match="memory size"):
+        parse_memory("lots")
+
+
+@pytest.mark.parametrize("order", [0, 256])
+def test_order_out_of_range_is_a_user_error(order):
+    with pytest.raises(NgramlmError, match="order"):
+        count_sentences([["a"]], order, Vocabulary())
+
+
+def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
+    with pytest.raises(ValueError, match="sum to"):
+        count_windows(np.arange(5), np.array([2, 2]), 2)
+    with pytest.raises(ValueError, match="negative"):
+        count_windows(np.arange(2), np.array([3, -1]), 2)
+    with pytest.raises(ValueError, match="too large"):
+        count_windows(np.array([2**32 - 1]), np.array([1]), 2)
+
+
+# Pieces of text that tokenizing must treat exactly as corpus.read_sentences does: ASCII and non-ASCII white
+# space, the three kinds of line break, markers already present, case, a byte-order mark, non-ASCII words.
+TEXT_PIECES = ["a", "B", "é", "Ωσ", " ", "  ", "\t", "\x0b", "\x1f", "\xa0", "\u3000", "\n", "\r", "\r\n", "<s>",
+               "</s>", "<S>", "\ufeff", "ǅ", "日本"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(pieces=st.lists(st.sampled_from(TEXT_PIECES), max_size=60), tolower=st.booleans(), sos=st.booleans(),
+       eos=st.booleans())
+def test_file_counting_reads_sentences_as_the_corpus_reader_does(tmp_path_factory, pieces, tolower, sos, eos):
+    path = tmp_path_factory.mktemp("text") / "t.txt"
+    path.write_bytes("".join(pieces).encode())
+    options = TextOptions(sos=sos, eos=eos, tolower=tolower)
+    expected = count_sentences(read_sentences(str(path), options), 3, Vocabulary())
+    assert as_counter(count_files([str(path)], 3, options=options)) == as_counter(expected)
+
+
+def test_file_counting_across_many_small_blocks(tmp_path):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "t.txt.gz"
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
+        f.write("".join(rng.choice(TEXT_PIECES, 40_000)))
+    expected = count_sentences(read_sentences(str(path)), 4, Vocabulary())
+    assert as_counter(count_files([str(path)], 4, memory="4K")) == as_counter(expected)
+
+
+def test_replaced_bad_bytes_count_as_the_corpus_reader_reads_them(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"a \xff\xfe b\n\xc3 c\xe9\n")
+    options = TextOptions(errors="replace")
+    expected = count_sentences(read_sentences(str(path), options), 2, Vocabulary())
+    assert as_counter(count_files([str(path)], 2, options=options)) == as_counter(expected)
+
+
+def test_bad_bytes_name_their_line(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"".join(b"line %d\r\n" % i for i in range(3000)) + b"ok\n\xff\n")
+    with pytest.raises(InputError, match="invalid UTF-8") as error:
+        count_files([str(path)], 2)
+    assert error.value.line == 3002
+
+
+def test_standard_input(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a b\nb\n")))
+    assert as_counter(count_files(["-"], 2)) == reference_counts([["<s>", "a", "b", "</s>"], ["<s>", "b", "</s>"]], 2)

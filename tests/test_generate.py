@@ -1,0 +1,161 @@
+"""Generation: sampled words follow the model's distribution, the decoding controls keep their promises
+(top-k, top-p, no-repeat n-gram, greedy at temperature 0), repetition statistics, and the CLI."""
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ngramlm.arpa import read_arpa, write_arpa
+from ngramlm.backoff import BackoffModel
+from ngramlm.cli.main import cli
+from ngramlm.generate import SamplingOptions, SentenceSampler, generate_sentences, repetition_statistics
+from ngramlm.ngram_lookup import NgramLookup
+from ngramlm.vocab import BOS, EOS, Vocabulary
+
+WORDS = ["a", "b", "c", "d", EOS]
+UNIGRAMS = {"a": 0.3, "b": 0.25, "c": 0.2, "d": 0.1, EOS: 0.15}
+BIGRAMS = {(BOS, "a"): 0.5, (BOS, "b"): 0.2, ("a", "b"): 0.4, ("a", "c"): 0.3, ("b", "a"): 0.35, ("b", EOS): 0.3,
+           ("c", EOS): 0.6, ("d", "d"): 0.25}
+
+
+def bigram_model() -> BackoffModel:
+    """A normalised bigram back-off model with Katz back-off weights (Katz 1987, eq. 16)."""
+    entries = {(BOS,): (-99.0, 0.0)}
+    entries.update({(w,): (math.log10(p), 0.0) for w, p in UNIGRAMS.items()})
+    entries.update({g: (math.log10(p), 0.0) for g, p in BIGRAMS.items()})
+    for h in {g[0] for g in BIGRAMS}:
+        seen = [g[1] for g in BIGRAMS if g[0] == h]
+        bow = (1 - sum(BIGRAMS[(h, w)] for w in seen)) / (1 - sum(UNIGRAMS[w] for w in seen))
+        entries[(h,)] = (entries[(h,)][0], math.log10(bow))
+    return BackoffModel.from_entries(Vocabulary(), entries)
+
+
+def reference_probs(model: BackoffModel, context: list[str]) -> dict:
+    return {w: 10 ** model.word_logprob(w, context) for w in WORDS}
+
+
+@pytest.mark.parametrize("context", [[BOS], ["a"], ["d"]])
+def test_sampled_next_words_follow_the_model_distribution(context):
+    model = bigram_model()
+    expected = reference_probs(model, context)
+    sampler = SentenceSampler(model, seed=1234)
+    ids = [model.vocab.id(w) for w in context]
+    draws = 10000
+    counts = {w: 0 for w in WORDS}
+    for _ in range(draws):
+        counts[model.vocab.word(sampler.sample_word(ids))] += 1
+    chi_square = sum((counts[w] - draws * p) ** 2 / (draws * p) for w, p in expected.items())
+    # 4 degrees of freedom: P(chi2 > 30) is about 5e-6, so a correct sampler essentially never fails this.
+    assert chi_square < 30.0, (counts, expected)
+
+
+def test_vectorised_distribution_matches_the_reference_scorer(reference_dir):
+    model = read_arpa(str(reference_dir / "srilm-brown-10k" / "kn3-interp.arpa.gz"))
+    lookup = NgramLookup(model)
+    words = [w for w in model.vocab.words if w != BOS]
+    for context in ([BOS], [BOS, "the"], ["of", "the"], ["zebra", "xylophone"]):
+        ids = [model.vocab.id(w) for w in context]
+        logp = lookup.distribution(ids)
+        expected = np.array([model.logprob_ids(model.vocab.id(w), ids)[0] for w in words])
+        np.testing.assert_allclose(logp[[model.vocab.id(w) for w in words]], expected, atol=1e-9)
+        assert (10 ** expected).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_top_k_never_emits_a_word_outside_the_k_most_probable():
+    model = bigram_model()
+    sampler = SentenceSampler(model, SamplingOptions(top_k=2), seed=7)
+    for context in ([BOS], ["a"], ["b"], ["d"]):
+        probs = reference_probs(model, context)
+        top = set(sorted(probs, key=probs.get, reverse=True)[:2])
+        drawn = {model.vocab.word(sampler.sample_word([model.vocab.id(w) for w in context])) for _ in range(300)}
+        assert drawn <= top and len(drawn) == 2
+
+
+def test_top_p_samples_only_from_the_nucleus():
+    model = bigram_model()
+    sampler = SentenceSampler(model, SamplingOptions(top_p=0.6), seed=3)
+    probs = reference_probs(model, [BOS])  # a 0.5, b 0.2, ...: the nucleus of mass 0.6 is {a, b}
+    assert sorted(probs, key=probs.get, reverse=True)[:2] == ["a", "b"]
+    drawn = {model.vocab.word(sampler.sample_word([model.vocab.id(BOS)])) for _ in range(300)}
+    assert drawn == {"a", "b"}
+
+
+def test_no_repeat_ngram_never_repeats_an_ngram():
+    model = bigram_model()
+    for size in (1, 2, 3):
+        sampler = SentenceSampler(model, SamplingOptions(no_repeat_ngram_size=size, max_words=40), seed=size)
+        for _ in range(200):
+            sequence = [BOS] + model.vocab.decode(sampler.sample_sentence())
+            grams = [tuple(sequence[i:i + size]) for i in range(len(sequence) - size + 1)]
+            assert len(grams) == len(set(grams)), sequence
+
+
+def test_temperature_zero_is_greedy_and_small_temperatures_approach_it():
+    model = bigram_model()
+    greedy = generate_sentences(model, 3, seed=1, options=SamplingOptions(temperature=0, max_words=12))
+    sentence, context = [], BOS
+    for _ in range(12):
+        probs = reference_probs(model, [context])
+        context = max(probs, key=probs.get)
+        if context == EOS:
+            break
+        sentence.append(context)
+    assert greedy == [sentence] * 3
+    cold = generate_sentences(model, 20, seed=5, options=SamplingOptions(temperature=1e-3, max_words=12))
+    assert cold == [sentence] * 20
+
+
+def test_repetition_penalty_lowers_repeated_words():
+    model = bigram_model()
+    plain = SentenceSampler(model, seed=0)
+    penalised = SentenceSampler(model, SamplingOptions(repetition_penalty=2.0), seed=0)
+    sequence = [model.vocab.id(w) for w in (BOS, "a", "b")]
+    before, after = np.exp(plain.next_word_scores(sequence)), np.exp(penalised.next_word_scores(sequence))
+    after = after / after.sum()
+    a, c = model.vocab.id("a"), model.vocab.id("c")
+    assert after[a] < before[a] and after[c] > before[c]
+
+
+def test_same_seed_same_sentences():
+    model = bigram_model()
+    assert generate_sentences(model, 10, seed=42) == generate_sentences(model, 10, seed=42)
+
+
+def test_repetition_statistics_by_hand():
+    stats = repetition_statistics([["a", "b", "a", "b"], ["c", "c"]])
+    assert stats["distinct-1"] == pytest.approx(3 / 6)
+    assert stats["distinct-2"] == pytest.approx(3 / 4)  # ab, ba, cc are distinct; ab repeats
+    assert stats["seq-rep-1"] == pytest.approx(((1 - 2 / 4) + (1 - 1 / 2)) / 2)
+    assert stats["seq-rep-2"] == pytest.approx(((1 - 2 / 3) + 0) / 2)
+    assert stats["mean_length"] == 3
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(Exception, match="top-p"):
+        SentenceSampler(bigram_model(), SamplingOptions(top_p=0))
+
+
+def test_generate_command_prints_sentences_and_statistics(tmp_path):
+    path = tmp_path / "lm.arpa"
+    write_arpa(bigram_model(), str(path))
+    result = CliRunner().invoke(cli, ["generate", str(path), "-n", "5", "--seed", "1", "--top-k", "3",
+                                      "--prefix", "a"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith(("distinct", "5 sentences"))]
+    assert len(lines) == 5 and all(line.split()[0] == "a" for line in lines)
+    assert "distinct-2" in result.output
+
+
+def test_ngram_gen_flags_are_reproducible_with_a_seed(tmp_path):
+    from ngramlm.cli.ngram import main as ngram
+
+    path, prefixes = tmp_path / "lm.arpa", tmp_path / "prefixes.txt"
+    write_arpa(bigram_model(), str(path))
+    prefixes.write_text("<s> d d\n<s> c\n")
+    args = ["-lm", str(path), "-gen", "4", "-seed", "9", "-gen-prefixes", str(prefixes)]
+    first, second = CliRunner().invoke(ngram, args), CliRunner().invoke(ngram, args)
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output and len(first.output.splitlines()) == 6
+    vocabulary = set(WORDS) - {EOS}
+    assert all(set(line.split()) <= vocabulary for line in first.output.splitlines())
