@@ -105,19 +105,23 @@ def main() -> int:
     parser.add_argument("--context", choices=["stream", "sentence"], default="stream")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--reuse-only", action="store_true", help="score existing checkpoints, train nothing")
+    parser.add_argument("--ngram-only", action="store_true", help="leave the neural models (and mixtures) out")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args()
 
     from ngramlm.compare import run_comparison
 
     ngram_specs, neural_specs, neural_fractions = PROFILES[args.corpus][args.profile]
+    if args.ngram_only:
+        neural_specs = []
     out = REPO / "benchmarks" / "results" / args.corpus
     comparison = run_comparison(
         str(SHARED / "corpora" / args.corpus), str(out), ngram_specs, neural_specs,
         fractions=[float(f) for f in args.fractions.split(",")], neural_fractions=neural_fractions,
         context=args.context, device=args.device, quiet=args.quiet, log=sys.stderr, reuse_only=args.reuse_only)
     print(f"machine: {machine()}")
-    print(f"profile: {args.profile}, neural context: {args.context}")
+    only = ", n-gram models only" if args.ngram_only else ""
+    print(f"profile: {args.profile}, neural context: {args.context}{only}")
     print((out / "results.md").read_text())
     targets = check_targets(args.corpus, comparison)
     print("\n".join(targets))

@@ -3,7 +3,8 @@
     python benchmarks/bench_query.py [--corpora brown gutenberg] [--orders 3 5] [--work-dir DIR]
 
 Models: interpolated modified Kneser-Ney (ngramlm's estimator) without count cut-offs (as KenLM's lmplz) on each
-corpus's train.txt, written as ARPA once and cached in --work-dir; both toolkits load the same ARPA file. Scored text: the corpus's test.txt.
+corpus's train.txt, written as ARPA once and cached in --work-dir; both toolkits load the same ARPA file.
+Scored text: the corpus's test.txt.
 Measured per model:
   load        ARPA -> ready (both), and ngramlm's binary format (memory-mapped) -> ready
   memory      growth of resident memory when the model is loaded and the test set scored once, in a fresh
@@ -156,15 +157,15 @@ def main() -> None:
     print(f"machine: {machine()}")
     rows = [bench_model(corpus, order, work) for corpus in args.corpora for order in args.orders]
     print(f"{'':34s}" + "".join(f"{r['model']:>18s}" for r in rows))
+    for r in rows:
+        print(f"  {r['model']}: n-grams per order {'/'.join(str(v) for v in r['sizes'])}")
     for key in rows[0]:
-        if key == "model":
+        if key in ("model", "sizes"):
             continue
         cells = []
         for r in rows:
             value = r[key]
-            if isinstance(value, list):
-                cells.append(f"{'/'.join(str(v) for v in value):>18s}")
-            elif key.endswith("w/s"):
+            if key.endswith("w/s"):
                 cells.append(f"{value / 1e6:>16.2f} M")
             else:
                 cells.append(f"{value:>18.3g}")

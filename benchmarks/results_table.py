@@ -106,10 +106,6 @@ class Config:
         words += [f"-gt{n}min {m}" for n, m in enumerate(self.gtmin, 1) if m != default_gtmin(n)]
         return " ".join(words)
 
-    def commands(self, folder: Path) -> str:
-        return (f"ngram-count -text {folder}/train.txt {self.flags()} -unk -lm m.arpa && "
-                f"ngram -lm m.arpa -order {self.order} -unk -ppl {folder}/test.txt")
-
     def estimate_args(self) -> dict:
         params: dict = {"gtmin": list(self.gtmin)}
         if self.method == "additive":
@@ -117,6 +113,13 @@ class Config:
         if self.method == "absolute":
             params["discount"] = self.discount
         return dict(method=self.method, interpolate=self.interpolate, unk=True, **params)
+
+
+def commands(corpus: str, flags: str, order: int) -> str:
+    """The SRILM command lines of a row, with the corpus path as seen from the repository root."""
+    folder = os.path.relpath(CORPORA[corpus], REPO)
+    return (f"ngram-count -text {folder}/train.txt {flags} -unk -lm m.arpa && "
+            f"ngram -lm m.arpa -order {order} -unk -ppl {folder}/test.txt")
 
 
 def default_gtmin(n: int) -> int:
@@ -313,7 +316,7 @@ any) have these causes:
 
 
 def write_outputs(rows: list[dict], output: Path) -> None:
-    rows = sort_rows(rows)
+    rows = [{**r, "command": commands(r["corpus"], r["flags"], int(r["order"]))} for r in sort_rows(rows)]
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output.with_suffix(".csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
@@ -405,7 +408,7 @@ def main() -> None:
                 reference = None  # same method and cut-offs, other parameters (delta, D)
             row = {"corpus": corpus, "method": config.method, "form": config.form, "order": config.order,
                    "cutoffs": cutoff_label(config.gtmin), "flags": config.flags(),
-                   "command": config.commands(folder), **result,
+                   "command": commands(corpus, config.flags(), config.order), **result,
                    "srilm_reference": reference.name if reference else "",
                    "srilm_ppl": reference.ppl if reference else "", "srilm_ppl1": reference.ppl1 if reference else "",
                    "match": ("yes" if (reference.ppl, reference.ppl1) == (result["ppl"], result["ppl1"]) else "NO")

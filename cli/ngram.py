@@ -54,11 +54,18 @@ def lowercase_model(model: BackoffModel) -> BackoffModel:
     return BackoffModel(vocab, ngrams, logprob, logbow)
 
 
-def at_order(model: BackoffModel, order: int | None, path: str) -> BackoffModel:
+def gives_unk_a_probability(model: BackoffModel) -> bool:
+    """Whether the model is open-vocabulary in fact: <unk> has a unigram probability above zero (SRILM warns when
+    such a model is used without -unk)."""
+    unigrams = model.ngrams[0][:, 0]
+    return bool(np.any(model.logprob[0][unigrams == UNK_ID] > -99))
+
+
+def at_order(model: BackoffModel, order: int | None, path: str, *, quiet: bool = False) -> BackoffModel:
     """The model cut to -order. Without -order SRILM uses 3; asking for more than the model has is an error."""
     if order is None:
         order = min(SRILM_DEFAULT_ORDER, model.order)
-        if model.order > order:
+        if model.order > order and not quiet:
             click.echo(f"ngram: warning: {path} has order {model.order} but only its n-grams up to order {order} "
                        f"are used (SRILM's default -order {SRILM_DEFAULT_ORDER}); pass -order {model.order} to use "
                        "them all", err=True)
@@ -249,10 +256,10 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
     model = read_arpa(lm, read_vocabulary(vocab, map_unk, tolower))
     if tolower:
         model = lowercase_model(model)
-    if not unk and not quiet and model.has_unk() and np.any(model.logprob[0][model.ngrams[0][:, 0] == UNK_ID] > -99):
+    if not unk and not quiet and gives_unk_a_probability(model):
         click.echo(f"ngram: warning: {lm} gives {map_unk} a non-zero probability, so unknown words are scored "
                    "with it; pass -unk to declare the model open-vocabulary", err=True)
-    model = at_order(model, order, lm)
+    model = at_order(model, order, lm, quiet=quiet)
     model = change_model(model, model_options)
 
     if write_lm:

@@ -14,10 +14,11 @@ The format (Doug Paul's ARPA format as SRILM documents it in ngram-format(5)):
     \\end\\
 
 Reading accepts what SRILM, KenLM and IRSTLM write: text before `\\data\\`, spaces or tabs between fields,
-`ngram N = COUNT` with spaces, a bow column or none on any line, `-99`, `0` or `-inf` for the never-used
-probability of `<s>`. Every section is checked against the header, and malformed input stops the read with the
-file and line. The lines of a section are parsed by a compiled loop (ngramlm._ext._arpa) over blocks of the
-decompressed stream, so a file of millions of n-grams is never handled line by line in Python.
+`ngram N = COUNT` with spaces, sections with or without empty lines between them, CR LF line ends, a bow column
+or none on any line, `-99`, `0` or `-inf` for the never-used probability of `<s>`. Every section is checked
+against the header, and malformed input stops the read with the file and line. The lines of a section are parsed
+by a compiled loop (ngramlm._ext._arpa) over blocks of the decompressed stream, so a file of millions of n-grams
+is never handled line by line in Python.
 """
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class _LineStream:
     """Lines of a binary stream, read in blocks, with the current line number, for the header and markers.
 
     `peek_complete_block()` hands the compiled section parser the buffered bytes from the current position;
-    `advance()` moves past what it consumed. Decompression failures (a truncated .gz) become InputError at the current line.
+    `advance()` moves past what it consumed. Decompression failures (a truncated .gz) become InputError at the
+    current line.
     """
 
     def __init__(self, raw: BinaryIO, path: str):
@@ -104,8 +106,9 @@ class _LineStream:
         return InputError(self.path, self.lineno if line is None else line, message)
 
 
-def _read_header(stream: _LineStream) -> list[int]:
-    """Skip to `\\data\\` and read the `ngram N=COUNT` lines; returns the counts, order 1 first."""
+def _read_header(stream: _LineStream) -> tuple[list[int], bytes | None]:
+    """Skip to `\\data\\` and read the `ngram N=COUNT` lines: the counts, order 1 first, and the first section
+    marker when it follows the counts without an empty line between (None otherwise)."""
     while True:
         line = stream.readline()
         if line is None:
@@ -120,18 +123,17 @@ def _read_header(stream: _LineStream) -> list[int]:
         text = line.strip()
         if not text:
             if counts:
-                break
+                return [counts[n] for n in range(1, len(counts) + 1)], None
             continue
         match = _COUNT_LINE.match(text)
         if match is None:
             if _SECTION_LINE.match(text) and counts:
-                raise stream.error("expected an empty line between the \\data\\ header and the first section")
+                return [counts[n] for n in range(1, len(counts) + 1)], text
             raise stream.error(f"expected 'ngram N=COUNT' in the \\data\\ header, found {_show(line)}")
         n, count = int(match.group(1)), int(match.group(2))
         if n != len(counts) + 1:
             raise stream.error(f"header line for order {n} where order {len(counts) + 1} was expected")
         counts[n] = count
-    return [counts[n] for n in range(1, len(counts) + 1)]
 
 
 def _next_marker(stream: _LineStream) -> bytes:
@@ -221,11 +223,11 @@ def read_arpa(path: str, vocab: Vocabulary | None = None) -> BackoffModel:
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
     try:
         stream = _LineStream(raw, path)
-        counts = _read_header(stream)
+        counts, marker = _read_header(stream)
         words = _WordIds(vocab, stream)
         ngrams, logprob, logbow = [], [], []
         for n, count in enumerate(counts, 1):
-            marker = _next_marker(stream)
+            marker = marker if n == 1 and marker is not None else _next_marker(stream)
             match = _SECTION_LINE.match(marker)
             if match is None or int(match.group(1)) != n:
                 raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")

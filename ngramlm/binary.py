@@ -19,7 +19,6 @@ page faults of what is used.
 """
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 
@@ -134,7 +133,8 @@ def load_binary(path: str, verify: str = "sample") -> IndexTables:
     if _sample_crc(payload) != sample_crc or (verify == "full" and zlib.crc32(payload) != payload_crc):
         raise InputError(path, None, f"the payload's checksum does not match; {damaged}")
     rows = [_SECTION.unpack_from(header, _FIXED.size + i * _SECTION.size) for i in range(n_sections)]
-    dtypes = [np.uint8, _query.VOCAB_DTYPE, np.float32, np.float32, np.uint8] + [_query.MIDDLE_DTYPE] * max(order - 2, 0)
+    dtypes = [np.uint8, _query.VOCAB_DTYPE, np.float32, np.float32, np.uint8]
+    dtypes += [_query.MIDDLE_DTYPE] * max(order - 2, 0)
     if order > 1:
         dtypes.append(_query.LONGEST_DTYPE)
     arrays = []

@@ -1,9 +1,11 @@
 """Comparing n-gram and neural language models on one corpus: one table, one plot.
 
 A corpus folder holds train.txt, valid.txt and test.txt. Every model is trained on the training text (or, for
-the learning curves, on its first 10%, 30%, ... of sentences), with the vocabulary of the text it was trained on
-(closed; other words become <unk> and are scored as <unk>, as `ngram -ppl -unk`), and scored on the same tokens:
-words plus one </s> per sentence, <s> as context only. So n-gram and neural perplexities count the same tokens.
+the learning curves, on its first 10%, 30%, ... of sentences) with one vocabulary: every word of the whole
+training text (closed; other words become <unk> and are scored as <unk>, as `ngram -ppl -unk`). Keeping it fixed
+across the prefixes keeps the learning curves comparable (a smaller vocabulary would lower perplexity by
+turning more words into <unk>); a word a prefix never shows gets its probability from smoothing. Every model is
+scored on the same tokens: words plus one </s> per sentence, <s> as context only.
 
 N-gram models are given as METHOD:ORDER[:OPTION,...], e.g. `kn:3`, `mkn:5`, `wb:3`, `kn:3:backoff`,
 `add:2:delta=0.01`. Methods: add, gt, wb, abs, kn, mkn (ngramlm.smoothing's additive, good-turing,
@@ -220,14 +222,17 @@ class Comparer:
             print(message, file=self.log, flush=True)
 
     def texts(self, fraction: float):
-        """(vocabulary, train, valid, test) encoded for the training prefix `fraction` (cached)."""
-        if fraction not in self._texts:
-            from .neural.data import encode_file, vocabulary_from_file
+        """(vocabulary, train prefix, valid, test), encoded with the vocabulary of the whole training text."""
+        from .neural.data import encode_file, vocabulary_from_file
 
-            train_path = self.split.train_path(fraction)
-            vocab = vocabulary_from_file(train_path, self.options)
-            self._texts[fraction] = (vocab, *(encode_file(p, vocab, self.options) for p in
-                                              (train_path, self.split.paths["valid"], self.split.paths["test"])))
+        if not self._texts:
+            vocab = vocabulary_from_file(self.split.paths["train"], self.options)
+            self._texts[1.0] = (vocab, *(encode_file(self.split.paths[part], vocab, self.options)
+                                         for part in ("train", "valid", "test")))
+        if fraction not in self._texts:
+            vocab, _, valid, test = self._texts[1.0]
+            self._texts[fraction] = (vocab, encode_file(self.split.train_path(fraction), vocab, self.options),
+                                     valid, test)
         return self._texts[fraction]
 
     def ngram(self, spec: NgramSpec, fraction: float) -> _Scored:

@@ -45,22 +45,29 @@ def add_markers(tokens: list[str], sos: bool = True, eos: bool = True) -> list[s
 
 
 def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
-    """Yield (line number, line) of a text file, turning decoding and I/O failures into InputError."""
+    """Yield (line number, line) of a text file, turning decoding and I/O failures into InputError.
+
+    Lines are decoded one at a time (not in blocks) so that an invalid byte is reported at its own line.
+    """
     lineno = 0
-    f = open_text(path, errors=errors)
     try:
-        for lineno, line in enumerate(f, 1):
-            yield lineno, line
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, lineno + 1, f"invalid UTF-8 ({exc.reason} at byte {exc.start}); "
-            "convert the file to UTF-8, or pass --errors replace to substitute the bad bytes"
-        ) from None
+        raw = open_binary(path)
+    except OSError as exc:
+        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+    try:
+        for lineno, data in enumerate(raw, 1):
+            try:
+                yield lineno, data.decode("utf-8", errors)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    path, lineno, f"invalid UTF-8 ({exc.reason} at byte {exc.start} of the line); "
+                    "convert the file to UTF-8, or pass --errors replace to substitute the bad bytes"
+                ) from None
     except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
         raise InputError(path, lineno + 1, f"cannot read: {exc}") from None
     finally:
         if path != "-":
-            f.close()
+            raw.close()
 
 
 def read_sentences(path: str, options: TextOptions = TextOptions()) -> Iterator[list[str]]:

@@ -134,7 +134,7 @@ def _with_markers(words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool) 
     return marked, marked_lengths
 
 
-def _byte_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
+def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
     first line of each (lines as universal newlines count them: \n, \r or \r\n)."""
     try:
@@ -161,7 +161,7 @@ def _byte_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
             raw.close()
 
 
-def _decode(data: bytes, errors: str, path: str, lineno: int) -> str:
+def decode_block(data: bytes, errors: str, path: str, lineno: int) -> str:
     """UTF-8 text of `data` (lines from line `lineno` on); bad bytes name their line unless errors="replace"."""
     try:
         return data.decode("utf-8", errors)
@@ -204,7 +204,7 @@ class _TextEncoder:
         try:
             texts = [token.decode("utf-8", self.options.errors) for token in tokens]
         except UnicodeDecodeError:
-            _decode(block, self.options.errors, path, lineno)  # raises, naming the line
+            decode_block(block, self.options.errors, path, lineno)  # raises, naming the line
             raise
         if self.options.tolower:
             texts = [text.lower() for text in texts]
@@ -215,7 +215,7 @@ class _TextEncoder:
         return result
 
     def _encode_with_python(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
-        text = _decode(block, self.options.errors, path, lineno)
+        text = decode_block(block, self.options.errors, path, lineno)
         if self.options.tolower:
             text = text.lower()
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -231,7 +231,7 @@ def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder,
     """(word ids, sentence lengths) of the text files, a block of lines at a time, with the sentence markers."""
     text_encoder = _TextEncoder(encoder, options)
     for path in paths:
-        for block, lineno in _byte_blocks(path, block_bytes):
+        for block, lineno in read_blocks(path, block_bytes):
             yield text_encoder.encode_block(block, path, lineno)
 
 
@@ -264,8 +264,8 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int):
         raise ValueError("sentence lengths must not be negative")
     if int(sentence_lengths.sum()) != len(words):
         raise ValueError(f"sentence lengths sum to {int(sentence_lengths.sum())}, but there are {len(words)} words")
-    if len(words) > _MAX_CHUNK_TOKENS:
-        raise ValueError(f"a chunk holds at most {_MAX_CHUNK_TOKENS} words")
+    if len(words) > _MAX_CHUNK_TOKENS or len(words) + len(sentence_lengths) + order >= 2**32:
+        raise ValueError(f"a chunk holds at most {_MAX_CHUNK_TOKENS} words (and fewer than 2**32 words and sentences)")
     max_word = int(words.max()) if len(words) else 0
     if max_word >= np.iinfo(ID_DTYPE).max:
         raise ValueError(f"word id {max_word} is too large")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import decimal
 import math
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol, Sequence, TextIO
 
 import numpy as np
@@ -596,7 +596,8 @@ def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
     vocabulary (or the token <unk> itself) is an OOV, scored as <unk>; sentence totals are 32-bit floats;
         perplexity including OOVs = 10^(-total / tokens)
         perplexity excluding OOVs = 10^(-(total - OOV total) / (tokens - OOVs)).
-    Sentences are read by SRILM's rules for both (blank lines skipped, -no-sos / -no-eos as asked).
+    Sentences are read by SRILM's rules (-no-sos / -no-eos as asked), except that KenLM scores a blank line as
+    an empty sentence, p(</s> | <s>), where SRILM skips it.
     """
     srilm_scorer = BackoffScorer(model, order)
     kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm")
@@ -605,13 +606,14 @@ def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
     corpus_total = 0.0
     oov_logprobs = []
     oovs = tokens = 0
-    items = _text_items(path, model.vocab, replace(options, escape=None))
-    for batch in _batches((ids for _, ids in items), BATCH_SENTENCES):
-        for scored in score_sentences(srilm_scorer, batch):
+    lines = (line.lower().split() if options.tolower else line.split() for _, line in read_lines(path, options.errors))
+    sentences = ((bool(tokens), encode_sentence(model.vocab, tokens, options)) for tokens in lines)
+    for batch in _batches(sentences, BATCH_SENTENCES):
+        for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
             total.add(scored.stats())
             kept = scored.logprob != -np.inf
             hits += np.bincount(scored.matched[kept], minlength=len(hits))
-        for scored in score_sentences(kenlm_scorer, batch):
+        for scored in score_sentences(kenlm_scorer, [ids for _, ids in batch]):
             sentence_total = np.cumsum(scored.logprob, dtype=np.float32)[-1]
             corpus_total += float(sentence_total)
             tokens += len(scored.words)

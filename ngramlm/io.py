@@ -39,7 +39,13 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
         stream.flush()
         return
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    except OSError as exc:
+        from .errors import InputError
+
+        raise InputError(path, None, f"cannot write: {exc.strerror or exc} (does the folder exist, and may you "
+                         "write there?)") from None
     os.close(fd)
     try:
         opener = _opener(path)

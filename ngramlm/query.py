@@ -29,7 +29,7 @@ from typing import Iterable, Sequence, Union
 import numpy as np
 
 from ._ext import _query
-from ._ext._query import LN10, FullScoreReturn, State, pack_states, unpack_state
+from ._ext._query import FullScoreReturn, State, pack_states, unpack_state
 from .backoff import BackoffModel
 from .errors import ModelError
 from .vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
@@ -279,7 +279,8 @@ class Model(_query.NgramIndex):
         if ids.ndim != 1:
             raise ValueError("ids must be a one-dimensional array of word ids")
         offsets = np.array([0, len(ids)] if offsets is None else offsets, dtype=np.int64)
-        if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+        if (offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids)
+                or np.any(np.diff(offsets) < 0)):
             raise ValueError("offsets must start at 0, never decrease, and end at len(ids)")
         sentences = len(offsets) - 1
         size = len(ids) + (sentences if eos else 0)

@@ -16,7 +16,6 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .errors import InputError
 
 UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
@@ -93,18 +92,13 @@ class Vocabulary:
     @classmethod
     def read(cls, path: str, *, unk_word: str = UNK, closed: bool = True, errors: str = "strict") -> "Vocabulary":
         """Read a vocabulary file: one word per line (SRILM's -vocab format; extra columns are ignored)."""
-        from .corpus import open_text
+        from .corpus import iter_lines
 
         vocab = cls(unk_word=unk_word)
-        with open_text(path, errors=errors) as f:
-            lineno = 0
-            try:
-                for lineno, line in enumerate(f, 1):
-                    fields = line.split()
-                    if fields:
-                        vocab.add(fields[0])
-            except UnicodeDecodeError as exc:
-                raise InputError(path, lineno + 1, f"invalid UTF-8 ({exc.reason}); fix the file's encoding") from None
+        for _, line in iter_lines(path, errors):
+            fields = line.split()
+            if fields:
+                vocab.add(fields[0])
         vocab.closed = closed
         return vocab
 

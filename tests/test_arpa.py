@@ -73,8 +73,8 @@ def test_reader_uses_a_given_vocabulary_and_adds_the_model_words_even_when_close
 
 
 def test_reader_accepts_kenlm_and_irstlm_dialects(tmp_path):
-    text = ("made by some tool\n\n\\data\\\nngram 1 = 3\nngram  2=1\n\n\\1-grams:\n"
-            "-1.5 <unk> 0\r\n0\t<s>  -0.25\n-inf\t</s>\n\n\\2-grams:\n-0.5  <s>\t</s>\t0\n\n\\end\\")
+    text = ("made by some tool\n\n\\data\\\nngram 1 = 3\nngram  2=1\n\\1-grams:\n"
+            "-1.5 <unk> 0\r\n0\t<s>  -0.25\n-inf\t</s>\n\\2-grams:\n-0.5  <s>\t</s>\t0\n\\end\\")
     model = read_arpa(write_text(tmp_path, text))
     table = model.table()
     assert table[(UNK_ID,)] == (-1.5, 0.0)

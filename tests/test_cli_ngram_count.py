@@ -144,8 +144,6 @@ def test_lm_writes_an_arpa_model(tmp_path, text):
     assert (tmp_path / "x.arpa").read_text().lstrip().startswith("\\data\\\nngram 1=")
 
 
-@pytest.mark.xfail(strict=True, reason="ngramlm.io.atomic_write lets OSError through, so report_errors shows a "
-                                       "traceback (reported to the lead)")
 def test_unwritable_output_is_one_line_error(tmp_path, text):
     result = run("-text", text, "-write", tmp_path / "absent" / "c.txt", expect=1)
     assert result.output.startswith("ngram-count: error:")

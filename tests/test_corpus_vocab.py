@@ -66,8 +66,6 @@ def test_invalid_utf8_names_the_file(tmp_path):
     assert str(error.value).startswith(f"{path}:")
 
 
-@pytest.mark.xfail(strict=True, reason="iter_lines names the line where its 8 KB decoding block starts, not the "
-                                       "line of the bad bytes (reported to the lead)")
 def test_invalid_utf8_names_the_line_of_the_bad_bytes(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"".join(b"line %d\n" % i for i in range(5000)) + b"\xff\n")

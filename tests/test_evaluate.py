@@ -67,7 +67,8 @@ def test_perplexity_counts_sentence_ends_and_leaves_out_oovs(tmp_path):
     assert blocks[1].splitlines()[0] == "a x"
     assert blocks[1].splitlines()[1] == "1 sentences, 2 words, 1 OOVs"
     assert out.splitlines()[-2] == "file T: 3 sentences, 6 words, 1 OOVs"
-    assert out.splitlines()[-1] == f"0 zeroprobs, logprob= {stats.logprob:.7g} ppl= {stats.ppl:.7g} ppl1= {stats.ppl1:.7g}"
+    assert out.splitlines()[-1] == \
+        f"0 zeroprobs, logprob= {stats.logprob:.7g} ppl= {stats.ppl:.7g} ppl1= {stats.ppl1:.7g}"
 
 
 def test_known_word_without_probability_is_a_zeroprob(tmp_path):
@@ -213,6 +214,19 @@ def test_kenlm_query_summary_is_reproduced_exactly(reference_dir):
                f"OOVs:\t{result.kenlm_oovs}\nTokens:\t{result.kenlm_tokens}\n")
     assert summary == (folder / "mkn3.summary.txt").read_text()
     assert sum(result.hits) == result.kenlm_tokens  # every token matched some n-gram (<unk> included)
+
+
+def test_kenlm_figures_count_blank_lines_as_empty_sentences(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("a b\n\nx\n")
+    result = evaluate_text(hand_model(), str(path))
+    # KenLM: a b </s> | </s> | x </s>, x scored as the missing <unk> (-100); SRILM skips the blank line.
+    assert (result.kenlm_tokens, result.kenlm_oovs) == (6, 1)
+    total = L(0.6 * 0.5 * 0.2) + L(0.5 * 0.2) + (-100 + L(0.5 * 0.2))
+    assert result.kenlm_ppl_including_oovs == pytest.approx(10 ** (-total / 6), rel=1e-5)
+    oov = -100 + L(0.5)  # bow(<s>) p(<unk>)
+    assert result.kenlm_ppl_excluding_oovs == pytest.approx(10 ** (-(total - oov) / 5), rel=1e-5)
+    assert (result.srilm.sentences, result.srilm.words, result.srilm.oovs) == (2, 3, 1)
 
 
 def test_kenlm_number_is_the_shortest_round_trip_form():

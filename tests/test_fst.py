@@ -5,7 +5,6 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.arpa import read_arpa
 from ngramlm.backoff import BackoffModel
 from ngramlm.cli.main import cli
 from ngramlm.fst import write_fst_files

@@ -156,6 +156,15 @@ def test_discount_fallback_takes_one_to_three_values_in_range():
         Lmplz(counts, discount_fallback=[0.1, 0.2, 0.3, 0.4])
 
 
+def test_counts_without_an_ngrams_suffix_are_refused():
+    counts = count_sentences([[BOS, *s, EOS] for s in TINY], 3, Vocabulary())
+    bigrams = [" ".join(counts.vocab.decode(g)) for g in counts.ngrams[1].tolist()]
+    keep = np.array([g != "c </s>" for g in bigrams])  # the suffix of "b c </s>", and nobody's prefix
+    counts.ngrams[1], counts.counts[1] = counts.ngrams[1][keep], counts.counts[1][keep]
+    with pytest.raises(ModelError, match="no 2-gram suffix"):
+        Lmplz(counts, discount_fallback=(0.5, 1, 1.5))
+
+
 def test_without_unk_the_model_has_no_unk_and_still_sums_to_one():
     counts = count_sentences([[BOS, *s, EOS] for s in TINY + [["a", UNK, "c"]]], 2, Vocabulary())
     with warnings.catch_warnings():

@@ -74,7 +74,8 @@ def test_state_api_matches_kenlm_and_states_group_alike(reference_pair):
         for word in line.split() + ["</s>"]:
             out, kout = State(), kenlm.State()
             assert close(model.BaseScore(state, word, out), reference.BaseScore(kstate, word, kout))
-            full, kfull = model.BaseFullScore(state, word, State()), reference.BaseFullScore(kstate, word, kenlm.State())
+            full = model.BaseFullScore(state, word, State())
+            kfull = reference.BaseFullScore(kstate, word, kenlm.State())
             assert (full.ngram_length, full.oov) == (kfull.ngram_length, kfull.oov)
             pairs.add((ours_ids.setdefault(out, len(ours_ids)), theirs_ids.setdefault(kout, len(theirs_ids))))
             state, kstate = out, kout
@@ -122,7 +123,8 @@ def random_model(draw_seed: int, order: int, drop_suffixes: bool) -> BackoffMode
         if drop_suffixes is False:
             longer = [g for g in longer if g[1:] in entries or len(g) == 2]
         for g in longer:
-            entries[g] = (float(rng.uniform(-2, -0.05)), float(rng.choice([0.0, rng.uniform(-1, 0.5)])) if n < order else 0.0)
+            bow = float(rng.choice([0.0, rng.uniform(-1, 0.5)])) if n < order else 0.0
+            entries[g] = (float(rng.uniform(-2, -0.05)), bow)
         grams = longer
         if not grams:
             break

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import shlex
 from pathlib import Path
 
@@ -49,9 +50,9 @@ def load(path: str):
 
 
 def _reference_folder() -> Path:
-    from conftest import SHARED
-
-    return SHARED / "reference" / SRILM_DIR
+    """Where the reference_dir fixture points (tests/conftest.py), needed already when the cases are collected."""
+    shared = Path(os.environ.get("NGRAMLM_SHARED", Path(__file__).resolve().parent.parent.parent / "shared"))
+    return shared / "reference" / SRILM_DIR
 
 
 def _cases():

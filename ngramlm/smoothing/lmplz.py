@@ -84,11 +84,11 @@ class NgramIndex:
         """Rows among the (k+1)-grams of the keys `query` (searched in sorted order, which is kinder to the
         cache); int32 where the order has fewer than 2^31 n-grams."""
         table = self.keys[k]
-        order = None if presorted else np.argsort(query, kind="stable")
+        order = None if presorted else np.argsort(query)
         rows = find(table, query if presorted else query[order])
         if np.any(rows < 0):
-            raise ModelError(f"some {k + 2}-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator "
-                             "needs every prefix and suffix of a counted n-gram counted (counts of a text have them)")
+            raise ModelError(f"some n-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator needs "
+                             "every prefix and suffix of a counted n-gram counted (counts of a text have them)")
         rows = rows.astype(np.int32) if len(table) < 2**31 else rows
         if not presorted:
             rows[order] = rows.copy()
