@@ -315,6 +315,37 @@ any) have these causes:
 """
 
 
+def summary(rows: list[dict]) -> list[str]:
+    """Test ppl by order, one table per corpus and cut-off setting (default or none), a row per method and form."""
+    lines = []
+    for corpus in [c for c in CORPORA if any(r["corpus"] == c for r in rows)]:
+        for setting in ("default", "none"):
+            chosen = {}
+            for r in rows:
+                gtmin = tuple(int(m) for m in r["cutoffs"].split("-"))
+                wanted = (tuple(default_gtmin(n) for n in range(1, len(gtmin) + 1)) if setting == "default"
+                          else (1,) * len(gtmin))
+                if r["corpus"] == corpus and gtmin == wanted:
+                    chosen[(r["method"], r["form"], int(r["order"]))] = r
+            models = sorted({(m, f) for m, f, _ in chosen}, key=lambda mf: (METHODS.index(mf[0]), mf[1]))
+            orders = sorted({o for _, _, o in chosen})
+            if not models or orders == [2] and setting == "none":
+                continue
+            label = "SRILM's default cut-offs" if setting == "default" else "no cut-offs (-gtNmin 1)"
+            lines += [f"**{corpus}, {label}** (order 2 has no cut-off either way)", "",
+                      "| method | form | " + " | ".join(f"order {o}" for o in orders) + " |",
+                      "| --- | --- | " + " | ".join("---:" for _ in orders) + " |"]
+            for method, form in models:
+                cells = []
+                for o in orders:
+                    r = chosen.get((method, form, o))
+                    mark = "" if r is None or not r["srilm_reference"] else (" =" if r["match"] == "yes" else " !")
+                    cells.append("" if r is None else r["ppl"] + mark)
+                lines.append(f"| {method} | {form} | " + " | ".join(cells) + " |")
+            lines.append("")
+    return lines
+
+
 def write_outputs(rows: list[dict], output: Path) -> None:
     rows = [{**r, "command": commands(r["corpus"], r["flags"], int(r["order"]))} for r in sort_rows(rows)]
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -343,6 +374,10 @@ def write_outputs(rows: list[dict], output: Path) -> None:
         "",
         f"SRILM 1.7.3 reference figures (../shared/reference/*/NAME.ppl0.txt): {len(matched)} of {len(compared)} "
         "equal to the printed digits (ppl and ppl1).", "",
+        "## Summary: test ppl by order", "",
+        "`=` marks a figure equal to SRILM's reference for the same model (`!` one that differs).", "",
+        *summary(rows),
+        "## Full table", "",
         "| corpus | method | form | order | cut-offs | ppl | ppl1 | n-grams | SRILM ppl (reference) | match | "
         "ngram-count flags |",
         "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- | --- |",

@@ -7,6 +7,7 @@ import click
 
 # (module in ngramlm.cli, click command object name); a module is imported only when its command runs.
 SUBCOMMANDS = {
+    "demo": ("demo", "demo"),
     "corpus": ("corpus", "corpus"),
     "train": ("train", "train"),
     "neural": ("neural", "neural"),

@@ -3,7 +3,7 @@
 
 ngramlm.clustering validates every array before calling in here.
 
-The class-bigram model (Brown et al. 1992; Kneser & Ney 1993; Martin, Liermann & Ney 1998, eq. 4) gives the
+The class-bigram model (Brown et al. 1992; Kneser & Ney 1993; Martin, Liermann & Ney 1998) gives the
 training text the log-likelihood
 
     LL = sum_{c,d} f(N(c,d)) - sum_c f(N_l(c)) - sum_c f(N_r(c)) + sum_w f(N_r(w)),      f(x) = x log x
@@ -12,7 +12,7 @@ with N(c,d) the class-bigram counts, N_l(c) = sum_d N(c,d) and N_r(d) = sum_c N(
 the first and as the second word of a bigram, and N_r(w) the count of word w as the second word. The last term
 does not depend on the classes. Moving word w touches only row and column of its old and its new class, so
 the change of LL for every candidate class is computed from the classes of w's neighbours alone
-(Martin et al. 1998, section 3.2): O(classes * neighbour classes) per word instead of O(classes^2).
+(Martin et al. 1998): O(classes * neighbour classes) per word instead of O(classes^2).
 """
 import numpy as np
 
@@ -125,7 +125,7 @@ cdef class ExchangeState:
         self.class_right[c] += sign * self.word_right[w]
 
     cdef double _gain(self, int64_t w, int b, int touched, double self_loop) noexcept nogil:
-        """The change of LL if word w (in no class now) joins class b (Martin et al. 1998, eq. 4 restricted to
+        """The change of LL if word w (in no class now) joins class b (the log-likelihood above restricted to
         the counts that change): row b, column b and the class counts of b."""
         cdef double gain = 0.0, to_b = self.to_class[b], from_b = self.from_class[b]
         cdef double n

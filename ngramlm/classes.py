@@ -5,7 +5,7 @@ probability p(word | class) (1 when p is left out). Each word belongs to at most
 word in several classes and multi-word expansions; those files are refused with a message). Words of the text
 that no class names stand for themselves, as in SRILM.
 
-The class n-gram model (Brown et al. 1992, eq. 3; SRILM's ClassNgram for single-membership classes) is
+The class n-gram model (Brown et al. 1992; SRILM's ClassNgram for single-membership classes) is
 
     p(w | w_1 .. w_{n-1}) = p(c(w) | c(w_1) .. c(w_{n-1})) * p(w | c(w))
 
