@@ -63,7 +63,9 @@ setup(
         # torch==2.13.0 is the CPU build on disk here; an unpinned torch would pull a CUDA build of several GB.
         "neural": ["torch==2.13.0"],
         "plot": ["matplotlib>=3.5"],
-        "test": ["pytest>=7", "hypothesis>=6", "kenlm"],
+        # pyctcdecode itself is installed with --no-deps by the test command: it declares numpy<2 but works
+        # with numpy 2, and an ordinary install would downgrade numpy.
+        "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini"],
     },
     entry_points={
         "console_scripts": [

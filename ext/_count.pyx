@@ -259,14 +259,14 @@ def merge_sorted_runs(list ngram_runs, list count_runs):
     return merged_grams[:rows], merged_counts[:rows]
 
 
-# Bytes that end a token: ASCII whitespace as Python's str.split() knows it. Line breaks are \n and \r (a \r\n
-# pair gives an empty line in between, which the caller drops, as universal newlines would merge them).
+# Bytes that end a token: ASCII whitespace as Python's str.split() knows it. Only \n ends a line, as in SRILM
+# (and corpus.iter_lines): a \r is whitespace inside the line, so \r\n files read like \n files.
 cdef inline bint _is_space(unsigned char c) noexcept nogil:
     return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
 
 
 cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
-    return c == 10 or c == 13
+    return c == 10
 
 
 cdef class TokenTable:

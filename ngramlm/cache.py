@@ -1,7 +1,8 @@
 """The unigram cache model (Kuhn & De Mori 1990), mixed into an n-gram model as SRILM's `ngram -cache N
 -cache-lambda L` mixes it:
 
-    p(w | h) = (1 - L) p_ngram(w | h) + L p_cache(w),      p_cache(w) = count of w among the last N tokens / their number
+    p(w | h) = (1 - L) p_ngram(w | h) + L p_cache(w),
+    p_cache(w) = (count of w among the last N tokens) / (number of tokens in the cache)
 
 Which tokens enter the cache follows SRILM's CacheLM: every scored token, words and the sentence end </s> (so
 p_cache is a distribution over the same events as the n-gram), not <s> (context only, never scored), and not an
@@ -25,7 +26,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .errors import ModelError
-from .evaluate import PplOptions, TextStats, encode_sentence, read_lines, score_sentences
+from .corpus import iter_lines
+from .evaluate import PplOptions, TextStats, encode_sentence, score_sentences
 from .vocab import UNK_ID
 
 # SRILM's default -cache-lambda.
@@ -108,7 +110,7 @@ def _documents(path: str, options: PplOptions, boundary: str | None) -> Iterator
     """The non-blank lines of a text as token lists, grouped into documents by `boundary`."""
     pattern = re.compile(boundary) if boundary not in (None, "blank") else None
     document: list[list[str]] = []
-    for _, line in read_lines(path, options.errors):
+    for _, line in iter_lines(path, options.errors):
         tokens = line.split()
         text = line.rstrip("\r\n")
         if document and ((boundary == "blank" and not tokens) or (pattern is not None and pattern.search(text))):

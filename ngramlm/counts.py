@@ -136,7 +136,7 @@ def _with_markers(words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool) 
 
 def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
-    first line of each (lines as universal newlines count them: \n, \r or \r\n)."""
+    first line of each (only \n ends a line, as in SRILM and corpus.iter_lines)."""
     try:
         raw = open_binary(path)
     except OSError as exc:
@@ -145,13 +145,11 @@ def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
     try:
         while data := raw.read(block_bytes):
             data = carry + data
-            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
-            if cut == len(data) and data.endswith(b"\r"):
-                cut -= 1  # its \n may come with the next read: \r\n is one line break
+            cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
             if block:
                 yield block, lineno
-                lineno += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+                lineno += block.count(b"\n")
         if carry:
             yield carry, lineno
     except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
@@ -166,7 +164,7 @@ def decode_block(data: bytes, errors: str, path: str, lineno: int) -> str:
     try:
         return data.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
-        line = lineno + len(re.findall(rb"\r\n|\r|\n", data[:exc.start]))
+        line = lineno + data.count(b"\n", 0, exc.start)
         raise InputError(path, line, f"invalid UTF-8 ({exc.reason}); convert the file to UTF-8, or pass "
                                      "--errors replace to substitute the bad bytes") from None
 
@@ -218,7 +216,7 @@ class _TextEncoder:
         text = decode_block(block, self.options.errors, path, lineno)
         if self.options.tolower:
             text = text.lower()
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = text.split("\n")
         tokens = list(map(str.split, lines))
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         lengths = lengths[lengths > 0]

@@ -32,7 +32,7 @@ import numpy as np
 
 from .backoff import LOG10_ZERO, BackoffModel
 from .errors import InputError, ModelError
-from .io import open_binary
+from .corpus import iter_lines
 from .vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
 
 LN10 = 2.302585092994046  # M_LN10 as a double
@@ -260,27 +260,6 @@ class PplOptions:
     errors: str = "strict"
 
 
-def read_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
-    """(line number, line) of a text file, decoded line by line so that bad UTF-8 is reported at its own line."""
-    try:
-        raw = open_binary(path)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
-    lineno = 0
-    try:
-        for lineno, data in enumerate(raw, 1):
-            try:
-                yield lineno, data.decode("utf-8", errors=errors)
-            except UnicodeDecodeError as exc:
-                raise InputError(path, lineno, f"invalid UTF-8 ({exc.reason} at byte {exc.start} of the line); "
-                                 "convert the file to UTF-8") from None
-    except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
-        raise InputError(path, lineno + 1, f"cannot read: {exc}") from None
-    finally:
-        if path != "-":
-            raw.close()
-
-
 def encode_sentence(vocab: Vocabulary, tokens: Sequence[str], options: PplOptions) -> list:
     """Word ids of a sentence as SRILM's LM::prepareSentence arranges them: <s> first and </s> last unless the
     sentence has them or the options leave them out; a start without <s> (-no-sos) is None, a context of
@@ -353,7 +332,7 @@ def _score_positions(scorer: Scorer, words: np.ndarray, histories: np.ndarray) -
 
 def _text_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[str, list | None]]:
     """(line, encoded sentence) per non-blank line of a text, or (line, None) for an escaped line."""
-    for _, line in read_lines(path, options.errors):
+    for _, line in iter_lines(path, options.errors):
         tokens = line.split()
         if not tokens:
             continue  # SRILM's File::getline skips blank lines
@@ -471,7 +450,7 @@ def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions)
     """Blocks of an n-gram count file ("w1 .. wn count" per line) between escaped lines, as ("escape", line) or
     ("counts", {id tuple: count}); n-grams longer than `order` are skipped, as SRILM does."""
     counts: dict[tuple[int, ...], float] = {}
-    for lineno, line in read_lines(path, options.errors):
+    for lineno, line in iter_lines(path, options.errors):
         if not line.strip():
             continue
         if options.escape is not None and line.startswith(options.escape):
@@ -606,7 +585,7 @@ def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
     corpus_total = 0.0
     oov_logprobs = []
     oovs = tokens = 0
-    lines = (line.lower().split() if options.tolower else line.split() for _, line in read_lines(path, options.errors))
+    lines = (line.lower().split() if options.tolower else line.split() for _, line in iter_lines(path, options.errors))
     sentences = ((bool(tokens), encode_sentence(model.vocab, tokens, options)) for tokens in lines)
     for batch in _batches(sentences, BATCH_SENTENCES):
         for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
