@@ -1,17 +1,21 @@
 """Training speed and memory: `ngramlm train` (KenLM-compatible modified Kneser-Ney) beside KenLM's `lmplz`.
 
     python benchmarks/bench_train.py [--size 100000000] [--orders 3 5] [--workdir benchmarks/work]
+                                     [--lmplz PATH] [--lmplz-memory 2G] [--skip-generated]
 
 Each run is the whole job, text to ARPA file (count + estimate + write), in a fresh process, timed on the wall
 clock, with that process's own peak resident memory (wait4's ru_maxrss). Corpora: Brown and Gutenberg train
 (../shared/corpora, about 1M words each), and a generated corpus of SIZE tokens (words and sentence ends):
 sentences sampled (fixed seed, numpy) from the bigram distribution of Brown and Gutenberg together, written
-once to WORKDIR and reused. `lmplz` runs with its defaults where it is on PATH (or --lmplz names it); otherwise
-its columns say so. On Brown and Gutenberg both models are also scored on the corpus's test set with the kenlm
-module, to show they are the same model.
+once to WORKDIR and reused. `lmplz` runs where it is on PATH (or --lmplz names it), otherwise its columns say
+so; by default it reserves 80% of RAM for sorting, so its peak memory means more with --lmplz-memory. On Brown
+and Gutenberg both models are also scored on the corpus's test set with the kenlm module, to show they are the
+same model.
 
-Expected runtime at the default size (1e8 tokens) on a 2-core machine: generating the corpus takes a few
-minutes; ngramlm needs roughly 15 minutes and 10+ GB for the 5-gram; --size 10000000 runs in a few minutes.
+Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB): --size 10000000 takes about 10 minutes in all
+(generating 25 s; the generated 5-gram: ngramlm 150 s and 1.9 GiB peak, lmplz 55 s). Time and memory grow
+about linearly with the size, so the default 1e8 tokens needs roughly 1.5 hours and, for ngramlm's 5-gram,
+about 20 GiB of memory: on a smaller machine pass --size or --orders 3.
 """
 from __future__ import annotations
 
@@ -45,17 +49,32 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {ram_kb / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
 
 
+# Runs the command given after the result file's path, and writes "seconds peak-RSS-KiB exit-status" there. The
+# command is forked from this small process: a child forked from the benchmark itself would inherit the
+# benchmark's resident memory as its starting peak.
+_MEASURE = """
+import os, sys, time
+result, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+with open(result, "w") as f:
+    f.write(f"{time.perf_counter() - start} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def measure(command: list[str], log: Path) -> tuple[float, float]:
     """Run `command` (stdout and stderr to `log`); return (wall seconds, peak RSS in MiB) of that process."""
+    result = log.with_suffix(".measure")
     with open(log, "wb") as out:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        sys.exit(f"{' '.join(command)} failed with status {process.returncode}; see {log}")
-    return seconds, usage.ru_maxrss / 1024
+        subprocess.run([sys.executable, "-c", _MEASURE, str(result), *command], stdout=out, stderr=subprocess.STDOUT,
+                       check=True)
+    seconds, peak_kib, status = result.read_text().split()
+    if int(status):
+        sys.exit(f"{' '.join(command)} failed with status {status}; see {log}")
+    return float(seconds), int(peak_kib) / 1024
 
 
 def generate_corpus(path: Path, tokens: int, sources: list[Path]) -> None:
