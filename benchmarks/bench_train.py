@@ -12,10 +12,11 @@ so; by default it reserves 80% of RAM for sorting, so its peak memory means more
 and Gutenberg both models are also scored on the corpus's test set with the kenlm module, to show they are the
 same model.
 
-Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB): --size 10000000 takes about 10 minutes in all
-(generating 25 s; the generated 5-gram: ngramlm 150 s and 1.9 GiB peak, lmplz 55 s). Time and memory grow
-about linearly with the size, so the default 1e8 tokens needs roughly 1.5 hours and, for ngramlm's 5-gram,
-about 20 GiB of memory: on a smaller machine pass --size or --orders 3.
+Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB, lmplz -S 2G): Brown and Gutenberg take about a
+minute in all; --size 30000000 about 12 minutes more (the generated 5-gram: ngramlm 206 s and 5.0 GiB peak,
+lmplz 113 s and 1.4 GiB). Time and memory grow about linearly with the size, so the default 1e8 tokens takes
+roughly 45 minutes and, for ngramlm's 5-gram, about 17 GiB of memory: on a smaller machine pass --size or
+--orders 3.
 """
 from __future__ import annotations
 

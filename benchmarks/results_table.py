@@ -1,7 +1,7 @@
 """Results table: test perplexity of every smoothing method, back-off and interpolated, at orders 2 to 5 on the
 shared corpora, beside SRILM 1.7.3's figure for the same model wherever ../shared/reference has one.
 
-    python benchmarks/results_table.py                      # the full table (several minutes per corpus)
+    python benchmarks/results_table.py        # the full table (about 30 minutes on 2 shared cores)
     python benchmarks/results_table.py --corpora ptb srilm-brown-10k --references-only    # the SRILM cases only
 
 Each row is the model that
@@ -13,10 +13,10 @@ rules: blank lines skipped, </s> counted in `ppl`, not in `ppl1`, `<unk>` an ord
 vocabulary (-unk).
 
 Cut-offs (SRILM's -gtNmin: N-grams seen fewer times are dropped, for every method). The grid uses SRILM's
-defaults: gtNmin is 1 for orders 1-2 and 2 above, so singleton 3-, 4- and 5-grams are left out. Rows whose cut-offs
-differ are the configurations of the SRILM reference commands (commands.sh in ../shared/reference/srilm-*), most of
-which turn the cut-offs off with -gt3min 1 (-gt4min 1 ...); `--cutoffs none` adds the no-cut-off variant of every
-grid row. The `cut-offs` column lists gtNmin for N = 1..order.
+defaults (gtNmin is 1 for orders 1-2 and 2 above, so singleton 3-, 4- and 5-grams are left out) and, beside them,
+none at all (-gtNmin 1, as most SRILM reference commands have it); `--cutoffs default` keeps only the first. The
+configurations of the SRILM reference commands (commands.sh in ../shared/reference/srilm-*) are added where they
+differ (PTB's kn5-interp keeps the 5-gram cut-off only). The `cut-offs` column lists gtNmin for N = 1..order.
 
 A reference row's figure is what SRILM printed (NAME.ppl0.txt); `match` says whether ppl and ppl1, printed with
 SRILM's %.7g, are the same strings.
@@ -33,7 +33,7 @@ import shlex
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -294,24 +294,46 @@ def ranking_exceptions(rows: list[dict]) -> list[str]:
 
 
 ANALYSIS = """\
-Reading the table. Within each corpus, order and cut-off setting, Chen & Goodman's (1998) ranking holds for the
-interpolated models: interpolated modified Kneser-Ney is the lowest, then interpolated Kneser-Ney, then absolute
-discounting, Witten-Bell and Katz/Good-Turing, with additive smoothing far behind. The exceptions listed above (if
-any) have these causes:
+## Analysis
 
-* Additive smoothing (delta 0.1, Chen & Goodman's "plus-delta") is poor everywhere and gets worse with the order:
-  adding delta to every one of |V| words in every seen context gives unseen words far too much mass in sparse
-  contexts. Chen & Goodman found it the worst method by a wide margin.
-* Katz/Good-Turing is a back-off method and is run with SRILM's default cut-offs; with cut-offs the singletons of
-  orders 3+ are dropped from every method, which removes most of the advantage of Kneser-Ney's better treatment of
-  rare n-grams, so the gaps shrink. Chen & Goodman (section 5.3) report that Katz is competitive with cut-offs and
-  with large training sets, and that back-off (non-interpolated) Kneser-Ney can lose to interpolated methods.
-* Back-off forms of Witten-Bell, absolute discounting and the Kneser-Neys are usually worse than their
-  interpolated forms (Chen & Goodman section 5.2), but not always: Witten-Bell in back-off form beats its
-  interpolated form on these texts, since Witten-Bell's interpolation gives the lower order a weight that grows
-  with the number of distinct followers, which over-smooths frequent contexts.
-* Absolute discounting uses the fixed D = 0.75 of the SRILM reference, not the estimate n1 / (n1 + 2 n2), so it
-  is not tuned per order; modified Kneser-Ney's three estimated discounts per order are the main reason it wins.
+The figures are deterministic (same corpora, same SRILM rules), so this reads the table above.
+
+Chen & Goodman's (1998) ranking holds at the top: in every corpus, order (2-5) and cut-off setting, interpolated
+modified Kneser-Ney has the lowest test perplexity and interpolated (original) Kneser-Ney the next (the ranking
+check lists no exception). Below those two the table departs from what one would expect in these places:
+
+* **Additive smoothing** (delta 0.1) is far behind everywhere and gets worse as the order grows (PTB: 302 at order
+  2, 412 at order 5 with cut-offs, 508 without; modified Kneser-Ney 141-186). Adding delta for each of the |V|
+  words in every seen context hands most of the mass of a sparse high-order context to words never seen there.
+  Chen & Goodman also found it the worst method by far.
+* **Back-off modified Kneser-Ney is worse than back-off original Kneser-Ney** on every corpus and order but the
+  brown-bengio bigram, and at orders 4-5 it falls behind back-off absolute discounting (without cut-offs on PTB,
+  brown-10k and WikiText-2) and, on brown-10k, behind Katz too (order 5 with cut-offs: 156.0 against 154.9). Its
+  larger discounts D2 and D3+ take more mass from seen n-grams; in the back-off form that mass goes only to words
+  unseen in the context, while in the interpolated form part of it comes back to the seen words through the
+  lower order. Modified
+  Kneser-Ney was designed and evaluated as an interpolated method.
+* **Interpolation helps only the Kneser-Neys.** Interpolated Witten-Bell is worse than back-off Witten-Bell
+  everywhere, and interpolated absolute discounting is worse than its back-off form at orders 3-5 (PTB 5-gram with
+  cut-offs: 169.3 against 162.4). Absolute discounting runs with the fixed D = 0.75 of the reference commands, not
+  an estimate per order, and both interpolate with plain relative-frequency lower orders; Kneser-Ney's lower
+  orders (continuation counts) are built to be mixed in, which is where interpolation pays.
+* **Katz (Good-Turing) does well with cut-offs.** With SRILM's default cut-offs it is the best of the
+  non-Kneser-Ney methods at every order on brown-10k, brown-bengio and WikiText-2 (and on PTB up to order 3;
+  back-off Witten-Bell passes it at orders 4-5). Without cut-offs back-off absolute discounting ties with it at
+  order 3 (within 0.6%) and beats it at orders 4-5.
+* **Cut-offs change the picture with the order.** Without cut-offs every back-off method, and interpolated
+  Witten-Bell and absolute discounting, get worse from order 3 to order 5 (PTB Katz 166.6 at order 3, 173.7 at
+  order 5; interpolated Witten-Bell 186.3, then 209.2, worse than its bigram, 199.8): the many singleton 4- and
+  5-grams are trusted at their discounted relative frequency. SRILM's default cut-offs drop them, and these
+  methods then change by 3% or less from order 3 to order 5 (interpolated absolute discounting aside). Only the
+  interpolated Kneser-Neys improve with the order without cut-offs, and they are the methods the cut-offs hurt
+  (PTB modified Kneser-Ney 5-gram: 147.9 with, 141.2 without; the no-cut-off figures are Mikolov's KN3 148.3
+  and KN5 141.2).
+
+WikiText-2 here skips its blank lines (SRILM's rule) and keeps `<unk>` as a word; the KenLM figures in its README
+(226.05 and 220.14) count a `</s>` for every blank line and come from `lmplz`, which interpolates the unigrams with
+the uniform distribution, so they are not the same measurement as these rows.
 """
 
 
@@ -357,8 +379,9 @@ def write_outputs(rows: list[dict], output: Path) -> None:
     matched = [r for r in compared if r["match"] == "yes"]
     lines = [
         "# Smoothing methods: test perplexity", "",
-        f"Made by `python benchmarks/results_table.py` (every corpus, order, method and form; the brown-10k SRILM "
-        f"slice with `--corpora srilm-brown-10k --references-only --keep`) on {machine()}: {len(rows)} models, "
+        "Made by `python benchmarks/results_table.py` (every corpus, order, method, form and cut-off setting; "
+        "the brown-10k SRILM slice with `--corpora srilm-brown-10k --references-only --keep`) "
+        f"on {machine()}: {len(rows)} models, "
         f"{sum(float(r['seconds']) for r in rows) / 60:.1f} minutes of estimation and scoring (CPU shared with other "
         "jobs; timings per row in the CSV). Columns as SRILM's `ngram -ppl` prints them: `ppl` counts `</s>`, "
         "`ppl1` does not; blank lines are skipped; `<unk>` is a word of the closed vocabulary (`-unk`).", "",
@@ -368,8 +391,8 @@ def write_outputs(rows: list[dict], output: Path) -> None:
         "file (smoothing_table.csv) spells out both commands for each row, with the n-grams per order and the time.",
         "",
         "`cut-offs` lists SRILM's gtNmin for N = 1..order (N-grams seen fewer times are dropped, for every method): "
-        "`1-1-2-...` is SRILM's default (singleton 3-grams and above dropped), the grid's setting; `1-1-1-...` turns "
-        "the cut-offs off (`-gt3min 1 ...`), as most SRILM reference commands do. "
+        "`1-1-2-...` is SRILM's default (singleton 3-grams and above dropped); `1-1-1-...` turns "
+        "the cut-offs off (`-gt3min 1 ...`), as most SRILM reference commands do; every grid model is run both ways. "
         "Additive smoothing uses delta = 0.1 and absolute discounting D = 0.75 (the reference commands' values).",
         "",
         f"SRILM 1.7.3 reference figures (../shared/reference/*/NAME.ppl0.txt): {len(matched)} of {len(compared)} "
@@ -402,7 +425,7 @@ def main() -> None:
     parser.add_argument("--orders", nargs="+", type=int, default=[2, 3, 4, 5])
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--forms", nargs="+", default=["backoff", "interp"], choices=["backoff", "interp"])
-    parser.add_argument("--cutoffs", nargs="+", default=["default"], choices=["default", "none"],
+    parser.add_argument("--cutoffs", nargs="+", default=["default", "none"], choices=["default", "none"],
                         help="cut-off settings of the grid (the SRILM reference configurations are always added)")
     parser.add_argument("--no-references", action="store_true", help="leave out the SRILM reference rows")
     parser.add_argument("--references-only", action="store_true",
