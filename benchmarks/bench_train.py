@@ -73,6 +73,7 @@ def measure(command: list[str], log: Path) -> tuple[float, float]:
         subprocess.run([sys.executable, "-c", _MEASURE, str(result), *command], stdout=out, stderr=subprocess.STDOUT,
                        check=True)
     seconds, peak_kib, status = result.read_text().split()
+    result.unlink()
     if int(status):
         sys.exit(f"{' '.join(command)} failed with status {status}; see {log}")
     return float(seconds), int(peak_kib) / 1024

@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# distutils: language = c++
 """The hot loops of n-gram counting. ngramlm.counts validates every array before calling in here.
 
 count_windows: all n-grams of orders 1..N inside the sentences of one chunk of text, with one sort.
@@ -7,6 +8,10 @@ count_windows: all n-grams of orders 1..N inside the sentences of one chunk of t
     prefix, so equal n-grams of EVERY order n <= N lie next to each other, and one scan over the longest
     common prefixes (LCP) of neighbouring windows yields the unique n-grams of all orders with their counts,
     already in lexicographic order.
+    The common case takes a faster road: when the N-1 words after a window's first word fit in 64 bits (e.g.
+    order 5 with a vocabulary under 65536 words), each window becomes one integer key, the keys are bucketed by
+    the first word (one counting-sort pass) and each bucket is sorted as integers (std::sort, in cache), and the
+    LCP of neighbours is read off the keys' XOR without going back to the text.
 merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
     (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files).
 TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the distinct ones, in C, so that
@@ -18,6 +23,7 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
+from libcpp.algorithm cimport sort as std_sort
 
 cnp.import_array()
 

@@ -22,6 +22,7 @@ from .mix import Mixture, estimate_mixture_weights, mix_models
 from .prune import prune_by_count, prune_entropy, prune_low_probs
 from .query import Model, State
 from .smoothing import estimate
+from .smoothing.lmplz import Lmplz, estimate_lmplz
 from .vocab import BOS, EOS, UNK, Vocabulary
 
 __version__ = "0.1.0"

@@ -49,7 +49,8 @@ class IndexTables:
     `word_blob` holds the spellings of the words by id (UTF-8, NUL-separated) and `vocab_table` maps their
     64-bit hashes to ids (so no Python dictionary of the vocabulary is needed to score text); unigram_* are
     indexed by word id; `middle[k]` is the hash table of the (k+2)-grams; `longest` the table of the highest
-    order (None for a unigram model). Back-off weights carry the "never extends" mark (-0.0).
+    order (None for a unigram model). Back-off weights carry the "never extends" mark (-0.0). `quantization` is
+    (probability bits, back-off bits) for tables decoded from a quantised binary file, None for exact values.
     """
 
     order: int
@@ -62,6 +63,7 @@ class IndexTables:
     longest: np.ndarray | None
     sizes: list[int]
     has_unk: bool
+    quantization: tuple[int, int] | None = None
 
     def words(self) -> list[str]:
         """The spellings of the words, by id."""

@@ -83,7 +83,7 @@ def test_cache_distribution_sums_to_one():
 
 
 def test_tuned_cache_weight_beats_a_grid(tmp_path):
-    path = write(tmp_path, "valid.txt", "a a a\nb b\na a b a\nb\n")
+    path = write(tmp_path, "valid.txt", "b b b\nb b\nb b b b\na\n")
     scorer = CacheScorer(unigram_scorer(), 3, 0.05)
     tuned = tune_cache_weight(scorer, path)
     assert 0.0 < tuned < 1.0

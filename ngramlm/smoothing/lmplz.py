@@ -233,6 +233,7 @@ class Lmplz:
         Orders are done lowest first, each from the one below, keeping only the final arrays.
         """
         logprob, logbow = [], []
+        lower = None  # p of the order below
         for k in range(self.order):
             n_contexts = 1 if k == 0 else len(self.grams[k - 1])
             estimate, gamma = initial_probabilities(self.adjusted[k], self.discounts[k], self.index.context_rows[k],
