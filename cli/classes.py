@@ -7,14 +7,15 @@ import sys
 import click
 
 from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.cache import DEFAULT_CACHE_WEIGHT, CacheScorer, cache_ppl, tune_cache_weight
+from ngramlm.cache import (DEFAULT_CACHE_WEIGHT, WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words,
+                           tune_cache_weights)
 from ngramlm.classes import (ClassNgramModel, ClassScorer, InterpolatedScorer, read_classes, train_class_model,
                              tune_interpolation, write_classes)
 from ngramlm.clustering import cluster_files
 from ngramlm.corpus import TextOptions
 from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file
 from ngramlm.smoothing import METHODS
-from ngramlm.vocab import Vocabulary
+from ngramlm.vocab import EOS_ID, Vocabulary
 
 from .common import report_errors
 
@@ -70,25 +71,37 @@ def train(texts, classes_path, output, order, method, interpolate, unk, tolower)
 
 @classes.command("eval")
 @click.argument("text", metavar="TEXT")
-@click.option("-c", "--classes", "classes_path", required=True, metavar="PATH", help="Class file.")
-@click.option("--lm", required=True, metavar="PATH", help="The class n-gram model (ARPA).")
+@click.option("-c", "--classes", "classes_path", metavar="PATH",
+              help="Class file; without it --lm is a word n-gram model (to score with a cache).")
+@click.option("--lm", required=True, metavar="PATH",
+              help="The class n-gram model (ARPA), or a word n-gram model without --classes.")
 @click.option("--mix-lm", metavar="PATH", help="A word n-gram model (ARPA) to interpolate word by word.")
 @click.option("--lambda", "weight", type=click.FloatRange(0, 1), default=0.5,
               help="Weight of the class model in the mixture with --mix-lm.")
-@click.option("--tune-on", metavar="PATH", help="Tune --lambda (and --cache-lambda) on this held-out text.")
+@click.option("--tune-on", metavar="PATH", help="Tune --lambda (and the cache weights) on this held-out text.")
 @click.option("--cache", type=click.IntRange(0, None), default=0,
               help="Mix in a unigram cache of this many recent tokens (SRILM's -cache); 0: none.")
 @click.option("--cache-lambda", type=click.FloatRange(0, 1), default=DEFAULT_CACHE_WEIGHT,
               help="Weight of the cache (SRILM's -cache-lambda).")
 @click.option("--documents", type=click.Choice(["none", "blank", "wikitext"]), default="none",
               help="Where the cache is emptied: never (SRILM), at blank lines, or at WikiText article titles.")
+@click.option("--cache-decay", type=click.FloatRange(0, None), default=0.0,
+              help="Decaying cache (Clarkson & Robinson 1997): the token i positions back weighs e^(-DECAY i).")
+@click.option("--cache-bigram-lambda", type=click.FloatRange(0, 1), default=0.0,
+              help="Weight of a bigram cache p(w | previous token) (Jelinek et al. 1991); 0: none.")
+@click.option("--cache-exclude-eos", is_flag=True, help="Keep </s> out of the cache.")
+@click.option("--cache-exclude-frequent", type=click.IntRange(0, None), default=0,
+              help="Keep the words with the N highest unigram probabilities (function words) out of the cache.")
+@click.option("--cache-fill", type=click.FloatRange(0, None), default=0.0,
+              help="Scale the cache weights by n / (n + FILL), n the tokens in the cache; 0: constant weights.")
 @click.option("--unk", is_flag=True, help="The models are open-vocabulary: <unk> is a word.")
 @report_errors
-def eval_command(text, classes_path, lm, mix_lm, weight, tune_on, cache, cache_lambda, documents, unk):
-    """Perplexity of TEXT under a class n-gram model, optionally mixed with a word model and a cache."""
-    from ngramlm.cache import WIKITEXT_ARTICLE
-
-    scorer = ClassScorer(ClassNgramModel(read_classes(classes_path), read_arpa(lm, Vocabulary())))
+def eval_command(text, classes_path, lm, mix_lm, weight, tune_on, cache, cache_lambda, documents, cache_decay,
+                 cache_bigram_lambda, cache_exclude_eos, cache_exclude_frequent, cache_fill, unk):
+    """Perplexity of TEXT under a class n-gram model (or a word model without --classes), optionally mixed with
+    a word model and a cache (SRILM's unigram cache, or the variants of ngramlm.cache)."""
+    model = read_arpa(lm, Vocabulary())
+    scorer = ClassScorer(ClassNgramModel(read_classes(classes_path), model)) if classes_path else BackoffScorer(model)
     options = PplOptions(unk_is_word=unk)
     if mix_lm:
         word = BackoffScorer(read_arpa(mix_lm, Vocabulary()))
@@ -100,8 +113,15 @@ def eval_command(text, classes_path, lm, mix_lm, weight, tune_on, cache, cache_l
         ppl_file(scorer, text, options, sys.stdout)
         return
     boundary = {"none": None, "blank": "blank", "wikitext": WIKITEXT_ARTICLE}[documents]
-    cached = CacheScorer(scorer, cache, cache_lambda, unk_is_word=unk)
+    if cache_exclude_frequent and classes_path:
+        raise click.UsageError("--cache-exclude-frequent needs a word model: leave out --classes")
+    exclude = most_probable_words(model, cache_exclude_frequent) if cache_exclude_frequent else []
+    if cache_exclude_eos:
+        exclude.append(EOS_ID)
+    cached = CacheScorer(scorer, cache, cache_lambda, unk_is_word=unk, decay=cache_decay,
+                         bigram_weight=cache_bigram_lambda, exclude=exclude, fill=cache_fill)
     if tune_on:
-        cached.weight = tune_cache_weight(cached, tune_on, options, boundary)
-        click.echo(f"cache weight tuned on {tune_on}: {cached.weight:.6f}")
+        cached.weight, cached.bigram_weight = tune_cache_weights(cached, tune_on, options, boundary)
+        tuned = f", bigram cache weight {cached.bigram_weight:.6f}" if cache_bigram_lambda else ""
+        click.echo(f"cache weight tuned on {tune_on}: {cached.weight:.6f}{tuned}")
     click.echo(f"file {text}: {cache_ppl(cached, text, options, boundary).format()}", nl=False)

@@ -1,7 +1,7 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """The inner loop of the ARPA reader: the lines of one n-gram section, parsed straight from the bytes."""
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.math cimport NAN, isnan
+from libc.math cimport NAN, floor, frexp, isnan
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, strtod
 from libc.string cimport memchr, memcmp, memcpy
@@ -277,6 +277,88 @@ cdef extern from "stdio.h":
     int snprintf(char* buffer, size_t size, const char* fmt, ...) nogil
 
 
+cdef inline Py_ssize_t format_g7(char* out, double value) nogil:
+    """`value` as C's printf("%.7g") writes it (C99 7.19.6.1), without the cost of printf.
+
+    The 7 significant digits are round(|value| x 10^(6-e)), where e is the decimal exponent: 10^(6-e) is an
+    exact double, so the product carries one rounding error, below 1e-9 for a product under 10^7. Whenever
+    that error could change the rounding (a fraction within 1e-6 of one half, ties included) or the number
+    is outside [1e-16, 1e7), printf itself formats it.
+    """
+    cdef double x = -value if value < 0 else value
+    cdef double product, fraction
+    cdef int e, exponent, last, i
+    cdef long digits
+    cdef char[7] d
+    cdef Py_ssize_t pos = 0
+    if not (1e-16 <= x < 1e7):  # also NaN and infinities
+        return snprintf(out, 32, "%.7g", value)
+    frexp(x, &e)  # x < 2^e, so the decimal exponent is floor(log10(x)), at most one below (e - 1) log10(2)
+    e = <int> floor((e - 1) * 0.30102999566398120)
+    e = 6 if e > 6 else (-16 if e < -16 else e)
+    product = x * EXACT_POWERS[6 - e]
+    if product >= 1e7 and e < 6:
+        e += 1
+        product = x * EXACT_POWERS[6 - e]
+    if not (1e6 <= product < 1e7):
+        return snprintf(out, 32, "%.7g", value)
+    digits = <long> product
+    fraction = product - digits
+    if 0.5 - 1e-6 < fraction < 0.5 + 1e-6:
+        return snprintf(out, 32, "%.7g", value)
+    if fraction > 0.5:
+        digits += 1
+    exponent = e
+    if digits == 10000000:  # rounding carried into an eighth digit: 9999999.7 -> 1.000000e+07
+        digits = 1000000
+        exponent += 1
+    for i in range(6, -1, -1):
+        d[i] = <char> (48 + digits % 10)
+        digits //= 10
+    last = 6  # %g drops trailing zeros of the fraction
+    while last > 0 and d[last] == b'0':
+        last -= 1
+    if value < 0:
+        out[pos] = b'-'
+        pos += 1
+    if -4 <= exponent < 7:  # style f with 6 - exponent decimals
+        if exponent >= 0:
+            for i in range(exponent + 1):
+                out[pos + i] = d[i]
+            pos += exponent + 1
+            if last > exponent:
+                out[pos] = b'.'
+                pos += 1
+                for i in range(exponent + 1, last + 1):
+                    out[pos] = d[i]
+                    pos += 1
+        else:
+            out[pos], out[pos + 1] = b'0', b'.'
+            pos += 2
+            for i in range(-exponent - 1):
+                out[pos] = b'0'
+                pos += 1
+            for i in range(last + 1):
+                out[pos] = d[i]
+                pos += 1
+    else:  # style e: d.dddddde+XX, at least two exponent digits
+        out[pos] = d[0]
+        pos += 1
+        if last > 0:
+            out[pos] = b'.'
+            pos += 1
+            for i in range(1, last + 1):
+                out[pos] = d[i]
+                pos += 1
+        out[pos] = b'e'
+        out[pos + 1] = b'-' if exponent < 0 else b'+'
+        pos += 2
+        exponent = -exponent if exponent < 0 else exponent
+        out[pos], out[pos + 1] = <char> (48 + exponent // 10), <char> (48 + exponent % 10)
+        pos += 2
+    return pos
+
+
 cdef inline Py_ssize_t format_log(char* out, double value) nogil:
     """A log10 value as SRILM prints it: %.7g, with -99 for log10(0) and 0 for a zero of either sign."""
     if value <= -99.0:
@@ -285,7 +367,7 @@ cdef inline Py_ssize_t format_log(char* out, double value) nogil:
     if value == 0:
         out[0] = b'0'
         return 1
-    return snprintf(out, 32, "%.7g", value)
+    return format_g7(out, value)
 
 
 def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const double[::1] logprob,
@@ -337,3 +419,25 @@ def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const d
     finally:
         free(text)
         free(lengths)
+
+
+def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, Py_ssize_t buckets):
+    """`order` (row numbers) stably sorted by keys[row], for keys in [0, buckets): one counting sort."""
+    cdef Py_ssize_t m = order.shape[0], i, total = 0, count
+    cdef cnp.ndarray[cnp.int64_t, ndim=1] result = np.empty(m, dtype=np.int64)
+    cdef cnp.ndarray[cnp.int64_t, ndim=1] starts = np.zeros(buckets + 1, dtype=np.int64)
+    cdef cnp.int64_t[::1] out = result, start = starts
+    for i in range(m):
+        if not 0 <= order[i] < keys.shape[0] or not 0 <= keys[order[i]] < buckets:
+            raise IndexError(f"row {order[i]} or its key is out of range")
+    with nogil:
+        for i in range(m):
+            start[keys[order[i]]] += 1
+        for i in range(buckets):  # counts -> first position of each key
+            count = start[i]
+            start[i] = total
+            total += count
+        for i in range(m):
+            out[start[keys[order[i]]]] = order[i]
+            start[keys[order[i]]] += 1
+    return result

@@ -59,14 +59,139 @@ cdef void _bucket_starts(const uint32_t *text, const uint32_t *windows, int64_t 
             total += bucket_size
 
 
-def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word):
+cdef extern from *:
+    int __builtin_clzll(unsigned long long) nogil
+    int __builtin_ctzll(unsigned long long) nogil
+
+
+cdef inline int _key_words(uint64_t key, const uint8_t *words_below) noexcept nogil:
+    """How many of a packed key's words come before the end of the sentence: words are never 0 and all bits after
+    the sentence's end are, so `words_below[t]` answers for a key with t trailing zero bits."""
+    return 0 if key == 0 else words_below[__builtin_ctzll(key)]
+
+
+cdef inline int _common_key_words(uint64_t a, uint64_t b, int groups, const uint8_t *words_above) noexcept nogil:
+    """How many leading words two packed keys share: `words_above[z]` answers when their XOR has z leading zero
+    bits."""
+    return groups if a == b else words_above[__builtin_clzll(a ^ b)]
+
+
+cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int order, int bits, int64_t num_buckets):
+    """count_windows for keys that fit: the words 2..N of a window, `bits` bits each, the second word highest, are
+    one uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
+    first word and each bucket sorted as integers."""
+    cdef int groups = order - 1
+    cdef uint64_t mask = (<uint64_t>1 << bits) - 1
+    cdef int64_t p, i, w, row, begin
+    cdef int n, column, j, common, length
+    cdef uint32_t word
+    cdef uint64_t key
+    keys_array = np.empty(size, dtype=np.uint64)
+    bounds_array = np.zeros(num_buckets + 1, dtype=np.int64)
+    cdef uint64_t[::1] keys_view = keys_array
+    cdef int64_t[::1] bounds_view = bounds_array
+    cdef uint64_t *keys = &keys_view[0] if size > 0 else NULL
+    cdef int64_t *bounds = &bounds_view[0]
+    cdef int64_t unique[256]
+    cdef uint32_t *gram_rows[256]
+    cdef int64_t *count_rows[256]
+    cdef int64_t next_row[256]
+    # The divisions by `bits` that turn bit counts into word counts, done once.
+    cdef uint8_t words_below[64]
+    cdef uint8_t words_above[64]
+    for j in range(64):
+        words_below[j] = groups - j // bits
+        words_above[j] = (j - (64 - groups * bits)) // bits if j >= 64 - groups * bits else 0
+
+    with nogil:
+        # bounds[w]: where the windows that start with word w end (word 0, the sentinel, starts none); placing
+        # them moves it to where they start, so that bounds[w]..bounds[w + 1] is word w's bucket.
+        for p in range(text_size):
+            bounds[text[p]] += 1
+        bounds[0] = 0
+        for w in range(1, num_buckets + 1):
+            bounds[w] += bounds[w - 1]
+        # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
+        # end). Order within a bucket does not matter, as each bucket is sorted next.
+        key = 0
+        for p in range(text_size - 1, -1, -1):
+            word = text[p]
+            if word == 0:
+                continue
+            key = 0 if text[p + 1] == 0 else (<uint64_t>text[p + 1] << (bits * (groups - 1))) | (key >> bits)
+            bounds[word] -= 1
+            keys[bounds[word]] = key
+        for w in range(1, num_buckets):
+            std_sort(keys + bounds[w], keys + bounds[w + 1])
+
+        # A new n-gram of order n starts where a window has n words and shares fewer than n with the one before
+        # (windows of different first words share none).
+        # (Counted as differences: each window adds one to unique[common + 1 .. length].)
+        memset(unique, 0, sizeof(unique))
+        for w in range(1, num_buckets):
+            begin = bounds[w]
+            for i in range(begin, bounds[w + 1]):
+                length = 1 + _key_words(keys[i], words_below)
+                common = 0 if i == begin else min(length, 1 + _common_key_words(keys[i], keys[i - 1], groups,
+                                                                                 words_above))
+                unique[common + 1] += 1
+                unique[length + 1] -= 1
+        for n in range(1, order + 1):
+            unique[n] += unique[n - 1]
+
+    ngrams, counts = _allocate_outputs(order, unique, gram_rows, count_rows, next_row)
+    with nogil:
+        for w in range(1, num_buckets):
+            begin = bounds[w]
+            for i in range(begin, bounds[w + 1]):
+                key = keys[i]
+                length = 1 + _key_words(key, words_below)
+                common = 0 if i == begin else min(length, 1 + _common_key_words(key, keys[i - 1], groups,
+                                                                                 words_above))
+                for n in range(1, common + 1):
+                    count_rows[n][next_row[n] - 1] += 1
+                for n in range(common + 1, length + 1):
+                    row = next_row[n]
+                    gram_rows[n][row * n] = <uint32_t>(w - 1)
+                    for column in range(1, n):
+                        gram_rows[n][row * n + column] = <uint32_t>((key >> (bits * (groups - column))) & mask) - 1
+                    count_rows[n][row] = 1
+                    next_row[n] = row + 1
+    return ngrams, counts
+
+
+cdef _allocate_outputs(int order, const int64_t *unique, uint32_t **gram_rows, int64_t **count_rows,
+                       int64_t *next_row):
+    """The (unique[n], n) id arrays and count arrays of orders 1..order, with pointers to their data."""
+    ngrams, counts = [], []
+    cdef uint32_t[:, ::1] gram_view
+    cdef int64_t[::1] count_view
+    cdef int n
+    for n in range(1, order + 1):
+        grams = np.empty((unique[n], n), dtype=np.uint32)
+        totals = np.empty(unique[n], dtype=np.int64)
+        ngrams.append(grams)
+        counts.append(totals)
+        next_row[n] = 0
+        if unique[n] > 0:
+            gram_view = grams
+            count_view = totals
+            gram_rows[n] = &gram_view[0, 0]
+            count_rows[n] = &count_view[0]
+    return ngrams, counts
+
+
+def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word,
+                  bint sos=False, bint eos=False):
     """Count the n-grams of orders 1..order in a chunk of sentences.
 
     Args:
-        words: the word ids of all sentences, one after another (fewer than 2**31 of them).
+        words: the word ids of all sentences, one after another (fewer than 2**31 of them, markers included).
         sentence_lengths: the number of words of each sentence; they sum to len(words).
         order: the longest n-gram order N (1..255).
-        max_word: the largest id in `words` (less than 2**32 - 1).
+        max_word: the largest id in `words`, and in the markers if added (less than 2**32 - 1).
+        sos, eos: add <s> (id 1) in front of each non-empty sentence unless it starts with it, and </s> (id 2) at
+            its end unless it ends with it (SRILM's rule, as corpus.add_markers).
 
     Returns:
         (ngrams, counts): for n = 1..N, ngrams[n-1] is a (m_n, n) uint32 array of the unique n-grams in
@@ -74,26 +199,52 @@ def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths
     """
     cdef int64_t size = words.shape[0]
     cdef int64_t sentences = sentence_lengths.shape[0]
-    cdef int64_t i, s, offset, place = 0, row, num_buckets = <int64_t>max_word + 2
-    cdef int n, column, common, length
-    cdef uint32_t window, previous
+    cdef int64_t i = 0, s, offset, length, place = 0, num_buckets = <int64_t>max_word + 2
+    cdef int bits = int(max_word + 1).bit_length()
 
     # The text with ids shifted up by one and a 0 after every sentence (and N of them at the end): 0 sorts
     # before every word, and a window's key may run on past the 0 into the next sentence, which changes nothing,
     # as an n-gram is only read up to the 0.
-    text_array = np.zeros(size + sentences + order, dtype=np.uint32)
+    text_array = np.zeros(size + (1 + sos + eos) * sentences + order, dtype=np.uint32)
+    cdef uint32_t[::1] text_view = text_array
+    cdef uint32_t *text = &text_view[0]
+    with nogil:
+        for s in range(sentences):
+            length = sentence_lengths[s]
+            if length > 0:
+                if sos and words[i] != 1:
+                    text[place] = 2
+                    place += 1
+                for offset in range(length):
+                    text[place + offset] = words[i + offset] + 1
+                place += length
+                i += length
+                if eos and words[i - 1] != 2:
+                    text[place] = 3
+                    place += 1
+            place += 1
+    # Every sentence ends in one 0; the other places are windows.
+    size = place - sentences
+    if order >= 2 and bits * (order - 1) <= 64:
+        return _count_packed(text, place, size, order, bits, num_buckets)
+    return _count_by_columns(text, place, size, order, num_buckets)
+
+
+cdef _count_by_columns(const uint32_t *text, int64_t text_size, int64_t size, int order, int64_t num_buckets):
+    """count_windows for any key: the window starts radix-sorted one column (word) at a time."""
+    cdef int64_t i, p, row
+    cdef int n, column, common, length
+    cdef uint32_t window, previous
     windows_array = np.empty(size, dtype=np.uint32)
     scratch_array = np.empty(size, dtype=np.uint32)
     buckets_array = np.empty(order * num_buckets, dtype=np.int64)
     lcp_array = np.zeros(size, dtype=np.uint8)
     avail_array = np.empty(size, dtype=np.uint8)
-    cdef uint32_t[::1] text_view = text_array
     cdef uint32_t[::1] windows_view = windows_array
     cdef uint32_t[::1] scratch_view = scratch_array
     cdef int64_t[::1] buckets = buckets_array
     cdef uint8_t[::1] lcp = lcp_array
     cdef uint8_t[::1] avail = avail_array
-    cdef uint32_t *text = &text_view[0]
     cdef uint32_t *windows = &windows_view[0] if size > 0 else NULL
     cdef uint32_t *scratch = &scratch_view[0] if size > 0 else NULL
     cdef uint32_t *swap
@@ -104,13 +255,10 @@ def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths
 
     with nogil:
         i = 0
-        for s in range(sentences):
-            for offset in range(sentence_lengths[s]):
-                text[place] = words[i] + 1
-                windows[i] = <uint32_t>place
-                place += 1
+        for p in range(text_size):
+            if text[p] != 0:
+                windows[i] = <uint32_t>p
                 i += 1
-            place += 1
         _bucket_starts(text, windows, size, order, num_buckets, &buckets[0])
         # Least-significant column first: after the pass over column 0 the windows are in full key order.
         for column in range(order - 1, -1, -1):
@@ -138,21 +286,7 @@ def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths
             for n in range(lcp[i] + 1, length + 1):
                 unique[n] += 1
 
-    ngrams, counts = [], []
-    cdef uint32_t[:, ::1] gram_view
-    cdef int64_t[::1] count_view
-    for n in range(1, order + 1):
-        grams = np.empty((unique[n], n), dtype=np.uint32)
-        totals = np.empty(unique[n], dtype=np.int64)
-        ngrams.append(grams)
-        counts.append(totals)
-        next_row[n] = 0
-        if unique[n] > 0:
-            gram_view = grams
-            count_view = totals
-            gram_rows[n] = &gram_view[0, 0]
-            count_rows[n] = &count_view[0]
-
+    ngrams, counts = _allocate_outputs(order, unique, gram_rows, count_rows, next_row)
     with nogil:
         for i in range(size):
             window = windows[i]

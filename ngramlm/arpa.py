@@ -325,14 +325,17 @@ def write_arpa(model: BackoffModel, path: str) -> None:
     spellings = [w.encode("utf-8") for w in model.vocab.words]
     rank = _spelling_rank(spellings)
     prefixes = _prefix_indices(model.ngrams)
+    if all(np.all(p >= 0) for p in prefixes[1:]):
+        orders = _srilm_orders(model.ngrams, rank, prefixes)
+    else:  # some n-gram lacks its context (SRILM never writes such a model): sort by all the words' ranks
+        orders = [_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams]
     with atomic_write(path, "wb") as f:
         f.write(b"\n\\data\\\n")
         for n, size in enumerate(model.sizes(), 1):
             f.write(f"ngram {n}={size}\n".encode())
         for k in range(model.order):
             f.write(f"\n\\{k + 1}-grams:\n".encode())
-            grams = model.ngrams[k]
-            order = _srilm_order(rank[grams.astype(np.int64)]) if len(grams) else np.zeros(0, dtype=np.int64)
+            grams, order = model.ngrams[k], orders[k]
             bows = model.logbow[k][order]
             if k + 1 < model.order:
                 show_bow = _is_context(len(bows), prefixes[k + 1])[order] | (bows != 0) | np.signbit(bows)
@@ -352,9 +355,46 @@ def _spelling_rank(spellings: list[bytes]) -> np.ndarray:
     return rank
 
 
+def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.ndarray]) -> list[np.ndarray]:
+    """Row order of each section in SRILM's ARPA output: by context, most recent word first (w_{n-1}, ...,
+    w_1, as its context trie is walked), then by w_n; every n-gram's context must be in the model.
+
+    A least-significant-digit radix sort, order by order: the rows sorted by w_n, then stably by the position
+    of their context among the (n-1)-grams sorted by w_{n-1}, ..., w_1; and that sort of the n-grams themselves
+    (by w_n, w_{n-1}, ..., w_1), which the next order needs, is the section's order sorted stably by w_n.
+    Each step is one counting sort, linear in the rows.
+    """
+    orders: list[np.ndarray] = []
+    context_position = np.zeros(0, dtype=np.int64)
+    for k, grams in enumerate(ngrams):
+        last = rank[grams[:, -1].astype(np.int64)]
+        order = _arpa.stable_order_by(last, np.arange(len(grams), dtype=np.int64), len(rank))
+        if k:
+            order = _arpa.stable_order_by(context_position[prefixes[k]], order, len(context_position))
+        orders.append(order)
+        if k + 1 < len(ngrams):
+            context_position = np.empty(len(grams), dtype=np.int64)
+            context_position[_arpa.stable_order_by(last, order, len(rank))] = np.arange(len(grams))
+    return orders
+
+
 def _srilm_order(ranked: np.ndarray) -> np.ndarray:
-    """Row order of SRILM's ARPA output: by w_{n-1}, w_{n-2}, ..., w_1 (its context trie), then by w_n."""
-    n = ranked.shape[1]
-    # np.lexsort sorts by its last key first.
-    keys = [ranked[:, n - 1]] + [ranked[:, j] for j in range(n - 1)]
-    return np.lexsort(keys)
+    """Row order of SRILM's ARPA output: by w_{n-1}, w_{n-2}, ..., w_1 (its context trie), then by w_n.
+
+    The ranks are packed, most significant first, into as few 63-bit keys as hold them, so that the sort
+    compares one or two integers per row instead of n.
+    """
+    m, n = ranked.shape
+    bits = max(1, int(ranked.max(initial=0)).bit_length())
+    keys: list[np.ndarray] = []
+    used = 63
+    for column in list(range(n - 2, -1, -1)) + [n - 1]:
+        if used + bits > 63:
+            keys.append(ranked[:, column].copy())
+            used = bits
+        else:
+            keys[-1] = (keys[-1] << bits) | ranked[:, column]
+            used += bits
+    if len(keys) == 1:
+        return np.argsort(keys[0])  # the rows are distinct n-grams: no ties, so any sort gives this order
+    return np.lexsort(keys[::-1])  # np.lexsort sorts by its last key first

@@ -1,5 +1,5 @@
-"""The cache model (Kuhn & De Mori 1990), mixed into an n-gram model as SRILM's `ngram -cache N -cache-lambda L`
-mixes it:
+"""The cache model (Kuhn & De Mori 1990, "A cache-based natural language model for speech recognition", IEEE
+PAMI 12(6)), mixed into an n-gram model as SRILM's `ngram -cache N -cache-lambda L` mixes it:
 
     p(w | h) = (1 - L) p_ngram(w | h) + L p_cache(w),
     p_cache(w) = (count of w among the last N tokens) / (number of tokens in the cache)
@@ -13,10 +13,12 @@ gives every word probability 0, so the mixture sums to 1 - L there; here p_cache
 every distribution sums to 1 and the first token gets p_ngram.
 
 Variants (ngramlm only; with their defaults the scorer is SRILM's cache):
-  * decay a > 0, the exponentially decaying cache (Clarkson & Robinson 1997, eq. 2): the token i positions
-    back weighs e^(-a i) (the last token weighs 1), so
+  * decay a > 0, the exponentially decaying cache (Clarkson & Robinson 1997, "Language model adaptation using
+    mixtures and an exponentially decaying cache", ICASSP): the token i positions back weighs e^(-a i) (the last
+    token weighs 1), so
         p_cache(w) = sum_{i: w_{t-i} = w} e^(-a i) / sum_i e^(-a i)      (i over the cache's tokens)
-  * bigram_weight M > 0, a bigram cache beside the unigram one (Jelinek, Merialdo, Roukos & Strauss 1991, eq. 3):
+  * bigram_weight M > 0, a bigram cache beside the unigram one (Jelinek, Merialdo, Roukos & Strauss 1991, "A
+    dynamic language model for speech recognition", DARPA Speech and Natural Language Workshop):
         p(w | h) = (1 - L - M) p_ngram(w | h) + L p_cache(w) + M p_cache(w | v),
         p_cache(w | v) = (weight of the cached pairs v w) / (weight of the cached pairs v *)
     with v the previous token (p_cache(w | v) = p_cache(w) where no cached pair starts with v);
@@ -82,7 +84,8 @@ class CacheScorer:
         self.scorer, self.size, self.weight, self.unk_is_word = scorer, size, weight, unk_is_word
         self.decay, self.bigram_weight, self.fill = decay, bigram_weight, fill
         self.exclude = frozenset(int(w) for w in exclude)
-        self.vocab, self.order = scorer.vocab, scorer.order
+        # The history holds at least the previous token, which the bigram cache needs even over a unigram model.
+        self.vocab, self.order = scorer.vocab, max(scorer.order, 2)
         self.reset()
 
     def reset(self) -> None:
@@ -142,12 +145,15 @@ class CacheScorer:
         """For tokens in text order: the n-gram's probabilities, the unigram cache's (the n-gram's where the
         cache is empty), the bigram cache's (the unigram cache's where it has no pair for the previous token),
         the factor on the cache weights, and the n-gram lengths matched. The tokens then enter the cache."""
-        logp, matched = self.scorer.score_batch(words, histories)
+        histories = np.asarray(histories, dtype=np.uint32)
+        histories = histories.reshape(len(words), histories.shape[1] if histories.ndim == 2 else 0)
+        if histories.shape[1] < self.order - 1:
+            padding = np.full((len(words), self.order - 1 - histories.shape[1]), NO_WORD, dtype=np.uint32)
+            histories = np.concatenate([padding, histories], axis=1)
+        logp, matched = self.scorer.score_batch(words, histories[:, self.order - self.scorer.order:])
         base = np.power(10.0, np.asarray(logp, dtype=np.float64))
         unigram, bigram, trust = np.empty(len(base)), np.empty(len(base)), np.empty(len(base))
-        width = np.shape(histories)[1] if np.ndim(histories) == 2 else 0
-        previous_words = (np.asarray(histories)[:, -1].astype(np.int64).tolist() if width
-                          else [NO_WORD] * len(base))
+        previous_words = histories[:, -1].astype(np.int64).tolist()
         for i, (word, previous) in enumerate(zip(np.asarray(words, dtype=np.int64).tolist(), previous_words)):
             unigram[i] = self._unigram[word] / self._total if self._total > 0 else base[i]
             bigram[i] = unigram[i]
@@ -198,7 +204,7 @@ class CacheScorer:
 
 
 def _mix(base, unigram, bigram, weight, bigram_weight) -> np.ndarray:
-    """(1 - L - M) p_ngram + L p_cache(w) + M p_cache(w | v) (Jelinek et al. 1991, eq. 3)."""
+    """(1 - L - M) p_ngram + L p_cache(w) + M p_cache(w | v) (Jelinek et al. 1991)."""
     return (1.0 - weight - bigram_weight) * base + weight * unigram + bigram_weight * bigram
 
 

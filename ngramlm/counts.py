@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from itertools import chain, count, islice, repeat
 from typing import Iterable, Iterator
@@ -112,26 +112,8 @@ class _Encoder:
 
     def sync(self) -> None:
         """Add the words seen since the last call to the vocabulary."""
-        for word in islice(self._ids, self._known, None):
-            self.vocab.add(word)
+        deque(map(self.vocab.add, islice(self._ids, self._known, None)), maxlen=0)
         self._known = len(self._ids)
-
-
-def _with_markers(words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence markers added to id arrays by the rule of corpus.add_markers (SRILM's): <s> in front unless the
-    sentence starts with it, </s> at the end unless it ends with it."""
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    add_sos = words[starts] != BOS_ID if sos else np.zeros(len(lengths), dtype=bool)
-    add_eos = words[ends - 1] != EOS_ID if eos else np.zeros(len(lengths), dtype=bool)
-    marked_lengths = lengths + add_sos + add_eos
-    marked_ends = np.cumsum(marked_lengths)
-    marked_starts = marked_ends - marked_lengths
-    marked = np.empty(int(marked_ends[-1]) if len(lengths) else 0, dtype=ID_DTYPE)
-    marked[np.arange(len(words)) + np.repeat(marked_starts + add_sos - starts, lengths)] = words
-    marked[marked_starts[add_sos]] = BOS_ID
-    marked[marked_ends[add_eos] - 1] = EOS_ID
-    return marked, marked_lengths
 
 
 def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
@@ -170,9 +152,9 @@ def decode_block(data: bytes, errors: str, path: str, lineno: int) -> str:
 
 
 class _TextEncoder:
-    """Text -> (word ids, sentence lengths), the sentences of corpus.read_sentences without a Python string per
-    token: the compiled TokenTable splits and numbers the tokens, and each distinct token is decoded, lower-cased
-    and looked up in the vocabulary once. A token that Python would split further (it holds non-ASCII white space,
+    """Text -> (word ids, sentence lengths), the sentences of corpus.read_sentences less their markers (the compiled
+    core adds them), without a Python string per token: the compiled TokenTable splits and numbers the tokens, and
+    each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that Python would split further (it holds non-ASCII white space,
     which the byte scanner does not know) sends its block through str.split instead."""
 
     _NEEDS_PYTHON = np.iinfo(ID_DTYPE).max
@@ -195,17 +177,22 @@ class _TextEncoder:
         words = self.token_words[tokens]
         if np.any(words == self._NEEDS_PYTHON):
             return self._encode_with_python(block, path, lineno)
-        return _with_markers(words, line_lengths[line_lengths > 0], self.options.sos, self.options.eos)
+        return words, line_lengths[line_lengths > 0]
 
     def _words_of(self, tokens: list[bytes], block: bytes, path: str, lineno: int) -> np.ndarray:
-        """Word ids of new tokens (_NEEDS_PYTHON for a token that str.split would cut further)."""
+        """Word ids of new tokens (_NEEDS_PYTHON for a token that str.split would cut further). The tokens are
+        decoded, lower-cased and checked joined by line breaks, in one call each: no token holds a byte of white
+        space, and a line break is neither a letter nor case-ignorable, so every token reads as it would alone."""
         try:
-            texts = [token.decode("utf-8", self.options.errors) for token in tokens]
+            joined = b"\n".join(tokens).decode("utf-8", self.options.errors)
         except UnicodeDecodeError:
             decode_block(block, self.options.errors, path, lineno)  # raises, naming the line
             raise
         if self.options.tolower:
-            texts = [text.lower() for text in texts]
+            joined = joined.lower()
+        texts = joined.split("\n")
+        if joined.split() == texts:
+            return self.encoder.encode(texts, len(texts))
         simple = [text.split() == [text] for text in texts]
         words = self.encoder.encode((t for t, ok in zip(texts, simple) if ok), sum(simple))
         result = np.full(len(texts), self._NEEDS_PYTHON, dtype=ID_DTYPE)
@@ -221,12 +208,13 @@ class _TextEncoder:
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         lengths = lengths[lengths > 0]
         words = self.encoder.encode(chain.from_iterable(tokens), int(lengths.sum()))
-        return _with_markers(words, lengths, self.options.sos, self.options.eos)
+        return words, lengths
 
 
 def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder, block_bytes: int,
                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(word ids, sentence lengths) of the text files, a block of lines at a time, with the sentence markers."""
+    """(word ids, sentence lengths) of the non-empty lines of the text files, a block of lines at a time, without
+    the sentence markers (count_windows adds them)."""
     text_encoder = _TextEncoder(encoder, options)
     for path in paths:
         for block, lineno in read_blocks(path, block_bytes):
@@ -250,8 +238,12 @@ def _check_order(order: int) -> None:
         raise NgramlmError(f"n-gram order {order} is out of range; choose an order from 1 to {MAX_ORDER}")
 
 
-def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int):
+def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *, sos: bool = False,
+                  eos: bool = False):
     """Count the n-grams of orders 1..order of sentences given as one id array and their lengths.
+
+    With `sos`/`eos`, each non-empty sentence gets the markers by the rule of corpus.add_markers (SRILM's): <s> in
+    front unless it starts with it, </s> at the end unless it ends with it.
 
     Returns (ngrams, counts), lists over orders 1..order of sorted unique (m, n) id arrays and int64 counts.
     """
@@ -262,12 +254,13 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int):
         raise ValueError("sentence lengths must not be negative")
     if int(sentence_lengths.sum()) != len(words):
         raise ValueError(f"sentence lengths sum to {int(sentence_lengths.sum())}, but there are {len(words)} words")
-    if len(words) > _MAX_CHUNK_TOKENS or len(words) + len(sentence_lengths) + order >= 2**32:
+    markers = (sos + eos) * len(sentence_lengths)
+    if len(words) + markers > _MAX_CHUNK_TOKENS or len(words) + markers + len(sentence_lengths) + order >= 2**32:
         raise ValueError(f"a chunk holds at most {_MAX_CHUNK_TOKENS} words (and fewer than 2**32 words and sentences)")
-    max_word = int(words.max()) if len(words) else 0
+    max_word = max([int(words.max()) if len(words) else 0] + [BOS_ID] * sos + [EOS_ID] * eos)
     if max_word >= np.iinfo(ID_DTYPE).max:
         raise ValueError(f"word id {max_word} is too large")
-    return _count.count_windows(words, sentence_lengths, order, max_word)
+    return _count.count_windows(words, sentence_lengths, order, max_word, sos, eos)
 
 
 def merge_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray], n: int):
@@ -343,9 +336,10 @@ class _Runs:
 
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: _Encoder,
-                   budget: int, quiet: bool, temp_dir: str | None) -> NgramCounts:
-    """Count batches of (word ids, sentence lengths): they gather into chunks within the memory budget, each chunk
-    becomes a sorted run, and the runs are merged."""
+                   budget: int, quiet: bool, temp_dir: str | None, sos: bool = False,
+                   eos: bool = False) -> NgramCounts:
+    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask: they
+    gather into chunks within the memory budget, each chunk becomes a sorted run, and the runs are merged."""
     chunk_tokens = _chunk_tokens(order, budget)
     runs = _Runs(order, budget, temp_dir)
     pending_words: list[np.ndarray] = []
@@ -355,13 +349,16 @@ def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int,
         for words, lengths in batches:
             pending_words.append(words)
             pending_lengths.append(lengths)
-            pending += len(words)
-            progress.update(len(words))
+            tokens = len(words) + (sos + eos) * len(lengths)  # at most, with the markers
+            pending += tokens
+            progress.update(tokens)
             if pending >= chunk_tokens:
-                runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order))
+                runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order,
+                                        sos=sos, eos=eos))
                 pending_words, pending_lengths, pending = [], [], 0
         if pending_words:
-            runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order))
+            runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order,
+                                    sos=sos, eos=eos))
     encoder.sync()
     ngrams, counts = runs.merged()
     return NgramCounts(encoder.vocab, list(ngrams), list(counts))
@@ -405,7 +402,7 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = max(1, min(_BLOCK_TOKENS, _chunk_tokens(order, budget)) * _BYTES_PER_TOKEN)
     batches = _encoded_text(paths, options, encoder, block_bytes)
-    return _count_encoded(batches, order, encoder, budget, quiet, temp_dir)
+    return _count_encoded(batches, order, encoder, budget, quiet, temp_dir, options.sos, options.eos)
 
 
 def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -153,6 +153,23 @@ def test_order_out_of_range_is_a_user_error(order):
         count_sentences([["a"]], order, Vocabulary())
 
 
+# Largest ids on both sides of the compiled core's packed-key limit (N-1 words of bit_length(id + 1) bits in 64
+# bits): 65534 packs order 5 exactly, 65535 and 2**17 need the column-by-column sort from order 5 on.
+@settings(max_examples=40, deadline=None)
+@given(top=st.sampled_from([2, 255, 65534, 65535, 2**17]), order=st.integers(1, 7), data=st.data())
+def test_core_counts_equal_a_python_counter_for_any_id_width(top, order, data):
+    ids = st.sampled_from([0, 1, top // 2, top - 1, top])
+    sentences = data.draw(st.lists(st.lists(ids, min_size=1, max_size=10), max_size=12))
+    words = np.array([w for s in sentences for w in s], dtype=np.uint32)
+    ngrams, counts = count_windows(words, np.array([len(s) for s in sentences], dtype=np.int64), order)
+    found = Counter({tuple(row): int(c) for grams, totals in zip(ngrams, counts)
+                     for row, c in zip(grams.tolist(), totals.tolist())})
+    assert found == reference_counts(sentences, order)
+    for n, grams in enumerate(ngrams, 1):
+        rows = grams.tolist()
+        assert grams.shape[1] == n and rows == sorted(rows) and len(set(map(tuple, rows))) == len(rows)
+
+
 def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
     with pytest.raises(ValueError, match="sum to"):
         count_windows(np.arange(5), np.array([2, 2]), 2)
