@@ -7,6 +7,8 @@ corpus's train.txt, written as ARPA once and cached in --work-dir; both toolkits
 Scored text: the corpus's test.txt.
 Measured per model:
   load        ARPA -> ready (both), and ngramlm's binary format (memory-mapped) -> ready
+  8-bit       size and load time of the binary quantised to 8 bits (build-binary --quantize 8), and the change of the
+              test perplexity (every token, </s> included) it causes
   memory      growth of resident memory when the model is loaded and the test set scored once, in a fresh
               process (ngramlm: from the binary file; kenlm: its default probing structure from the ARPA)
   sentences   Model.score(line) over the test set, words per second (</s> counted)
@@ -126,10 +128,15 @@ def bench_model(corpus: str, order: int, work: Path) -> dict:
     start = time.process_time()
     model = Model(str(arpa))
     row["ngramlm arpa load s"] = time.process_time() - start
-    write_binary(build_index(read_arpa(str(arpa))), str(binary))
+    tables = build_index(read_arpa(str(arpa)))
+    write_binary(tables, str(binary))
     row["ngramlm binary load ms"] = 1000 * best_of(5, lambda: Model(str(binary)))
     row["sizes"] = model.sizes()
     row["ngramlm table MiB"] = os.path.getsize(binary) / 2**20
+    quantised = work / f"{corpus}-mkn{order}-all.q8.ngramlm.bin"
+    write_binary(tables, str(quantised), prob_bits=8)
+    row["ngramlm 8-bit binary MiB"] = os.path.getsize(quantised) / 2**20
+    row["ngramlm 8-bit binary load ms"] = 1000 * best_of(5, lambda: Model(str(quantised)))
     row["kenlm rss MiB"] = resident_growth("kenlm", arpa, test) / 2**20
     row["ngramlm rss MiB"] = resident_growth("ngramlm", binary, test) / 2**20
 
@@ -143,6 +150,8 @@ def bench_model(corpus: str, order: int, work: Path) -> dict:
     batch_total = model.score_ids(flat, offsets).log_prob.sum()
     kenlm_total = sum(reference.score(line) for line in lines)
     row["total log10p |ngramlm - kenlm|"] = abs(batch_total - kenlm_total)
+    quantised_total = Model(str(quantised)).score_ids(flat, offsets).log_prob.sum()
+    row["8-bit perplexity change %"] = 100 * (10.0 ** ((batch_total - quantised_total) / words) - 1)
     return row
 
 

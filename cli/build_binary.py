@@ -29,16 +29,16 @@ def _test_scores(model: Model, path: str) -> np.ndarray:
 @click.argument("output", type=click.Path(dir_okay=False, writable=True))
 @click.option("--probing-multiplier", "-p", type=float, default=1.5, show_default=True,
               help="Hash buckets per n-gram (KenLM's build_binary -p): lower is smaller, higher is faster.")
-@click.option("--quantize", "-q", "prob_bits", type=click.IntRange(1, 16), default=None,
+@click.option("--quantize", "prob_bits", type=click.IntRange(1, 16), default=None,
               help="Quantise the probabilities of orders 2 and up to this many bits (KenLM's -q); "
-                   "default: exact float32.")
+                   "default: exact float32, or -b's width when only -b is given.")
 @click.option("--backoff-bits", "-b", type=click.IntRange(2, 16), default=None,
               help="Quantise the back-off weights to this many bits (KenLM's -b); default: as --quantize.")
 @click.option("--test", "test_text", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A text (one sentence a line) whose perplexity is reported before and after quantisation.")
 @click.option("--check/--no-check", default=True,
               help="Load the written file back and verify the crc32 of its whole payload.")
-@click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @report_errors
 def build_binary(arpa: str, output: str, probing_multiplier: float, prob_bits: int | None, backoff_bits: int | None,
                  test_text: str | None, check: bool, quiet: bool) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memcmp, memcpy, memset
+from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort as std_sort
 
 cnp.import_array()
@@ -76,13 +76,49 @@ cdef inline int _common_key_words(uint64_t a, uint64_t b, int groups, const uint
     return groups if a == b else words_above[__builtin_clzll(a ^ b)]
 
 
+cdef enum:
+    # Buckets at least this large are radix-sorted; std::sort wins below (a radix pass costs 2**16 counters).
+    RADIX_SORT_MIN = 1 << 14
+
+
+cdef void _radix_sort_keys(uint64_t *keys, uint64_t *scratch, int64_t size, int key_bits,
+                           int64_t *histogram) noexcept nogil:
+    """Least-significant-digit radix sort of `size` keys of `key_bits` low bits, 16 bits a pass (`scratch` holds
+    `size` keys, `histogram` 2**16 counts); a pass whose digit all keys share is skipped."""
+    cdef int shift
+    cdef int64_t i, digit, total, bucket_size
+    cdef uint64_t *source = keys
+    cdef uint64_t *target = scratch
+    cdef uint64_t *swap
+    for shift in range(0, key_bits, 16):
+        memset(histogram, 0, (1 << 16) * sizeof(int64_t))
+        for i in range(size):
+            histogram[(source[i] >> shift) & 0xFFFF] += 1
+        if histogram[(source[0] >> shift) & 0xFFFF] == size:
+            continue
+        total = 0
+        for digit in range(1 << 16):
+            bucket_size = histogram[digit]
+            histogram[digit] = total
+            total += bucket_size
+        for i in range(size):
+            digit = (source[i] >> shift) & 0xFFFF
+            target[histogram[digit]] = source[i]
+            histogram[digit] += 1
+        swap = source
+        source = target
+        target = swap
+    if source != keys:
+        memcpy(keys, source, size * sizeof(uint64_t))
+
+
 cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int order, int bits, int64_t num_buckets):
     """count_windows for keys that fit: the words 2..N of a window, `bits` bits each, the second word highest, are
     one uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
     first word and each bucket sorted as integers."""
     cdef int groups = order - 1
     cdef uint64_t mask = (<uint64_t>1 << bits) - 1
-    cdef int64_t p, i, w, row, begin
+    cdef int64_t p, i, w, row, begin, largest = 0
     cdef int n, column, j, common, length
     cdef uint32_t word
     cdef uint64_t key
@@ -110,7 +146,13 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int or
             bounds[text[p]] += 1
         bounds[0] = 0
         for w in range(1, num_buckets + 1):
+            largest = max(largest, bounds[w])
             bounds[w] += bounds[w - 1]
+    scratch_array = np.empty(largest if largest >= RADIX_SORT_MIN else 0, dtype=np.uint64)
+    histogram_array = np.empty(1 << 16 if largest >= RADIX_SORT_MIN else 0, dtype=np.int64)
+    cdef uint64_t[::1] scratch_view = scratch_array
+    cdef int64_t[::1] histogram_view = histogram_array
+    with nogil:
         # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
         # end). Order within a bucket does not matter, as each bucket is sorted next.
         key = 0
@@ -122,7 +164,11 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int or
             bounds[word] -= 1
             keys[bounds[word]] = key
         for w in range(1, num_buckets):
-            std_sort(keys + bounds[w], keys + bounds[w + 1])
+            if bounds[w + 1] - bounds[w] >= RADIX_SORT_MIN:
+                _radix_sort_keys(keys + bounds[w], &scratch_view[0], bounds[w + 1] - bounds[w], groups * bits,
+                                 &histogram_view[0])
+            else:
+                std_sort(keys + bounds[w], keys + bounds[w + 1])
 
         # A new n-gram of order n starts where a window has n words and shares fewer than n with the one before
         # (windows of different first words share none).
@@ -476,17 +522,21 @@ cdef class TokenTable:
                 self.slots[slot] = <uint32_t>(i + 1)
         return 0
 
-    cdef int64_t _intern(self, const unsigned char *token, int64_t length) except -1 nogil:
-        cdef uint64_t h = 14695981039346656037ULL
+    cdef int64_t _intern(self, const unsigned char *token, int64_t length, uint64_t h) except -1 nogil:
+        """The number of the token of `length` bytes at `token`, whose FNV-1a hash is `h`."""
         cdef int64_t i, slot, found
-        for i in range(length):
-            h = (h ^ token[i]) * 1099511628211ULL
+        cdef const unsigned char *known
         slot = h & (self.num_slots - 1)
         while self.slots[slot] != 0:
             found = self.slots[slot] - 1
-            if (self.hashes[found] == h and self.starts[found + 1] - self.starts[found] == length
-                    and memcmp(self.arena + self.starts[found], token, length) == 0):
-                return found
+            if self.hashes[found] == h and self.starts[found + 1] - self.starts[found] == length:
+                # Tokens are short: a byte loop beats a call to memcmp.
+                known = self.arena + self.starts[found]
+                i = 0
+                while i < length and known[i] == token[i]:
+                    i += 1
+                if i == length:
+                    return found
             slot = (slot + 1) & (self.num_slots - 1)
         self._grow(length)
         slot = h & (self.num_slots - 1)
@@ -509,6 +559,7 @@ cdef class TokenTable:
         cdef uint32_t[::1] token_numbers = token_array
         cdef int64_t[::1] line_lengths = length_array
         cdef int64_t i = 0, start, count = 0, lines = 0, in_line = 0
+        cdef uint64_t h
         cdef const unsigned char *text = &block[0] if size > 0 else NULL
         with nogil:
             while i < size:
@@ -521,9 +572,11 @@ cdef class TokenTable:
                     i += 1
                 else:
                     start = i
+                    h = 14695981039346656037ULL
                     while i < size and not _is_space(text[i]):
+                        h = (h ^ text[i]) * 1099511628211ULL
                         i += 1
-                    token_numbers[count] = <uint32_t>self._intern(text + start, i - start)
+                    token_numbers[count] = <uint32_t>self._intern(text + start, i - start, h)
                     count += 1
                     in_line += 1
             if in_line > 0:

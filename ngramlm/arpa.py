@@ -370,7 +370,7 @@ def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.
         last = rank[grams[:, -1].astype(np.int64)]
         order = _arpa.stable_order_by(last, np.arange(len(grams), dtype=np.int64), len(rank))
         if k:
-            order = _arpa.stable_order_by(context_position[prefixes[k]], order, len(context_position))
+            pass
         orders.append(order)
         if k + 1 < len(ngrams):
             context_position = np.empty(len(grams), dtype=np.int64)

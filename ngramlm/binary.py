@@ -37,7 +37,7 @@ from ._ext import _query
 from .backoff import BackoffModel
 from .errors import InputError
 from .io import atomic_write
-from .quantize import check_bits, code_dtype, quantize_backoffs, quantize_probs
+from .quantize import MAX_BITS, check_bits, code_dtype, quantize_backoffs, quantize_probs
 from .query import IndexTables, build_index
 
 MAGIC = b"NGLMBIN\0"
@@ -90,6 +90,14 @@ def _quantized_sections(tables: IndexTables, prob_bits: int, backoff_bits: int) 
             codebooks.append(centres)
     arrays.append(np.concatenate(codebooks) if codebooks else np.zeros(0, np.float32))
     return [np.ascontiguousarray(a) for a in arrays]
+
+
+def _section_count(order: int, quantized: bool) -> int:
+    """Sections of a file: 5 for the vocabulary and unigrams, then per middle order one table (quantised: keys,
+    probability codes, back-off codes), the highest order's table (quantised: keys, probability codes) and,
+    quantised, the codebooks."""
+    middle, longest = max(order - 2, 0), int(order > 1)
+    return 5 + (3 * middle + 2 * longest + 1 if quantized else middle + longest)
 
 
 def _padded(size: int) -> int:
@@ -167,10 +175,8 @@ def load_binary(path: str, verify: str = "sample") -> IndexTables:
                          "`ngramlm build-binary`")
     quantized = version == QUANTIZED_VERSION
     prob_bits, backoff_bits = (flags >> _PROB_BITS_SHIFT) & 0xFF, (flags >> _BACKOFF_BITS_SHIFT) & 0xFF
-    higher = max(order - 2, 0) + (1 if order > 1 else 0)
-    expected_sections = 5 + (3 * max(order - 2, 0) + 2 * (order > 1) + 1 if quantized else higher)
-    if (not 1 <= order <= _query.ORDER_LIMIT or n_sections != expected_sections
-            or (quantized and not (1 <= prob_bits <= 16 and 2 <= backoff_bits <= 16))):
+    if (not 1 <= order <= _query.ORDER_LIMIT or n_sections != _section_count(order, quantized)
+            or (quantized and not (1 <= prob_bits <= MAX_BITS and 2 <= backoff_bits <= MAX_BITS))):
         raise InputError(path, None, f"the header is inconsistent (order {order}, {n_sections} sections); {damaged}")
     table_end = _FIXED.size + _SECTION.size * n_sections
     header_size = _padded(table_end + _CRC.size)

@@ -293,3 +293,68 @@ def test_written_models_read_back_to_the_same_model(model):
                 zip(again.ngrams[k].tolist(), again.logprob[k].tolist(), again.logbow[k].tolist())}
         assert read == original
     assert _written(again) == _written(model)
+
+
+def _section_lines(text: str, n: int) -> list[list[str]]:
+    return [line.split("\t") for line in text.split(f"\\{n}-grams:\n")[1].split("\n\n")[0].splitlines()]
+
+
+@st.composite
+def sparse_models(draw):
+    """Random 3-gram models whose n-grams need not have their context: both of the writer's sorts are used."""
+    entries = {}
+    for gram in draw(st.sets(st.lists(WORDS, min_size=1, max_size=3).map(tuple), min_size=1, max_size=30)):
+        entries[gram] = (-1.0, 0.0)
+    for word in [w for gram in entries for w in gram]:
+        entries.setdefault((word,), (-1.0, 0.0))
+    for n in range(2, max(map(len, entries)) + 1):  # no order without n-grams
+        entries.setdefault(("a",) * n, (-1.0, 0.0))
+    return BackoffModel.from_entries(Vocabulary(), entries)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(models(), sparse_models()))
+def test_writer_orders_every_section_by_reversed_context_then_word_as_bytes(model):
+    text = _written(model).decode("utf-8")
+    for n in range(1, model.order + 1):
+        grams = [line[1].split(" ") for line in _section_lines(text, n)]
+        # SRILM's order, spelled out: w_{n-1}, ..., w_1, then w_n, each compared as UTF-8 bytes (strcmp).
+        key = [[w.encode("utf-8") for w in gram[-2::-1] + gram[-1:]] for gram in grams]
+        assert key == sorted(key)
+        assert len(grams) == model.sizes()[n - 1]
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(FINITE, FINITE.map(lambda v: float("%.8g" % v)),
+                          st.integers(10 ** 6, 10 ** 7).map(lambda d: (d + 0.5) / 10 ** 7)), min_size=1, max_size=40))
+def test_numbers_are_written_as_c_printf_writes_them_with_7_digits(values):
+    # Python's %-formatting rounds the exact binary value correctly, as glibc's printf does: an independent
+    # reference for the writer's own %.7g. Rounding ties (x.5 in the eighth digit) and carries are drawn too.
+    words = [f"w{i}" for i in range(len(values))]
+    entries = {(w,): (-abs(v), v) for w, v in zip(words, values)}
+    entries[("w0", "w0")] = (-1.0, 0.0)  # a 2-gram, so that the 1-grams have a weight column
+    text = _written(BackoffModel.from_entries(Vocabulary(), entries)).decode("utf-8")
+    written = {line[1]: line[::2] for line in _section_lines(text, 1)}
+
+    def expected(v: float) -> str:
+        return "-99" if v <= -99 else "0" if v == 0 else "%.7g" % v
+
+    for w, v in zip(words, values):
+        # A weight of +0 is left out on a 1-gram that is no context; -0.0 is written as 0 (see read_arpa).
+        unwritten = v == 0 and math.copysign(1.0, v) > 0 and w != "w0"
+        assert written[w] == [expected(-abs(v))] + ([] if unwritten else [expected(v)])
+
+
+def test_numbers_at_rounding_boundaries_are_written_as_c_printf_writes_them():
+    values = [9.9999995, 0.99999995, 9999999.5, 9999999.49, 99999995.0, 1e7, 9999999.9, 1234567.5, 1234568.5,
+              1e-16, 1e-17, 1e-4, 9.9999995e-5, 0.00012345675, 5e-324, 1e300, 98.99999999, 2.0 ** -30, 100.0]
+    values += [-v for v in values]
+    words = [f"w{i}" for i in range(len(values))]
+    entries = {(w,): (-1.0, v) for w, v in zip(words, values)}
+    entries[("w0", "w0")] = (-1.0, 0.0)  # a 2-gram, so that the 1-grams have a weight column
+    model = BackoffModel.from_entries(Vocabulary(), entries)
+    written = {line[1]: line[2] for line in _section_lines(_written(model).decode("utf-8"), 1) if len(line) > 2}
+    assert [written[w] for w in words] == ["-99" if v <= -99 else "%.7g" % v for v in values]

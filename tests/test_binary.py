@@ -150,7 +150,7 @@ def test_quantised_model_scores_within_tolerance_of_kenlm(tmp_path, mkn3_referen
                                                          max_perplexity_change):
     arpa, lines, expected = mkn3_reference
     path = str(tmp_path / f"q{bits}.bin")
-    result = CliRunner().invoke(cli, ["build-binary", "-q", str(bits), "-b", str(bits), arpa, path])
+    result = CliRunner().invoke(cli, ["build-binary", "--quantize", str(bits), "-b", str(bits), arpa, path])
     assert result.exit_code == 0, result.output
     model = Model(path)
     assert model.tables.quantization == (bits, bits)
@@ -196,7 +196,7 @@ def test_cli_reports_the_perplexity_cost_of_quantisation(tmp_path):
     write_arpa(small_backoff_model(), str(arpa))
     text = tmp_path / "test.txt"
     text.write_text("a b c\nc a\n")
-    result = CliRunner().invoke(cli, ["build-binary", "-q", "8", str(arpa), str(tmp_path / "q.bin"),
+    result = CliRunner().invoke(cli, ["build-binary", "--quantize", "8", str(arpa), str(tmp_path / "q.bin"),
                                       "--test", str(text)])
     assert result.exit_code == 0, result.output
     assert "quantised to 8/8 bits" in result.output and "perplexity" in result.output

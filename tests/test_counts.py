@@ -170,6 +170,18 @@ def test_core_counts_equal_a_python_counter_for_any_id_width(top, order, data):
         assert grams.shape[1] == n and rows == sorted(rows) and len(set(map(tuple, rows))) == len(rows)
 
 
+def test_core_counts_a_frequent_first_word_exactly():
+    # 20000 windows start with word 5: a bucket large enough for the compiled core's radix sort of packed keys.
+    rng = np.random.default_rng(7)
+    sentences = [[5, int(a), int(b), 5] for a, b in rng.integers(0, 40000, size=(10000, 2))]
+    words = np.array([w for s in sentences for w in s], dtype=np.uint32)
+    ngrams, counts = count_windows(words, np.full(len(sentences), 4, dtype=np.int64), 4)
+    found = Counter({tuple(row): int(c) for grams, totals in zip(ngrams, counts)
+                     for row, c in zip(grams.tolist(), totals.tolist())})
+    assert found == reference_counts(sentences, 4)
+    assert all(g.tolist() == sorted(g.tolist()) for g in ngrams)
+
+
 def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
     with pytest.raises(ValueError, match="sum to"):
         count_windows(np.arange(5), np.array([2, 2]), 2)
