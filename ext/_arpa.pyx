@@ -3,7 +3,7 @@
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.math cimport NAN, floor, frexp, isnan
 from libc.stdint cimport uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, strtod
+from libc.stdlib cimport calloc, free, malloc, realloc, strtod
 from libc.string cimport memchr, memcmp, memcpy
 
 cimport numpy as cnp
@@ -374,51 +374,71 @@ def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const d
                        const double[::1] logbow, const cnp.uint8_t[::1] show_bow):
     """The lines of one ARPA section, `log10p<TAB>w1 .. wn[<TAB>log10bow]`, as UTF-8 bytes.
 
-    spellings[id] is the UTF-8 spelling of word `id`; rows are written in the order given."""
-    cdef Py_ssize_t m = grams.shape[0], n = grams.shape[1], i, j, size = 0, pos = 0, length
-    cdef Py_ssize_t count = len(spellings)
+    spellings[id] is the UTF-8 spelling of word `id`; rows are written in the order given, the weight only where
+    show_bow[row]."""
+    cdef Py_ssize_t m = grams.shape[0], n = grams.shape[1], i, j, pos = 0, length, needed
+    cdef Py_ssize_t count = len(spellings), capacity = 1 << 16, longest = 0
     cdef const char** text = <const char**> calloc(max(count, 1), sizeof(char*))
     cdef Py_ssize_t* lengths = <Py_ssize_t*> calloc(max(count, 1), sizeof(Py_ssize_t))
-    cdef bytes word, result
-    cdef char* out
-    if text == NULL or lengths == NULL:
+    cdef char* out = <char*> malloc(capacity)
+    cdef char* grown
+    cdef bytes word
+    cdef long long bad_id = -1
+    cdef bint no_memory = False
+    if text == NULL or lengths == NULL or out == NULL:
         free(text)
         free(lengths)
+        free(out)
         raise MemoryError()
     try:
+        if logprob.shape[0] != grams.shape[0] or logbow.shape[0] != grams.shape[0] or \
+                show_bow.shape[0] != grams.shape[0]:
+            raise ValueError("grams, logprob, logbow and show_bow must have one entry per n-gram")
         for i in range(count):
             word = spellings[i]
             text[i], lengths[i] = PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)
-        for i in range(m):  # an upper bound of the size: 2 x 32 bytes for numbers, words and separators
-            size += 66 + n
-            for j in range(n):
-                if grams[i, j] >= count:
-                    raise IndexError(f"word id {grams[i, j]} is not in the vocabulary of {count} words")
-                size += lengths[grams[i, j]]
-        result = PyBytes_FromStringAndSize(NULL, size)
-        out = PyBytes_AS_STRING(result)
+            longest = max(longest, lengths[i])
         with nogil:
             for i in range(m):
+                # at most 2 x 32 bytes for the numbers, 2 tabs, n - 1 spaces, the newline and the words
+                needed = 67 + n * (longest + 1)
+                if pos + needed > capacity:
+                    capacity = 2 * capacity + needed
+                    grown = <char*> realloc(out, capacity)
+                    if grown == NULL:
+                        no_memory = True
+                        break
+                    out = grown
                 pos += format_log(out + pos, logprob[i])
                 out[pos] = b'\t'
                 pos += 1
                 for j in range(n):
+                    if grams[i, j] >= count:
+                        bad_id = grams[i, j]
+                        break
                     if j:
                         out[pos] = b' '
                         pos += 1
                     length = lengths[grams[i, j]]
                     memcpy(out + pos, text[grams[i, j]], length)
                     pos += length
+                if bad_id >= 0:
+                    break
                 if show_bow[i]:
                     out[pos] = b'\t'
                     pos += 1
                     pos += format_log(out + pos, logbow[i])
                 out[pos] = b'\n'
                 pos += 1
-        return result[:pos]
+        if no_memory:
+            raise MemoryError()
+        if bad_id >= 0:
+            raise IndexError(f"word id {bad_id} is not in the vocabulary of {count} words")
+        return PyBytes_FromStringAndSize(out, pos)
     finally:
         free(text)
         free(lengths)
+        free(out)
 
 
 def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, Py_ssize_t buckets):

@@ -10,8 +10,9 @@ count_windows: all n-grams of orders 1..N inside the sentences of one chunk of t
     already in lexicographic order.
     The common case takes a faster road: when the N-1 words after a window's first word fit in 64 bits (e.g.
     order 5 with a vocabulary under 65536 words), each window becomes one integer key, the keys are bucketed by
-    the first word (one counting-sort pass) and each bucket is sorted as integers (std::sort, in cache), and the
-    LCP of neighbours is read off the keys' XOR without going back to the text.
+    the first word (one counting-sort pass) and each bucket is sorted as integers (std::sort, in cache; the
+    largest buckets by LSD radix sort), and the LCP of neighbours is read off the keys' XOR without going back
+    to the text. The sentence markers are added while the text is copied, so no marked copy is made before.
 merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
     (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files).
 TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the distinct ones, in C, so that

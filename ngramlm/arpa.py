@@ -335,16 +335,23 @@ def write_arpa(model: BackoffModel, path: str) -> None:
             f.write(f"ngram {n}={size}\n".encode())
         for k in range(model.order):
             f.write(f"\n\\{k + 1}-grams:\n".encode())
-            grams, order = model.ngrams[k], orders[k]
-            bows = model.logbow[k][order]
+            order, bows = orders[k], model.logbow[k]
             if k + 1 < model.order:
-                show_bow = _is_context(len(bows), prefixes[k + 1])[order] | (bows != 0) | np.signbit(bows)
+                show_bow = _is_context(len(bows), prefixes[k + 1]) | (bows != 0) | np.signbit(bows)
             else:
-                show_bow = np.zeros(len(order), dtype=bool)
-            f.write(_arpa.format_ngram_lines(spellings, np.ascontiguousarray(grams[order], dtype=ID_DTYPE),
-                                       np.ascontiguousarray(model.logprob[k][order], dtype=np.float64),
-                                       np.ascontiguousarray(bows, dtype=np.float64), show_bow.view(np.uint8)))
+                show_bow = np.zeros(len(bows), dtype=bool)
+            f.write(_arpa.format_ngram_lines(spellings, _rows(model.ngrams[k], order),
+                                             np.ascontiguousarray(model.logprob[k][order], dtype=np.float64),
+                                             np.ascontiguousarray(bows[order], dtype=np.float64),
+                                             show_bow[order].view(np.uint8)))
         f.write(b"\n\\end\\\n")
+
+
+def _rows(grams: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """grams[order] as a contiguous id array, each row gathered as one opaque item (faster than 2-D indexing)."""
+    grams = np.ascontiguousarray(grams, dtype=ID_DTYPE)
+    row = np.dtype((np.void, grams.dtype.itemsize * grams.shape[1]))
+    return grams.view(row).ravel()[order].view(ID_DTYPE).reshape(len(order), grams.shape[1])
 
 
 def _spelling_rank(spellings: list[bytes]) -> np.ndarray:
@@ -370,7 +377,7 @@ def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.
         last = rank[grams[:, -1].astype(np.int64)]
         order = _arpa.stable_order_by(last, np.arange(len(grams), dtype=np.int64), len(rank))
         if k:
-            pass
+            order = _arpa.stable_order_by(context_position[prefixes[k]], order, len(context_position))
         orders.append(order)
         if k + 1 < len(ngrams):
             context_position = np.empty(len(grams), dtype=np.int64)

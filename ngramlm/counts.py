@@ -154,8 +154,9 @@ def decode_block(data: bytes, errors: str, path: str, lineno: int) -> str:
 class _TextEncoder:
     """Text -> (word ids, sentence lengths), the sentences of corpus.read_sentences less their markers (the compiled
     core adds them), without a Python string per token: the compiled TokenTable splits and numbers the tokens, and
-    each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that Python would split further (it holds non-ASCII white space,
-    which the byte scanner does not know) sends its block through str.split instead."""
+    each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that Python would
+    split further (it holds non-ASCII white space, which the byte scanner does not know) sends its block through
+    str.split instead."""
 
     _NEEDS_PYTHON = np.iinfo(ID_DTYPE).max
 
