@@ -66,7 +66,11 @@ def neural():
 def train(kind, train_path, valid_path, out_path, resume, context, order, embedding, hidden, direct, layers, heads,
           width, positional, memory, dropout, tied, epochs, batch_size, bptt, optimizer, lr, lr_decay, decay_start,
           early_stop, clip, max_minutes, seed, device, tolower, log_every, quiet):
-    """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>)."""
+    """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>).
+
+    Training options left unset take values that suit the model kind (ngramlm.neural.training.RECOMMENDED):
+    lstm: SGD, lr 20, clip 0.25, 20 x 35 batches (Zaremba et al.'s small model); ffnn and transformer: Adam.
+    """
     nn = _neural()
     from ngramlm.neural.training import recommended_config, seed_everything
 

@@ -1,7 +1,7 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """The inner loop of the ARPA reader: the lines of one n-gram section, parsed straight from the bytes."""
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.math cimport NAN, floor, frexp, isnan
+from libc.math cimport NAN, frexp, isnan
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc, strtod
 from libc.string cimport memchr, memcmp, memcpy
@@ -293,8 +293,8 @@ cdef inline Py_ssize_t format_g7(char* out, double value) nogil:
     cdef Py_ssize_t pos = 0
     if not (1e-16 <= x < 1e7):  # also NaN and infinities
         return snprintf(out, 32, "%.7g", value)
-    frexp(x, &e)  # x < 2^e, so the decimal exponent is floor(log10(x)), at most one below (e - 1) log10(2)
-    e = <int> floor((e - 1) * 0.30102999566398120)
+    frexp(x, &e)  # 2^(e-1) <= x < 2^e: the decimal exponent floor(log10(x)) is floor((e - 1) log10(2)) or one more
+    e = ((e - 1) * 78913) >> 18  # floor((e - 1) log10(2)) for |e - 1| < 1600 (78913 / 2^18 = 0.3010300...)
     e = 6 if e > 6 else (-16 if e < -16 else e)
     product = x * EXACT_POWERS[6 - e]
     if product >= 1e7 and e < 6:

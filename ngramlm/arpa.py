@@ -391,7 +391,7 @@ def _srilm_order(ranked: np.ndarray) -> np.ndarray:
     The ranks are packed, most significant first, into as few 63-bit keys as hold them, so that the sort
     compares one or two integers per row instead of n.
     """
-    m, n = ranked.shape
+    n = ranked.shape[1]
     bits = max(1, int(ranked.max(initial=0)).bit_length())
     keys: list[np.ndarray] = []
     used = 63
