@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
@@ -26,18 +26,6 @@ CASES = [  # (ARPA file, test text) under ../shared/reference
     ("srilm-brown-10k/kn5-interp.arpa.gz", "srilm-brown-10k/test.txt"),
     ("kenlm-brown/mkn5.arpa.gz", "kenlm-brown/test.txt"),
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()}: {cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
 
 
 def best(run, repeat: int):
@@ -71,7 +59,7 @@ def main() -> None:
     from ngramlm.arpa import read_arpa, write_arpa
     from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"{'model':<36} {'n-grams':>9} {'task':<14} {'ngramlm wall/cpu s':>19} {'kenlm wall/cpu s':>17}  result")
     for arpa, text in CASES:
         arpa_path, text_path = SHARED / "reference" / arpa, SHARED / "reference" / text

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from pathlib import Path
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
@@ -41,16 +41,6 @@ CACHE_VARIANTS = [
     ("unigram + bigram cache 10000, decay 0.0005, weight x n/(n+200)", dict(size=10000, bigram_weight=0.05,
                                                                           decay=0.0005, fill=200.0)),
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 class _Discard:
@@ -145,7 +135,7 @@ def main():
     rows = [] if args.cache_only else brown_rows(args.classes, args.max_passes)
     if not args.skip_cache:
         rows += wiki_rows()
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     width = max(len(r[0]) for r in rows)
     print(f"{'what':<{width}}  {'measure':<16} {'ngramlm':<28} peer")
     for what, measure, value, peer in rows:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 from pathlib import Path
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
@@ -50,17 +50,11 @@ PROFILES = {
 
 
 def machine() -> str:
-    """The CPU (and GPU, if PyTorch sees one) this run used."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    """The machine this run used, with the GPU if PyTorch sees one."""
     import torch
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{cpu}, {os.cpu_count()} CPUs, {gpu}, torch {torch.__version__}"
+    return f"{describe_machine()}, {gpu}, torch {torch.__version__}"
 
 
 def check_targets(corpus: str, comparison) -> list[str]:

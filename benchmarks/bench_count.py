@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -23,21 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 BROWN = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared")) / "corpora" / "brown" / "train.txt"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        ram_kb = int(f.readline().split()[1])
-    return f"{cpu}, {os.cpu_count()} cores, {ram_kb / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def python_counter(path: str, order: int, max_words: int | None) -> int:
@@ -159,7 +147,7 @@ def main() -> None:
         print(json.dumps(measure(tool, path, int(order), memory, int(max_words) or None)))
         return
 
-    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"machine: {describe_machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"all 1..{args.order}-grams; words/s = words of text per CPU second (reading, vocabulary, counting; "
           "imports before the clock starts); "
           "each row a fresh process; speed-up = CPU time per word of the Counter baseline / ours (CPU time, "

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 import warnings
 from pathlib import Path
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
@@ -30,16 +30,6 @@ METHODS = [
     ("witten-bell, interpolated (-wbdiscount -interpolate)", dict(method="witten-bell", interpolate=True)),
     ("good-turing / Katz (default)", dict(method="good-turing")),
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def best_time(function, repeat: int) -> float:
@@ -63,7 +53,7 @@ def main() -> None:
     from ngramlm.smoothing.lmplz import estimate_lmplz
     from ngramlm.vocab import Vocabulary
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"text: {args.text}")
     warnings.simplefilter("ignore")
     rows = []

@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import time
 from pathlib import Path
 
 import numpy as np
+from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference" / "srilm-brown-10k"
 VALID = SHARED / "corpora" / "brown-10k" / "valid.txt"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def srilm_ppl(name: str) -> float:
@@ -60,7 +50,7 @@ def main() -> None:
     from ngramlm.prune import prune_entropy
     from ngramlm.vocab import BOS, BOS_ID, EOS_ID, Vocabulary
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"peer: SRILM 1.7.3 outputs in {REFERENCE}\n")
     vocab = Vocabulary()
     kn3 = read_arpa(str(REFERENCE / "kn3-interp.arpa.gz"), vocab)

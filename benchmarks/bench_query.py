@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -32,20 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import describe_machine
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
-
-
-def machine() -> str:
-    cpu = platform.processor() or "cpu"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} ({cpu}, {os.cpu_count()} cores, Python {platform.python_version()})"
 
 
 def train(corpus: str, order: int, work: Path) -> Path:
@@ -163,7 +152,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     rows = [bench_model(corpus, order, work) for corpus in args.corpora for order in args.orders]
     print(f"{'':34s}" + "".join(f"{r['model']:>18s}" for r in rows))
     for r in rows:

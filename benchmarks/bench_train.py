@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -31,23 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import describe_machine
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
 CORPORA = {name: SHARED / "corpora" / name for name in ("brown", "gutenberg")}
 SEED = 20261123
 NGRAMLM = [sys.executable, "-c", "from ngramlm.cli.main import cli; cli(prog_name='ngramlm')", "train"]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        ram_kb = int(f.readline().split()[1])
-    return f"{cpu}, {os.cpu_count()} cores, {ram_kb / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 # Runs the command given after the result file's path, and writes "seconds peak-RSS-KiB exit-status" there. The
@@ -158,7 +147,7 @@ def main() -> None:
             print(f"generated {generated} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         corpora[f"generated ({args.size:.0e} tokens)"] = (generated, None)
 
-    print(f"Machine: {machine()}")
+    print(f"Machine: {describe_machine()}")
     lmplz = f"{args.lmplz} -S {args.lmplz_memory or '80% (default)'}" if args.lmplz else "not on PATH: skipped"
     print(f"lmplz: {lmplz}\n")
     columns = ["corpus", "order", "ngramlm s", "ngramlm peak MiB", "lmplz s", "lmplz peak MiB", "test ppl ngramlm",

@@ -27,7 +27,6 @@ import argparse
 import csv
 import io
 import os
-import platform
 import re
 import shlex
 import sys
@@ -47,6 +46,7 @@ from ngramlm.counts import NgramCounts, count_files  # noqa: E402
 from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file  # noqa: E402
 from ngramlm.smoothing import DEFAULT_GTMIN, EstimationWarning, estimate  # noqa: E402
 from ngramlm.vocab import Vocabulary  # noqa: E402
+from machine import describe_machine
 
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
 OUTPUT = REPO / "benchmarks" / "results" / "smoothing_table"
@@ -251,16 +251,6 @@ def run_config(counts: NgramCounts, test: Path, config: Config) -> dict:
             "warnings": " | ".join(sorted({str(w.message) for w in caught}))}
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def row_key(row: dict) -> tuple:
     return (row["corpus"], row["method"], row["form"], int(row["order"]), row["cutoffs"])
 
@@ -381,7 +371,7 @@ def write_outputs(rows: list[dict], output: Path) -> None:
         "# Smoothing methods: test perplexity", "",
         "Made by `python benchmarks/results_table.py` (every corpus, order, method, form and cut-off setting; "
         "the brown-10k SRILM slice with `--corpora srilm-brown-10k --references-only --keep`) "
-        f"on {machine()}: {len(rows)} models, "
+        f"on {describe_machine()}: {len(rows)} models, "
         f"{sum(float(r['seconds']) for r in rows) / 60:.1f} minutes of estimation and scoring (CPU shared with other "
         "jobs; timings per row in the CSV). Columns as SRILM's `ngram -ppl` prints them: `ppl` counts `</s>`, "
         "`ppl1` does not; blank lines are skipped; `<unk>` is a word of the closed vocabulary (`-unk`).", "",

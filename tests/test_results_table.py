@@ -20,11 +20,13 @@ def table():
     spec = importlib.util.spec_from_file_location("results_table", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
+    sys.path.insert(0, str(SCRIPT.parent))  # as when the script runs: its folder's modules (machine.py) import
     try:
         spec.loader.exec_module(module)
         yield module
     finally:
         del sys.modules[spec.name]
+        sys.path.remove(str(SCRIPT.parent))
 
 
 def test_flags_read_back_as_the_same_model(table):
