@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import functools
 import gzip
 import io
 import lzma
@@ -12,7 +13,8 @@ import os
 import sys
 import tempfile
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# gzip at level 6, the gzip command's default: Python's default of 9 takes twice the time for 1% smaller files.
+_OPENERS = {".gz": functools.partial(gzip.open, compresslevel=6), ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def _opener(path: str):
