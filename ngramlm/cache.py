@@ -44,7 +44,7 @@ import numpy as np
 
 from .errors import ModelError
 from .corpus import iter_lines
-from .evaluate import NO_WORD, PplOptions, TextStats, encode_sentence, score_sentences
+from .evaluate import NO_WORD, PplOptions, TextStats, encode_sentence, score_by_batch, score_sentences
 from .vocab import BOS_ID, UNK_ID
 
 # SRILM's default -cache-lambda.
@@ -179,11 +179,7 @@ class CacheScorer:
             return np.log10(mixed).astype(np.float32), matched
 
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
-        width = self.order - 1
-        recent = list(context)[max(0, len(context) - width):] if width else []
-        history = np.array([[NO_WORD] * (width - len(recent)) + recent], dtype=np.uint32).reshape(1, width)
-        logp, matched = self.score_batch(np.array([word], dtype=np.uint32), history)
-        return float(logp[0]), int(matched[0])
+        return score_by_batch(self, word, context)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) for every word id under the current cache (which it leaves as it is)."""

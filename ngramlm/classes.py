@@ -27,7 +27,7 @@ import numpy as np
 from .backoff import BackoffModel
 from .corpus import TextOptions, read_corpus
 from .errors import InputError, ModelError
-from .evaluate import NO_WORD, BackoffScorer
+from .evaluate import NO_WORD, BackoffScorer, score_by_batch
 from .io import atomic_write
 from .vocab import BOS, EOS, UNK_ID, Vocabulary
 
@@ -246,11 +246,7 @@ class ClassScorer:
         return tokens.reshape(np.shape(histories))
 
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
-        width = self.order - 1
-        recent = list(context)[max(0, len(context) - width):] if width else []
-        history = np.array([[NO_WORD] * (width - len(recent)) + recent], dtype=np.uint32).reshape(1, width)
-        logp, matched = self.score_batch(np.array([word], dtype=np.uint32), history)
-        return float(logp[0]), int(matched[0])
+        return score_by_batch(self, word, context)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) for every word id of `self.vocab`."""

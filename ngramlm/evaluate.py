@@ -67,6 +67,15 @@ def _row_keys(rows: np.ndarray) -> np.ndarray:
     return contiguous.view(f"S{4 * rows.shape[1]}").ravel()
 
 
+def score_by_batch(scorer, word: int, context: Sequence[int]) -> tuple[float, int]:
+    """Scorer.score for scorers that only know how to score batches (`order` and `score_batch`)."""
+    width = scorer.order - 1
+    recent = list(context)[max(0, len(context) - width):] if width else []
+    history = np.array([[NO_WORD] * (width - len(recent)) + recent], dtype=np.uint32).reshape(1, width)
+    logp, matched = scorer.score_batch(np.array([word], dtype=np.uint32), history)
+    return float(logp[0]), int(matched[0])
+
+
 class BackoffScorer:
     """Scores a BackoffModel by the back-off recursion, with the float arithmetic of SRILM or of KenLM.
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .discount import Discount, OrderCounts, warn
+from .discount import Discount, OrderCounts, ney_discount
 
 # Used when n1 + 2 n2 = 0 leaves D undefined (KenLM's --discount_fallback value for D1).
-FALLBACK_DISCOUNT = 0.5
 
 
 class AbsoluteDiscounting(Discount):
@@ -21,18 +20,8 @@ class AbsoluteDiscounting(Discount):
         self.discount = None if discount is None else float(np.clip(discount, 0.0, 1.0))
 
     def estimate(self, stats: OrderCounts) -> None:
-        if self.discount is not None:
-            return
-        n = stats.count_of_counts(2)
-        if n[1] == 0 or n[2] == 0:
-            which = 1 if n[1] == 0 else 2
-            warn(f"Could not calculate the absolute discount for {stats.order}-grams because we didn't observe any "
-                 f"{stats.order}-grams with count {which}; Is this small or artificial data? "
-                 f"Falling back to D={FALLBACK_DISCOUNT}.")
-            self.discount = FALLBACK_DISCOUNT
-        else:
-            # Ney, Essen & Kneser (1994): D = n1 / (n1 + 2 n2).
-            self.discount = n[1] / (n[1] + 2.0 * n[2])
+        if self.discount is None:
+            self.discount = ney_discount(stats, "count")
 
     def no_discount(self) -> bool:
         return self.min_count <= 1 and self.discount == 0.0

@@ -46,6 +46,23 @@ class EstimationWarning(UserWarning):
     """A discount could not be estimated as the method defines it, and a documented fallback was used."""
 
 
+FALLBACK_DISCOUNT = 0.5  # absolute discounting and original Kneser-Ney, where n1 or n2 is 0
+
+
+def ney_discount(stats: OrderCounts, counted: str) -> float:
+    """D = n1 / (n1 + 2 n2) from the order's count-of-counts (Ney, Essen & Kneser 1994), or FALLBACK_DISCOUNT
+    with a warning where n1 or n2 is zero. `counted` names the counts in that warning ("count", "adjusted
+    count")."""
+    n = stats.count_of_counts(2)
+    if n[1] == 0 or n[2] == 0:
+        which = 1 if n[1] == 0 else 2
+        warn(f"Could not calculate the discount for {stats.order}-grams because we didn't observe any "
+             f"{stats.order}-grams with {counted} {which}; Is this small or artificial data? "
+             f"Falling back to D={FALLBACK_DISCOUNT}.")
+        return FALLBACK_DISCOUNT
+    return n[1] / (n[1] + 2.0 * n[2])
+
+
 class Discount:
     """Base class: no discounting, no cut-off, no interpolation weight."""
 

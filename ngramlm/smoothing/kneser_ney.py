@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .discount import Discount, OrderCounts, warn
+from .discount import Discount, OrderCounts, ney_discount
 
 # Used when n1 or n2 is zero (KenLM's --discount_fallback value for D1).
-FALLBACK_DISCOUNT = 0.5
 # Precision SRILM uses for discount files (Prob_Precision).
 _PRECISION = 16
 
@@ -28,18 +27,8 @@ class KneserNey(Discount):
         self.discount = discount
 
     def estimate(self, stats: OrderCounts) -> None:
-        if self.discount is not None:
-            return
-        n = stats.count_of_counts(2)
-        if n[1] == 0 or n[2] == 0:
-            which = 1 if n[1] == 0 else 2
-            warn(f"Could not calculate Kneser-Ney discounts for {stats.order}-grams because we didn't observe any "
-                 f"{stats.order}-grams with adjusted count {which}; Is this small or artificial data? "
-                 f"Falling back to D={FALLBACK_DISCOUNT}.")
-            self.discount = FALLBACK_DISCOUNT
-            return
-        # Ney, Essen & Kneser (1994): D = n1 / (n1 + 2 n2).
-        self.discount = n[1] / (n[1] + 2.0 * n[2])
+        if self.discount is None:
+            self.discount = ney_discount(stats, "adjusted count")
 
     def factors(self, counts, totals, observed) -> np.ndarray:
         counts = counts.astype(np.float64)
