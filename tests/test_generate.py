@@ -1,17 +1,17 @@
 """Generation: sampled words follow the model's distribution, the decoding controls keep their promises
 (top-k, top-p, no-repeat n-gram, greedy at temperature 0), repetition statistics, and the CLI."""
-import math
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from handmade import katz_bigram_model
 from ngramlm.arpa import read_arpa, write_arpa
 from ngramlm.backoff import BackoffModel
 from ngramlm.cli.main import cli
 from ngramlm.generate import SamplingOptions, SentenceSampler, generate_sentences, repetition_statistics
 from ngramlm.ngram_lookup import NgramLookup
-from ngramlm.vocab import BOS, EOS, Vocabulary
+from ngramlm.vocab import BOS, EOS
 
 WORDS = ["a", "b", "c", "d", EOS]
 UNIGRAMS = {"a": 0.3, "b": 0.25, "c": 0.2, "d": 0.1, EOS: 0.15}
@@ -20,15 +20,7 @@ BIGRAMS = {(BOS, "a"): 0.5, (BOS, "b"): 0.2, ("a", "b"): 0.4, ("a", "c"): 0.3, (
 
 
 def bigram_model() -> BackoffModel:
-    """A normalised bigram back-off model with Katz back-off weights (Katz 1987, eq. 16)."""
-    entries = {(BOS,): (-99.0, 0.0)}
-    entries.update({(w,): (math.log10(p), 0.0) for w, p in UNIGRAMS.items()})
-    entries.update({g: (math.log10(p), 0.0) for g, p in BIGRAMS.items()})
-    for h in {g[0] for g in BIGRAMS}:
-        seen = [g[1] for g in BIGRAMS if g[0] == h]
-        bow = (1 - sum(BIGRAMS[(h, w)] for w in seen)) / (1 - sum(UNIGRAMS[w] for w in seen))
-        entries[(h,)] = (entries[(h,)][0], math.log10(bow))
-    return BackoffModel.from_entries(Vocabulary(), entries)
+    return katz_bigram_model(UNIGRAMS, BIGRAMS)
 
 
 def reference_probs(model: BackoffModel, context: list[str]) -> dict:

@@ -1,6 +1,5 @@
 """Mixing: static merging against SRILM's -mix-lm output and the interpolation formula, the dynamic mixture
 against SRILM's -bayes 0, EM weights against a grid search, and the CLI."""
-import math
 import re
 
 import numpy as np
@@ -9,6 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from handmade import katz_bigram_model
 from ngramlm.arpa import read_arpa, write_arpa
 from ngramlm.backoff import BackoffModel
 from ngramlm.cli.main import cli
@@ -19,20 +19,8 @@ from ngramlm.vocab import BOS, EOS, Vocabulary
 WORDS = ["a", "b", "c", EOS]
 
 
-def bigram_model(unigrams: dict, bigrams: dict) -> BackoffModel:
-    """A normalised bigram back-off model with Katz back-off weights (Katz 1987, eq. 16), by hand."""
-    entries = {(BOS,): (-99.0, 0.0)}
-    entries.update({(w,): (math.log10(p), 0.0) for w, p in unigrams.items()})
-    entries.update({g: (math.log10(p), 0.0) for g, p in bigrams.items()})
-    for h in {g[0] for g in bigrams}:
-        seen = [g[1] for g in bigrams if g[0] == h]
-        bow = (1 - sum(bigrams[(h, w)] for w in seen)) / (1 - sum(unigrams[w] for w in seen))
-        entries[(h,)] = (entries[(h,)][0], math.log10(bow))
-    return BackoffModel.from_entries(Vocabulary(), entries)
-
-
-FIRST = bigram_model({"a": 0.4, "b": 0.3, "c": 0.1, EOS: 0.2}, {(BOS, "a"): 0.6, ("a", "b"): 0.5, ("b", EOS): 0.4})
-SECOND = bigram_model({"c": 0.3, "b": 0.3, "a": 0.2, EOS: 0.2}, {(BOS, "c"): 0.5, ("a", "c"): 0.4, ("c", "a"): 0.3})
+FIRST = katz_bigram_model({"a": 0.4, "b": 0.3, "c": 0.1, EOS: 0.2}, {(BOS, "a"): 0.6, ("a", "b"): 0.5, ("b", EOS): 0.4})
+SECOND = katz_bigram_model({"c": 0.3, "b": 0.3, "a": 0.2, EOS: 0.2}, {(BOS, "c"): 0.5, ("a", "c"): 0.4, ("c", "a"): 0.3})
 
 
 def test_static_mixture_interpolates_every_ngram_of_either_model_and_stays_normalised():
