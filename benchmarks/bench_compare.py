@@ -37,14 +37,14 @@ PROFILES = {
                  [ZAREMBA_SMALL, "transformer:layers=4,width=256,heads=4,dropout=0.3,memory=128,epochs=20",
                   "ffnn:order=5,embedding=100,hidden=300,dropout=0.3,epochs=10"],
                  None),
-        "cpu": (["kn:3", "kn:5", "mkn:5", "wb:3"], [ZAREMBA_SMALL + ",max_minutes=75"], [1.0]),
+        "cpu": (["kn:3", "kn:5", "mkn:5", "wb:3"], [ZAREMBA_SMALL], [1.0]),
     },
     "brown-bengio": {
         "full": (["kn:3:backoff", "mkn:3", "mkn:5", "wb:3"],
                  [BENGIO_FFNN.replace("epochs=10", "direct=true,epochs=20"),
                   "lstm:layers=2,hidden=200,dropout=0.3,decay_start=6,epochs=15"],
                  None),
-        "cpu": (["kn:3:backoff", "mkn:3", "mkn:5", "wb:3"], [BENGIO_FFNN + ",max_minutes=35"], [1.0]),
+        "cpu": (["kn:3:backoff", "mkn:3", "mkn:5", "wb:3"], [BENGIO_FFNN], [1.0]),
     },
 }
 

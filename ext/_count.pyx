@@ -449,7 +449,8 @@ def merge_sorted_runs(list ngram_runs, list count_runs):
 # Bytes that end a token: ASCII whitespace as Python's str.split() knows it. Only \n ends a line, as in SRILM
 # (and corpus.iter_lines): a \r is whitespace inside the line, so \r\n files read like \n files.
 cdef inline bint _is_space(unsigned char c) noexcept nogil:
-    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+    # Python's ASCII white space (str.split): 9-13, 28-31 and 32, as one bit test.
+    return c <= 32 and (0x1F0003E00ULL >> c) & 1
 
 
 cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
@@ -459,14 +460,15 @@ cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
 cdef class TokenTable:
     """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects:
     `tokenize` turns a block of whole lines into token numbers (in order of first appearance) and line lengths;
-    `new_tokens` hands over the tokens first seen since its last call, so the caller maps each distinct token to
-    a word once. (FNV-1a hashing, open addressing with linear probing.)"""
+    `new_tokens` (or `new_tokens_joined`) hands over the tokens first seen since its last call, so the caller maps
+    each distinct token to a word once. (FNV-1a hashing, open addressing with linear probing.) The arena keeps
+    each token followed by a line break, so the new tokens leave as one bytes object, ready for str.split."""
 
     cdef unsigned char *arena
     cdef int64_t arena_used, arena_size
     cdef int64_t *starts
     cdef uint64_t *hashes
-    cdef uint32_t *slots
+    cdef uint64_t *slots  # (high 32 bits of the hash) << 32 | (token number + 1); 0 = empty
     cdef int64_t tokens, token_capacity, num_slots, reported
 
     def __cinit__(self):
@@ -474,7 +476,7 @@ cdef class TokenTable:
         self.arena = <unsigned char *>malloc(self.arena_size)
         self.starts = <int64_t *>malloc((self.token_capacity + 1) * sizeof(int64_t))
         self.hashes = <uint64_t *>malloc(self.token_capacity * sizeof(uint64_t))
-        self.slots = <uint32_t *>calloc(self.num_slots, sizeof(uint32_t))
+        self.slots = <uint64_t *>calloc(self.num_slots, sizeof(uint64_t))
         if not (self.arena and self.starts and self.hashes and self.slots):
             raise MemoryError()
         self.starts[0] = 0
@@ -512,7 +514,7 @@ cdef class TokenTable:
         if 2 * (self.tokens + 1) > self.num_slots:
             free(self.slots)
             self.num_slots *= 2
-            self.slots = <uint32_t *>calloc(self.num_slots, sizeof(uint32_t))
+            self.slots = <uint64_t *>calloc(self.num_slots, sizeof(uint64_t))
             if self.slots == NULL:
                 with gil:
                     raise MemoryError()
@@ -520,17 +522,20 @@ cdef class TokenTable:
                 slot = self.hashes[i] & (self.num_slots - 1)
                 while self.slots[slot] != 0:
                     slot = (slot + 1) & (self.num_slots - 1)
-                self.slots[slot] = <uint32_t>(i + 1)
+                self.slots[slot] = (self.hashes[i] & 0xFFFFFFFF00000000ULL) | <uint64_t>(i + 1)
         return 0
 
     cdef int64_t _intern(self, const unsigned char *token, int64_t length, uint64_t h) except -1 nogil:
         """The number of the token of `length` bytes at `token`, whose FNV-1a hash is `h`."""
         cdef int64_t i, slot, found
+        cdef uint64_t entry, tag = h & 0xFFFFFFFF00000000ULL
         cdef const unsigned char *known
         slot = h & (self.num_slots - 1)
         while self.slots[slot] != 0:
-            found = self.slots[slot] - 1
-            if self.hashes[found] == h and self.starts[found + 1] - self.starts[found] == length:
+            entry = self.slots[slot]
+            found = <int64_t>(entry & 0xFFFFFFFFULL) - 1
+            # The tag in the slot turns most mismatches away without touching the token's own memory.
+            if (entry & 0xFFFFFFFF00000000ULL) == tag and self.starts[found + 1] - self.starts[found] == length + 1:
                 # Tokens are short: a byte loop beats a call to memcmp.
                 known = self.arena + self.starts[found]
                 i = 0
@@ -539,16 +544,17 @@ cdef class TokenTable:
                 if i == length:
                     return found
             slot = (slot + 1) & (self.num_slots - 1)
-        self._grow(length)
+        self._grow(length + 1)
         slot = h & (self.num_slots - 1)
         while self.slots[slot] != 0:
             slot = (slot + 1) & (self.num_slots - 1)
         memcpy(self.arena + self.arena_used, token, length)
-        self.arena_used += length
+        self.arena[self.arena_used + length] = 10
+        self.arena_used += length + 1
         self.hashes[self.tokens] = h
         self.starts[self.tokens + 1] = self.arena_used
         self.tokens += 1
-        self.slots[slot] = <uint32_t>self.tokens
+        self.slots[slot] = tag | <uint64_t>self.tokens
         return self.tokens - 1
 
     def tokenize(self, const unsigned char[::1] block):
@@ -588,6 +594,14 @@ cdef class TokenTable:
     def new_tokens(self):
         """The tokens (bytes) first seen since the last call, in the order of their numbers."""
         cdef int64_t i
-        tokens = [self.arena[self.starts[i]:self.starts[i + 1]] for i in range(self.reported, self.tokens)]
+        tokens = [self.arena[self.starts[i]:self.starts[i + 1] - 1] for i in range(self.reported, self.tokens)]
         self.reported = self.tokens
         return tokens
+
+    def new_tokens_joined(self):
+        """(count, text): the tokens first seen since the last call (of either method), each followed by a line
+        break, as one bytes object."""
+        joined = self.arena[self.starts[self.reported]:self.starts[self.tokens]]
+        count = self.tokens - self.reported
+        self.reported = self.tokens
+        return count, joined

@@ -685,9 +685,9 @@ cdef class NgramIndex:
                     double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
         """Score sentences given as one id array cut by `offsets`; writes one entry per word (and per </s>).
 
-        LANES sentences are scored side by side: the buckets of each lane's next word are prefetched before any
-        lane is scored, so the cache misses of one lane overlap with the work of the others (the table probes
-        are memory-bound, not compute-bound).
+        LANES sentences are scored side by side, round robin: as soon as a lane's word is scored, the buckets of
+        its next word are prefetched, and they arrive while the other lanes are scored, so the cache misses of
+        one lane overlap with the work of the others (the table probes are memory-bound, not compute-bound).
         """
         cdef Lane lanes[LANES]
         cdef Lane* lane
@@ -704,20 +704,15 @@ cdef class NgramIndex:
                 while not lane.active and next_sentence < sentences:
                     self.open_lane(lane, next_sentence, &offsets[0], bos, eos)
                     next_sentence += 1
+                if lane.active:
+                    self.prefetch_lane(lane, &ids[0])
             while True:
                 live = 0
                 for l in range(LANES):
                     lane = &lanes[l]
-                    if lane.active:
-                        lane.word = self.known(ids[lane.pos]) if lane.pos < lane.words_end else self._eos
-                        self.prefetch_word(&lane.state, lane.word)
-                        live += 1
-                if live == 0:
-                    break
-                for l in range(LANES):
-                    lane = &lanes[l]
                     if not lane.active:
                         continue
+                    live += 1
                     w = lane.word
                     log_prob[lane.out] = self.score_word(&lane.state, w, &lane.state, &length) * scale
                     ngram_length[lane.out] = length
@@ -729,6 +724,15 @@ cdef class NgramIndex:
                         while not lane.active and next_sentence < sentences:
                             self.open_lane(lane, next_sentence, &offsets[0], bos, eos)
                             next_sentence += 1
+                    if lane.active:
+                        # Ask for this lane's next buckets now: the other lanes' words are scored meanwhile.
+                        self.prefetch_lane(lane, &ids[0])
+                if live == 0:
+                    break
+
+    cdef inline void prefetch_lane(self, Lane* lane, const uint32_t* ids) noexcept nogil:
+        lane.word = self.known(ids[lane.pos]) if lane.pos < lane.words_end else self._eos
+        self.prefetch_word(&lane.state, lane.word)
 
     def _score_pairs(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob, out_states):
         """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""

@@ -119,9 +119,17 @@ def parse_neural_spec(text: str) -> NeuralSpec:
     return NeuralSpec(text, kind, _key_values([o for o in rest.split(",") if o], text))
 
 
+# Settings that say how long to train, not what to train: left out of a checkpoint's name, so that raising them
+# resumes the same run instead of starting a new one.
+TRAINING_BUDGET = ("epochs", "max_minutes")
+
+
 def work_name(spec_text: str, fraction: float) -> str:
     """A file-name stem for a model trained on a fraction of the training text, e.g. 'lstm_layers=2@0.3'."""
-    return re.sub(r"[^A-Za-z0-9=.+-]+", "_", spec_text) + f"@{fraction:g}"
+    kind, _, settings = spec_text.partition(":")
+    kept = [s for s in settings.split(",") if s and s.split("=")[0] not in TRAINING_BUDGET]
+    stem = kind + (":" + ",".join(kept) if kept else "")
+    return re.sub(r"[^A-Za-z0-9=.+-]+", "_", stem) + f"@{fraction:g}"
 
 
 @dataclass
@@ -285,7 +293,8 @@ class Comparer:
                                f"{', '.join(sorted(set(schedule) - known))}")
         log = None if self.quiet else self.log
         if os.path.exists(checkpoint_path):
-            trainer = nn.Trainer.resume(checkpoint_path, device, quiet=self.quiet, log=log)
+            budget = {k: schedule[k] for k in ("epochs", "max_seconds") if k in schedule}
+            trainer = nn.Trainer.resume(checkpoint_path, device, quiet=self.quiet, log=log, **budget)
             if trainer.vocab != vocab:
                 raise ModelError(f"{checkpoint_path} was trained with another vocabulary; delete it to retrain")
             self._say(f"[{fraction:g}] neural {spec.text}: reusing {checkpoint_path} ({trainer.epoch} epochs done)")

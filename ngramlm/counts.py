@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain, count, islice, repeat
 from typing import Iterable, Iterator
@@ -112,7 +112,7 @@ class _Encoder:
 
     def sync(self) -> None:
         """Add the words seen since the last call to the vocabulary."""
-        deque(map(self.vocab.add, islice(self._ids, self._known, None)), maxlen=0)
+        self.vocab.extend(list(islice(self._ids, self._known, None)))
         self._known = len(self._ids)
 
 
@@ -169,30 +169,33 @@ class _TextEncoder:
 
     def encode_block(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
         tokens, line_lengths = self.table.tokenize(block)
-        new = self.table.new_tokens()
+        new, joined = self.table.new_tokens_joined()
         total = len(self.table)
         if new:
             if total > len(self.token_words):
                 self.token_words = np.resize(self.token_words, 2 * total)
-            self.token_words[total - len(new):total] = self._words_of(new, block, path, lineno)
+            self.token_words[total - new:total] = self._words_of(joined, block, path, lineno)
         words = self.token_words[tokens]
         if np.any(words == self._NEEDS_PYTHON):
             return self._encode_with_python(block, path, lineno)
         return words, line_lengths[line_lengths > 0]
 
-    def _words_of(self, tokens: list[bytes], block: bytes, path: str, lineno: int) -> np.ndarray:
-        """Word ids of new tokens (_NEEDS_PYTHON for a token that str.split would cut further). The tokens are
-        decoded, lower-cased and checked joined by line breaks, in one call each: no token holds a byte of white
-        space, and a line break is neither a letter nor case-ignorable, so every token reads as it would alone."""
+    def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int) -> np.ndarray:
+        """Word ids of new tokens, each followed by a line break in `joined_tokens` (_NEEDS_PYTHON for a token that
+        str.split would cut further). The tokens are decoded, lower-cased and checked all at once: no token holds a
+        byte of white space, and a line break is neither a letter nor case-ignorable, so every token reads as it
+        would alone."""
         try:
-            joined = b"\n".join(tokens).decode("utf-8", self.options.errors)
+            joined = joined_tokens.decode("utf-8", self.options.errors)
         except UnicodeDecodeError:
             decode_block(block, self.options.errors, path, lineno)  # raises, naming the line
             raise
         if self.options.tolower:
             joined = joined.lower()
         texts = joined.split("\n")
-        if joined.split() == texts:
+        texts.pop()  # the empty string after the last line break
+        # Non-ASCII text may hold white space that only Python knows (U+00A0, U+2003, ...): check it.
+        if joined.isascii() or joined.split() == texts:
             return self.encoder.encode(texts, len(texts))
         simple = [text.split() == [text] for text in texts]
         words = self.encoder.encode((t for t, ok in zip(texts, simple) if ok), sum(simple))

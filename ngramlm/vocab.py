@@ -52,6 +52,18 @@ class Vocabulary:
         self._ids[word] = wid
         return wid
 
+    def extend(self, words: list[str]) -> None:
+        """Add words (all new and distinct) in order, at C speed: the counting code's bulk path, which has already
+        given them the next ids. Adding a known word or a word twice is refused and changes nothing."""
+        start = len(self._words)
+        if self.closed and words:
+            raise ValueError("cannot add words to a closed vocabulary")
+        ids = dict(zip(words, range(start, start + len(words))))
+        if len(ids) != len(words) or not ids.keys().isdisjoint(self._ids):
+            raise ValueError("Vocabulary.extend takes new, distinct words only")
+        self._ids.update(ids)
+        self._words.extend(words)
+
     def id(self, word: str) -> int:
         """The id of `word`, or UNK_ID if it is not in the vocabulary."""
         return self._ids.get(word, UNK_ID)

@@ -58,6 +58,9 @@ def test_neural_specs_carry_typed_settings():
     with pytest.raises(NgramlmError):
         parse_neural_spec("rnn:hidden=3")
     assert work_name("lstm:layers=2,hidden=200", 0.3) == "lstm_layers=2_hidden=200@0.3"
+    # how long to train is not part of the name: a longer run resumes the same checkpoint
+    assert work_name("lstm:layers=2,epochs=13,max_minutes=75", 1) == work_name("lstm:layers=2,epochs=20", 1)
+    assert work_name("ffnn:epochs=3", 1) == "ffnn@1"
 
 
 def test_mixture_is_the_weighted_sum_of_probabilities():

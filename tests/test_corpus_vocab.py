@@ -122,3 +122,16 @@ def test_vocabulary_file_round_trip(tmp_path):
     assert vocab.closed and vocab.words[3:] == ["b", "a"]
     vocab.write(str(tmp_path / "out.txt"))
     assert (tmp_path / "out.txt").read_text().split() == sorted(["<unk>", "<s>", "</s>", "a", "b"])
+
+
+def test_vocabulary_extend_adds_new_words_in_order_and_refuses_known_ones():
+    vocab = Vocabulary(["a"])
+    vocab.extend(["b", "c"])
+    assert [vocab.id(w) for w in ("a", "b", "c")] == [3, 4, 5] and vocab.word(5) == "c"
+    for bad in (["d", "d"], ["e", "a"], [UNK]):
+        with pytest.raises(ValueError):
+            vocab.extend(bad)
+    assert len(vocab) == 6 and "d" not in vocab and "e" not in vocab  # a refused call changes nothing
+    closed = Vocabulary(["x"], closed=True)
+    with pytest.raises(ValueError):
+        closed.extend(["y"])
