@@ -231,7 +231,7 @@ class Comparer:
 
     def texts(self, fraction: float):
         """(vocabulary, train prefix, valid, test), encoded with the vocabulary of the whole training text."""
-        from .neural.data import encode_file, vocabulary_from_file
+        from .encoded import encode_file, vocabulary_from_file
 
         if not self._texts:
             vocab = vocabulary_from_file(self.split.paths["train"], self.options)
@@ -321,7 +321,7 @@ class Comparer:
 
     def _scored(self, name, family, fraction, train, test, size, file_bytes, seconds, valid_lp, test_lp,
                 context) -> _Scored:
-        from .neural.evaluation import perplexity_of_logprobs
+        from .encoded import perplexity_of_logprobs
 
         valid_text = self.texts(fraction)[2]
         if (len(valid_lp), len(test_lp)) != (valid_text.num_targets, test.num_targets):
@@ -335,7 +335,7 @@ class Comparer:
 
     def mixture(self, ngram: _Scored, neural: _Scored) -> ModelResult:
         """The n-gram and the neural model interpolated word by word, the weight tuned on valid by EM."""
-        from .neural.evaluation import perplexity_of_logprobs
+        from .encoded import perplexity_of_logprobs
 
         _, _, valid, test = self.texts(1.0)
         started = time.monotonic()

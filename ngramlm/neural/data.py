@@ -22,9 +22,9 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ngramlm.corpus import TextOptions, read_sentences
-from ngramlm.errors import InputError, ModelError
-from ngramlm.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+# The encoded text itself needs no PyTorch (ngramlm.compare scores n-gram models on it too): re-exported here.
+from ngramlm.encoded import EncodedText, encode_file, vocabulary_from_file  # noqa: F401
+from ngramlm.vocab import BOS_ID, EOS_ID
 
 CONTEXT_MODES = ("sentence", "stream")
 
@@ -45,53 +45,6 @@ class Block:
 
     def to(self, device: torch.device) -> "Block":
         return Block(self.inputs.to(device), self.targets.to(device), self.mask.to(device))
-
-
-@dataclass
-class EncodedText:
-    """A text as sentences of ids (`<s> .. </s>` each), with the counts a perplexity report needs.
-
-    `words` counts word tokens (not <s>, not </s>), `sentences` the </s> tokens, and `unknown` the words scored
-    as <unk>: words outside the vocabulary plus any <unk> already written in the text.
-    """
-
-    sentences: list[np.ndarray]
-    words: int
-    unknown: int
-
-    @property
-    def num_sentences(self) -> int:
-        return len(self.sentences)
-
-    @property
-    def num_targets(self) -> int:
-        """Tokens that are predicted: words and one </s> per sentence."""
-        return self.words + self.num_sentences
-
-    def stream(self) -> np.ndarray:
-        return np.concatenate(self.sentences) if self.sentences else np.zeros(0, dtype=np.int64)
-
-    def blocks(self, mode: str, batch_size: int, *, rng: np.random.Generator | None = None) -> list[Block]:
-        """The text as blocks for `mode` ("sentence" or "stream"); `rng` shuffles sentences (training only).
-
-        In stream mode with batch_size > 1 the stream is cut into `batch_size` rows and the few tokens that do
-        not fill the last column are dropped (Zaremba et al.'s batching, meant for training); evaluation uses
-        batch_size 1 so that every token is scored with its full left context.
-        """
-        if mode == "stream":
-            return [_stream_block(self.stream(), batch_size)]
-        if mode != "sentence":
-            raise ValueError(f"unknown context mode {mode!r}; expected one of {CONTEXT_MODES}")
-        order = rng.permutation(len(self.sentences)) if rng is not None else np.argsort(
-            [len(s) for s in self.sentences], kind="stable")
-        return [sentence_block([self.sentences[i] for i in order[start:start + batch_size]])
-                for start in range(0, len(order), batch_size)]
-
-
-def _counted(sentences: list[np.ndarray]) -> EncodedText:
-    words = sum(len(s) - 2 for s in sentences)
-    unknown = int(sum(np.count_nonzero(s == UNK_ID) for s in sentences))
-    return EncodedText(sentences, words, unknown)
 
 
 def _block(inputs: torch.Tensor, targets: torch.Tensor) -> Block:
@@ -124,24 +77,19 @@ def sentence_block(sentences: list[np.ndarray]) -> Block:
     return _block(inputs, targets)
 
 
-def vocabulary_from_file(path: str, options: TextOptions = TextOptions(), *, unk_word: str = "<unk>") -> Vocabulary:
-    """A closed vocabulary of every word of the training text (plus <unk>, <s>, </s>)."""
-    vocab = Vocabulary(unk_word=unk_word)
-    for sentence in read_sentences(path, options):
-        for word in sentence:
-            vocab.add(word)
-    vocab.closed = True
-    return vocab
+def text_blocks(text: EncodedText, mode: str, batch_size: int, *, rng: np.random.Generator | None = None,
+                ) -> list[Block]:
+    """The text as blocks for `mode` ("sentence" or "stream"); `rng` shuffles sentences (training only).
 
-
-def encode_file(path: str, vocab: Vocabulary, options: TextOptions = TextOptions()) -> EncodedText:
-    """Read and encode a text; words outside `vocab` become <unk>.
-
-    Sentences must carry both markers (the default TextOptions), since the models predict </s> and start at <s>.
+    In stream mode with batch_size > 1 the stream is cut into `batch_size` rows and the few tokens that do
+    not fill the last column are dropped (Zaremba et al.'s batching, meant for training); evaluation uses
+    batch_size 1 so that every token is scored with its full left context.
     """
-    if not (options.sos and options.eos):
-        raise ModelError("the neural models need <s> and </s> around every sentence; drop -no-sos/-no-eos")
-    sentences = [vocab.encode(s, grow=False).astype(np.int64) for s in read_sentences(path, options)]
-    if not sentences:
-        raise InputError(path, None, "no sentences: the file is empty (a model needs text to train or score)")
-    return _counted(sentences)
+    if mode == "stream":
+        return [_stream_block(text.stream(), batch_size)]
+    if mode != "sentence":
+        raise ValueError(f"unknown context mode {mode!r}; expected one of {CONTEXT_MODES}")
+    order = rng.permutation(len(text.sentences)) if rng is not None else np.argsort(
+        [len(s) for s in text.sentences], kind="stable")
+    return [sentence_block([text.sentences[i] for i in order[start:start + batch_size]])
+            for start in range(0, len(order), batch_size)]

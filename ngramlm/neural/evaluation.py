@@ -12,45 +12,16 @@ see: "sentence" restarts at every <s> (an n-gram model's view), "stream" carries
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ngramlm.vocab import EOS_ID
+from ngramlm.encoded import EncodedText, PerplexityTotals, perplexity_of_logprobs  # noqa: F401 (re-exported)
 
 from .base import NeuralLM
-from .data import CONTEXT_MODES, Block, EncodedText, sentence_block
+from .data import CONTEXT_MODES, Block, sentence_block, text_blocks
 
 LN_10 = math.log(10.0)
-
-
-@dataclass
-class PerplexityTotals:
-    """Totals over a text: sentences, words, words scored as <unk>, log10 probability (with and without </s>)."""
-
-    sentences: int
-    words: int
-    unknown: int
-    logprob: float
-    logprob_words: float
-
-    @property
-    def ppl(self) -> float:
-        return 10.0 ** (-self.logprob / max(self.words + self.sentences, 1))
-
-    @property
-    def ppl1(self) -> float:
-        return 10.0 ** (-self.logprob_words / max(self.words, 1))
-
-    @property
-    def unknown_rate(self) -> float:
-        return self.unknown / max(self.words, 1)
-
-    def report(self, name: str) -> str:
-        """SRILM's two-line summary (`ngram -ppl`); words scored as <unk> are not OOVs, as with -unk."""
-        return (f"file {name}: {self.sentences} sentences, {self.words} words, 0 OOVs\n"
-                f"0 zeroprobs, logprob= {self.logprob:.6g} ppl= {self.ppl:.6g} ppl1= {self.ppl1:.6g}")
 
 
 def block_logprobs(model: NeuralLM, block: Block, chunk: int, device: torch.device) -> torch.Tensor:
@@ -78,7 +49,7 @@ def target_logprobs(model: NeuralLM, text: EncodedText, mode: str = "sentence", 
     try:
         with torch.no_grad():
             if mode == "stream":
-                block = text.blocks("stream", 1)[0]
+                block = text_blocks(text, "stream", 1)[0]
                 scores = block_logprobs(model, block, chunk, device)[0]
                 return scores[block.mask[0] > 0].numpy().astype(np.float64)
             per_sentence: list[np.ndarray] = [np.zeros(0)] * text.num_sentences
@@ -91,18 +62,6 @@ def target_logprobs(model: NeuralLM, text: EncodedText, mode: str = "sentence", 
             return np.concatenate(per_sentence) if per_sentence else np.zeros(0)
     finally:
         model.train(was_training)
-
-
-def is_sentence_end(text: EncodedText) -> np.ndarray:
-    """A boolean per predicted token (in `target_logprobs` order): True where the token is </s>."""
-    return np.concatenate([s[1:] == EOS_ID for s in text.sentences]) if text.sentences else np.zeros(0, bool)
-
-
-def perplexity_of_logprobs(text: EncodedText, logprobs: np.ndarray) -> PerplexityTotals:
-    """Totals of per-token log10 probabilities (any model's, in `target_logprobs` order) over `text`."""
-    ends = is_sentence_end(text)
-    return PerplexityTotals(text.num_sentences, text.words, text.unknown, float(logprobs.sum()),
-                            float(logprobs[~ends].sum()))
 
 
 def evaluate(model: NeuralLM, text: EncodedText, mode: str = "sentence", **kwargs) -> PerplexityTotals:

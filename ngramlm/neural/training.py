@@ -26,7 +26,7 @@ from ngramlm.vocab import Vocabulary
 
 from .base import NeuralLM
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import CONTEXT_MODES, Block, EncodedText
+from .data import CONTEXT_MODES, Block, EncodedText, text_blocks
 from .evaluation import evaluate
 
 OPTIMIZERS = ("sgd", "adam")
@@ -140,7 +140,7 @@ class Trainer:
             group["lr"] = self.lr
         # The sentence order depends only on (seed, epoch), so a resumed run shuffles as an unbroken one would.
         rng = np.random.default_rng([c.seed, self.epoch]) if c.context == "sentence" else None
-        blocks = train.blocks(c.context, c.batch_size, rng=rng)
+        blocks = text_blocks(train, c.context, c.batch_size, rng=rng)
         total_batches = sum(math.ceil(b.inputs.shape[1] / c.bptt) for b in blocks)
         loss_sum, token_sum, batch, window_tokens, window_start = 0.0, 0, 0, 0, time.monotonic()
         for block in blocks:
