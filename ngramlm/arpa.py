@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 import numpy as np
 
@@ -297,13 +297,19 @@ def _line_of(path: str, words: list[str], occurrence: int = 1) -> int | None:
     return None
 
 
+# Rows formatted per call of the ARPA writer: bounds the text held in memory (about 40 MB for 5-grams).
+_WRITE_ROWS = 1 << 20
+
+
 def _prefix_indices(ngrams: list[np.ndarray]) -> list[np.ndarray]:
     """For every order but the first, the row of each n-gram's first n-1 words among the (n-1)-grams (-1 where
     absent); the arrays must be sorted. Order 1 gets an empty array."""
     result = [np.zeros(0, dtype=np.int64)]
     for k in range(1, len(ngrams)):
-        result.append(_arpa.prefix_index(np.ascontiguousarray(ngrams[k - 1], dtype=ID_DTYPE),
-                                   np.ascontiguousarray(ngrams[k], dtype=ID_DTYPE)))
+        rows = _arpa.prefix_index(np.ascontiguousarray(ngrams[k - 1], dtype=ID_DTYPE),
+                                  np.ascontiguousarray(ngrams[k], dtype=ID_DTYPE))
+        # Half the memory where the rows fit in 32 bits (kept for the whole write).
+        result.append(rows.astype(np.int32) if len(ngrams[k - 1]) < 2**31 else rows)
     return result
 
 
@@ -328,22 +334,27 @@ def write_arpa(model: BackoffModel, path: str) -> None:
     if all(np.all(p >= 0) for p in prefixes[1:]):
         orders = _srilm_orders(model.ngrams, rank, prefixes)
     else:  # some n-gram lacks its context (SRILM never writes such a model): sort by all the words' ranks
-        orders = [_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams]
+        orders = (_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams)
     with atomic_write(path, "wb") as f:
         f.write(b"\n\\data\\\n")
         for n, size in enumerate(model.sizes(), 1):
             f.write(f"ngram {n}={size}\n".encode())
-        for k in range(model.order):
+        # One order at a time, each in slices of rows: the text of a large model never sits in memory whole.
+        for k, order in enumerate(orders):
             f.write(f"\n\\{k + 1}-grams:\n".encode())
-            order, bows = orders[k], model.logbow[k]
+            grams, logprob, bows = model.ngrams[k], model.logprob[k], model.logbow[k]
             if k + 1 < model.order:
                 show_bow = _is_context(len(bows), prefixes[k + 1]) | (bows != 0) | np.signbit(bows)
             else:
                 show_bow = np.zeros(len(bows), dtype=bool)
-            f.write(_arpa.format_ngram_lines(spellings, _rows(model.ngrams[k], order),
-                                             np.ascontiguousarray(model.logprob[k][order], dtype=np.float64),
-                                             np.ascontiguousarray(bows[order], dtype=np.float64),
-                                             show_bow[order].view(np.uint8)))
+            prefixes[k] = None  # the sort of this order was its last use
+            for start in range(0, len(order), _WRITE_ROWS):
+                rows = order[start:start + _WRITE_ROWS]
+                f.write(_arpa.format_ngram_lines(spellings, _rows(grams, rows),
+                                                 np.ascontiguousarray(logprob[rows], dtype=np.float64),
+                                                 np.ascontiguousarray(bows[rows], dtype=np.float64),
+                                                 show_bow[rows].view(np.uint8)))
+            del order, show_bow
         f.write(b"\n\\end\\\n")
 
 
@@ -362,7 +373,7 @@ def _spelling_rank(spellings: list[bytes]) -> np.ndarray:
     return rank
 
 
-def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.ndarray]) -> list[np.ndarray]:
+def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.ndarray]) -> Iterator[np.ndarray]:
     """Row order of each section in SRILM's ARPA output: by context, most recent word first (w_{n-1}, ...,
     w_1, as its context trie is walked), then by w_n; every n-gram's context must be in the model.
 
@@ -371,18 +382,17 @@ def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.
     (by w_n, w_{n-1}, ..., w_1), which the next order needs, is the section's order sorted stably by w_n.
     Each step is one counting sort, linear in the rows.
     """
-    orders: list[np.ndarray] = []
     context_position = np.zeros(0, dtype=np.int64)
     for k, grams in enumerate(ngrams):
         last = rank[grams[:, -1].astype(np.int64)]
         order = _arpa.stable_order_by(last, np.arange(len(grams), dtype=np.int64), len(rank))
         if k:
             order = _arpa.stable_order_by(context_position[prefixes[k]], order, len(context_position))
-        orders.append(order)
         if k + 1 < len(ngrams):
             context_position = np.empty(len(grams), dtype=np.int64)
             context_position[_arpa.stable_order_by(last, order, len(rank))] = np.arange(len(grams))
-    return orders
+        del last
+        yield order
 
 
 def _srilm_order(ranked: np.ndarray) -> np.ndarray:

@@ -95,6 +95,16 @@ def test_srilm_files_are_written_back_byte_for_byte(reference_dir):
         assert _written(read_arpa(str(reference_dir / name))) == original, name
 
 
+@pytest.mark.parametrize("rows_per_call", [1, 7])
+def test_srilm_file_written_in_small_slices_is_still_byte_for_byte(reference_dir, monkeypatch, rows_per_call):
+    # The writer formats a large section in slices of rows; slice borders must not show in the file.
+    import ngramlm.arpa
+
+    monkeypatch.setattr(ngramlm.arpa, "_WRITE_ROWS", rows_per_call)
+    name = "srilm-brown-10k/kn3-interp.prune1e-6.arpa.gz"
+    assert _written(read_arpa(str(reference_dir / name))) == gzip.open(reference_dir / name).read()
+
+
 def _written(model: BackoffModel) -> bytes:
     """The bytes write_arpa writes for `model`."""
     with tempfile.TemporaryDirectory() as folder:

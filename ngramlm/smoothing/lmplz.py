@@ -63,6 +63,7 @@ class NgramIndex:
             self.suffix_rows.append(self._find(k - 1, query, "suffix"))
             self.context_rows.append(context)
             self.keys.append(context.astype(np.int64) * self.width + last)
+        self.keys = None  # only the searches above need them: free them before the estimation
 
     def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
         """Row of each n-gram's first n-1 words among the (n-1)-grams, prefix by prefix (depth j = 1..n-1)."""
@@ -77,7 +78,8 @@ class NgramIndex:
             if j > 1:
                 query += rows[run[starts]].astype(np.int64) * self.width
             rows = self._find(j - 1, query, "prefix", presorted=True)
-            run = np.cumsum(changed) - 1
+            run = np.cumsum(changed, dtype=np.int32 if len(grams) < 2**31 else np.int64)
+            run -= 1
         return rows[run]
 
     def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False) -> np.ndarray:
@@ -108,15 +110,21 @@ def adjusted_counts(grams: list[np.ndarray], counts: list[np.ndarray],
     """
     order = len(grams)
     adjusted = [None] * order
-    adjusted[order - 1] = counts[order - 1].copy()
+    adjusted[order - 1] = _narrow(counts[order - 1])
     for k in range(order - 2, -1, -1):
-        continuation = np.bincount(suffix_rows[k + 1], minlength=len(grams[k])).astype(np.int64)
+        continuation = np.bincount(suffix_rows[k + 1], minlength=len(grams[k]))
         if k:
-            adjusted[k] = np.where(grams[k][:, 0] == BOS_ID, counts[k], continuation)
+            adjusted[k] = _narrow(np.where(grams[k][:, 0] == BOS_ID, counts[k], continuation))
         else:
-            adjusted[k] = continuation
+            adjusted[k] = _narrow(continuation)
     adjusted[0][grams[0][:, 0] == BOS_ID] = 0
     return adjusted
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An int32 copy of counts where they fit (nearly always: half the memory of int64), else an int64 copy."""
+    fits = len(values) == 0 or values.max() < 2**31
+    return values.astype(np.int32 if fits else np.int64)
 
 
 def count_of_counts(adjusted: Sequence[np.ndarray]) -> np.ndarray:
@@ -170,14 +178,18 @@ def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts:
     all have adjusted count 0 passes all its mass to the lower order (gamma = 1).
     """
     contexts = np.zeros(len(adjusted), dtype=np.int64) if contexts is None else contexts
-    discount = discounts[np.minimum(adjusted, 3)]
+    # In place where possible: for the highest order these arrays are the largest of the whole estimation.
+    estimate = discounts[np.minimum(adjusted, 3)]  # D(a), then a - D(a), then u
     total = np.bincount(contexts, weights=adjusted, minlength=n_contexts)
-    removed = np.bincount(contexts, weights=discount, minlength=n_contexts)
+    removed = np.bincount(contexts, weights=estimate, minlength=n_contexts)
     seen = total > 0
     gamma = np.ones(n_contexts)
     gamma[seen] = removed[seen] / total[seen]
+    del removed, seen
+    np.subtract(adjusted, estimate, out=estimate)
     with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = np.where(adjusted > 0, (adjusted - discount) / total[contexts], 0.0)
+        estimate /= total[contexts]
+    estimate[adjusted == 0] = 0.0
     return estimate, gamma
 
 
