@@ -236,3 +236,25 @@ def test_bad_bytes_name_their_line(tmp_path):
 def test_standard_input(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a b\nb\n")))
     assert as_counter(count_files(["-"], 2)) == reference_counts([["<s>", "a", "b", "</s>"], ["<s>", "b", "</s>"]], 2)
+
+
+@pytest.mark.parametrize("runs", [1, 2, 3, 7, 16, 33])
+def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
+    from ngramlm.counts import merge_runs
+
+    rng = np.random.default_rng(runs)
+    expected: Counter = Counter()
+    gram_runs, count_runs = [], []
+    for r in range(runs):
+        size = 0 if r % 5 == 4 else int(rng.integers(1, 300))  # some runs are empty
+        rows = rng.integers(0, 4, size=(size, 3)).astype(np.uint32)  # few distinct rows: many repeats across runs
+        grams, counts = np.unique(rows, axis=0, return_counts=True)
+        counts = counts * int(rng.integers(1, 5))
+        for row, count in zip(map(tuple, grams.tolist()), counts.tolist()):
+            expected[row] += count
+        gram_runs.append(grams.reshape(-1, 3))
+        count_runs.append(counts.astype(np.int64))
+    grams, counts = merge_runs(gram_runs, count_runs, 3)
+    assert dict(zip(map(tuple, grams.tolist()), counts.tolist())) == dict(expected)
+    assert len(grams) == len(expected)
+    assert [tuple(g) for g in grams.tolist()] == sorted(expected)
