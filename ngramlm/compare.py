@@ -293,7 +293,8 @@ class Comparer:
                                f"{', '.join(sorted(set(schedule) - known))}")
         log = None if self.quiet else self.log
         if os.path.exists(checkpoint_path):
-            budget = {k: schedule[k] for k in ("epochs", "max_seconds") if k in schedule}
+            # The spec's budget replaces the checkpoint's: no max_minutes in the spec means no time limit.
+            budget = {"epochs": schedule.get("epochs"), "max_seconds": schedule.get("max_seconds", 0.0)}
             trainer = nn.Trainer.resume(checkpoint_path, device, quiet=self.quiet, log=log, **budget)
             if trainer.vocab != vocab:
                 raise ModelError(f"{checkpoint_path} was trained with another vocabulary; delete it to retrain")

@@ -150,3 +150,17 @@ def test_cli_writes_table_csv_and_plot(corpus, tmp_path):
     assert (out / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = CliRunner().invoke(cli, ["compare", str(corpus), "--out", str(out), "--ngram", "zz:2"])
     assert result.exit_code == 1 and "METHOD:ORDER" in result.output
+
+
+def test_a_larger_training_budget_resumes_the_same_checkpoint(corpus, tmp_path):
+    from ngramlm.neural import Trainer
+
+    out = tmp_path / "out"
+    spec = "lstm:hidden=4,layers=1,batch_size=2,bptt=4"
+    checkpoint = out / "work" / (work_name(spec, 1.0) + ".pt")
+    # A time limit stops training after the first epoch that passes it...
+    run_comparison(str(corpus), str(out), [], [spec + ",epochs=3,max_minutes=0.00001"], quiet=True, plot=False)
+    assert Trainer.resume(str(checkpoint), torch.device("cpu")).epoch == 1
+    # ...and the same model asked for again without one trains on from there, up to its epochs.
+    run_comparison(str(corpus), str(out), [], [spec + ",epochs=3"], quiet=True, plot=False)
+    assert Trainer.resume(str(checkpoint), torch.device("cpu")).epoch == 3
