@@ -150,8 +150,8 @@ def _mixture_components(model: BackoffModel, options: dict) -> tuple[list[Backof
 
 def change_model(model: BackoffModel, options: dict) -> BackoffModel:
     """Apply the model-changing options to the model read from -lm, in SRILM's order: static mixing, -renorm,
-    -prune, -prune-lowprobs; then -gen / -gen-prefixes print sentences from the result (or from the dynamic
-    mixture with -bayes 0)."""
+    -prune, -prune-lowprobs. -gen / -gen-prefixes sample from the result (or from the dynamic mixture with
+    -bayes 0) after -ppl and -counts are scored, as SRILM's ngram does them."""
     from ngramlm.backoff_weights import compute_logbows
     from ngramlm.mix import Mixture, mix_models
     from ngramlm.prune import prune_entropy, prune_low_probs
@@ -174,8 +174,6 @@ def change_model(model: BackoffModel, options: dict) -> BackoffModel:
     options["_dynamic_mixture"] = None
     if components is not None and options["bayes"] == 0:
         options["_dynamic_mixture"] = Mixture([model] + components[0][1:], components[1])
-    if options["gen"] or options["gen_prefixes"]:
-        _generate(options["_dynamic_mixture"] or model, options)
     return model
 
 
@@ -274,3 +272,5 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
             ppl_file(scorer, ppl, options, sys.stdout, sys.stderr)
         if counts:
             ppl_counts_file(scorer, counts, options, count_order or None, sys.stdout, sys.stderr)
+    if model_options["gen"] or model_options["gen_prefixes"]:
+        _generate(model_options["_dynamic_mixture"] or model, model_options)

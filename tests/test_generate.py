@@ -151,3 +151,16 @@ def test_ngram_gen_flags_are_reproducible_with_a_seed(tmp_path):
     assert first.output == second.output and len(first.output.splitlines()) == 6
     vocabulary = set(WORDS) - {EOS}
     assert all(set(line.split()) <= vocabulary for line in first.output.splitlines())
+
+
+def test_ngram_gen_comes_after_the_perplexity_report_as_in_srilm(tmp_path):
+    from ngramlm.cli.ngram import main as ngram
+
+    path, text = tmp_path / "lm.arpa", tmp_path / "test.txt"
+    write_arpa(bigram_model(), str(path))
+    text.write_text("c d\n")
+    result = CliRunner().invoke(ngram, ["-lm", str(path), "-ppl", str(text), "-gen", "2", "-seed", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # SRILM's ngram.cc scores -ppl first and generates last: the two report lines, then two sentences.
+    assert lines[0].startswith("file ") and "ppl=" in lines[1] and len(lines) == 4
