@@ -442,22 +442,27 @@ def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const d
 
 
 def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, Py_ssize_t buckets):
-    """`order` (row numbers) stably sorted by keys[row], for keys in [0, buckets): one counting sort."""
-    cdef Py_ssize_t m = order.shape[0], i, total = 0, count
+    """`order` (row numbers; None for 0, 1, 2, ...: all rows of `keys`) stably sorted by keys[row], for keys in
+    [0, buckets): one counting sort."""
+    cdef bint identity = order is None
+    cdef Py_ssize_t m = keys.shape[0] if identity else order.shape[0], i, total = 0, count, row
     cdef cnp.ndarray[cnp.int64_t, ndim=1] result = np.empty(m, dtype=np.int64)
     cdef cnp.ndarray[cnp.int64_t, ndim=1] starts = np.zeros(buckets + 1, dtype=np.int64)
     cdef cnp.int64_t[::1] out = result, start = starts
     for i in range(m):
-        if not 0 <= order[i] < keys.shape[0] or not 0 <= keys[order[i]] < buckets:
-            raise IndexError(f"row {order[i]} or its key is out of range")
+        row = i if identity else order[i]
+        if not 0 <= row < keys.shape[0] or not 0 <= keys[row] < buckets:
+            raise IndexError(f"row {row} or its key is out of range")
     with nogil:
         for i in range(m):
-            start[keys[order[i]]] += 1
+            row = i if identity else order[i]
+            start[keys[row]] += 1
         for i in range(buckets):  # counts -> first position of each key
             count = start[i]
             start[i] = total
             total += count
         for i in range(m):
-            out[start[keys[order[i]]]] = order[i]
-            start[keys[order[i]]] += 1
+            row = i if identity else order[i]
+            out[start[keys[row]]] = row
+            start[keys[row]] += 1
     return result

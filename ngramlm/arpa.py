@@ -384,8 +384,8 @@ def _srilm_orders(ngrams: list[np.ndarray], rank: np.ndarray, prefixes: list[np.
     """
     context_position = np.zeros(0, dtype=np.int64)
     for k, grams in enumerate(ngrams):
-        last = rank[grams[:, -1].astype(np.int64)]
-        order = _arpa.stable_order_by(last, np.arange(len(grams), dtype=np.int64), len(rank))
+        last = rank[grams[:, -1]]
+        order = _arpa.stable_order_by(last, None, len(rank))
         if k:
             order = _arpa.stable_order_by(context_position[prefixes[k]], order, len(context_position))
         if k + 1 < len(ngrams):

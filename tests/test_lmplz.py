@@ -199,3 +199,11 @@ def test_distributions_sum_to_one_on_random_corpora(corpus, order):
         model = estimate_lmplz(counts, discount_fallback=(0.5, 1, 1.5))
     unseen = [(model.vocab.id("a"),) * (order - 1)] if order > 1 else []
     assert_distributions_sum_to_one(model, unseen)
+
+
+def test_model_releases_the_statistics_and_refuses_a_second_call():
+    estimator = tiny_estimator()
+    estimator.model()
+    assert all(a is None for a in estimator.adjusted)
+    with pytest.raises(ModelError, match="already called"):
+        estimator.model()

@@ -22,7 +22,7 @@ What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.s
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -38,6 +38,11 @@ FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
 
 class DiscountFallbackWarning(UserWarning):
     """Kneser-Ney discounts of some order could not be estimated and the fallback discounts were used."""
+
+
+# Rows per slice of the index searches and of the gathers of the estimation: bounds their temporaries (about
+# 100 MB each).
+_SEARCH_SLICE = 1 << 22
 
 
 class NgramIndex:
@@ -59,10 +64,11 @@ class NgramIndex:
         for k in range(1, len(grams)):
             last = grams[k][:, -1].astype(np.int64)
             context = self._prefix_rows(grams[k])
-            query = last if k == 1 else self.suffix_rows[k - 1][context].astype(np.int64) * self.width + last
-            self.suffix_rows.append(self._find(k - 1, query, "suffix"))
+            self.suffix_rows.append(self._find(k - 1, last if k == 1 else self._key(self.suffix_rows[k - 1][context],
+                                                                                    last), "suffix"))
             self.context_rows.append(context)
-            self.keys.append(context.astype(np.int64) * self.width + last)
+            self.keys.append(self._key(context, last))
+            del last
         self.keys = None  # only the searches above need them: free them before the estimation
 
     def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
@@ -74,26 +80,39 @@ class NgramIndex:
             column = grams[:, j - 1]
             changed[1:] |= column[1:] != column[:-1]
             starts = np.flatnonzero(changed)
-            query = column[starts].astype(np.int64)
-            if j > 1:
-                query += rows[run[starts]].astype(np.int64) * self.width
+            query = column[starts].astype(np.int64) if j == 1 else self._key(rows[run[starts]], column[starts])
             rows = self._find(j - 1, query, "prefix", presorted=True)
             run = np.cumsum(changed, dtype=np.int32 if len(grams) < 2**31 else np.int64)
             run -= 1
         return rows[run]
 
+    def _key(self, rows: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """The keys row * |V| + last word, computed in place (these arrays are the largest of the estimation)."""
+        key = rows.astype(np.int64)
+        key *= self.width
+        key += last
+        return key
+
     def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False) -> np.ndarray:
-        """Rows among the (k+1)-grams of the keys `query` (searched in sorted order, which is kinder to the
-        cache); int32 where the order has fewer than 2^31 n-grams."""
+        """Rows among the (k+1)-grams of the keys `query`, int32 where the order has fewer than 2^31 n-grams.
+
+        Unsorted queries are searched a slice at a time, each slice in sorted order (kinder to the cache), so
+        the sorting temporaries stay small however many n-grams there are."""
         table = self.keys[k]
-        order = None if presorted else np.argsort(query)
-        rows = find(table, query if presorted else query[order])
-        if np.any(rows < 0):
-            raise ModelError(f"some n-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator needs "
-                             "every prefix and suffix of a counted n-gram counted (counts of a text have them)")
-        rows = rows.astype(np.int32) if len(table) < 2**31 else rows
-        if not presorted:
-            rows[order] = rows.copy()
+        rows = np.empty(len(query), dtype=np.int32 if len(table) < 2**31 else np.int64)
+        for start in range(0, len(query), _SEARCH_SLICE):
+            piece = query[start:start + _SEARCH_SLICE]
+            if presorted:
+                found = find(table, piece)
+            else:
+                order = np.argsort(piece)
+                found = np.empty(len(piece), dtype=np.int64)
+                found[order] = find(table, piece[order])
+            if np.any(found < 0):
+                raise ModelError(f"some n-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator "
+                                 "needs every prefix and suffix of a counted n-gram counted (counts of a text have "
+                                 "them)")
+            rows[start:start + _SEARCH_SLICE] = found
         return rows
 
 
@@ -188,7 +207,8 @@ def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts:
     del removed, seen
     np.subtract(adjusted, estimate, out=estimate)
     with np.errstate(invalid="ignore", divide="ignore"):
-        estimate /= total[contexts]
+        for piece in _slices(len(estimate)):
+            estimate[piece] /= total[contexts[piece]]
     estimate[adjusted == 0] = 0.0
     return estimate, gamma
 
@@ -201,10 +221,16 @@ def interpolate(estimate: np.ndarray, gamma: np.ndarray, contexts: np.ndarray, l
     `lower` holds p of the (n-1)-grams; `suffix_rows` points each n-gram at its (n-1)-gram suffix h' w. The
     result is written over `estimate`.
     """
-    share = gamma[contexts]
-    share *= lower[suffix_rows]
-    estimate += share
+    for piece in _slices(len(estimate)):
+        share = gamma[contexts[piece]]
+        share *= lower[suffix_rows[piece]]
+        estimate[piece] += share
     return estimate
+
+
+def _slices(size: int) -> Iterator[slice]:
+    """Consecutive slices of _SEARCH_SLICE rows: gathers done a slice at a time keep their temporaries small."""
+    return (slice(start, start + _SEARCH_SLICE) for start in range(0, size, _SEARCH_SLICE))
 
 
 class Lmplz:
@@ -242,8 +268,12 @@ class Lmplz:
         """The interpolated model folded into back-off form: an n-gram's log10 p(w | h) is its probability,
         and gamma of a context is its back-off weight (1, log10 0, where the n-gram is not a context).
 
-        Orders are done lowest first, each from the one below, keeping only the final arrays.
+        Orders are done lowest first, each from the one below, keeping only the final arrays: the adjusted
+        counts and the index of each order are released once it is done (they weigh as much as the model), so
+        this can be called once.
         """
+        if self.adjusted[0] is None:
+            raise ModelError("Lmplz.model() was already called: it releases the statistics it builds the model from")
         logprob, logbow = [], []
         lower = None  # p of the order below
         for k in range(self.order):
@@ -257,6 +287,8 @@ class Lmplz:
                 logbow.append(np.log10(gamma))
                 logprob.append(_to_log10(lower))
             lower = probs
+            self.adjusted[k] = self.index.context_rows[k] = self.index.suffix_rows[k] = None
+            del estimate, gamma, probs
         logprob.append(_to_log10(lower))
         logbow.append(np.zeros(len(self.grams[-1])))
         return BackoffModel(self.vocab, self.grams, logprob, logbow)
