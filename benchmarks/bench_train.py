@@ -13,10 +13,9 @@ and Gutenberg both models are also scored on the corpus's test set with the kenl
 same model.
 
 Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB, lmplz -S 2G): Brown and Gutenberg take about a
-minute in all; --size 30000000 about 12 minutes more (the generated 5-gram: ngramlm 206 s and 5.0 GiB peak,
-lmplz 113 s and 1.4 GiB). Time and memory grow about linearly with the size, so the default 1e8 tokens takes
-roughly 45 minutes and, for ngramlm's 5-gram, about 17 GiB of memory: on a smaller machine pass --size or
---orders 3.
+minute in all; --size 30000000 about 12 minutes more (the generated 5-gram: ngramlm 3.2 GiB peak, lmplz
+1.4 GiB). Time and memory grow about linearly with the size, so the default 1e8 tokens takes roughly 45 minutes
+and, for ngramlm's 5-gram, about 11 GiB of memory: on a smaller machine pass --size or --orders 3.
 """
 from __future__ import annotations
 
