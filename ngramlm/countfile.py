@@ -17,7 +17,8 @@ from typing import Iterable
 import numpy as np
 
 from ._ext._count import TokenTable
-from .counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows, decode_block, read_blocks
+from .corpus import decode_block, read_blocks
+from .counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows
 from .errors import InputError
 from .io import atomic_write
 from .vocab import ID_DTYPE, Vocabulary

@@ -24,9 +24,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ._ext import _count
-from .corpus import TextOptions
-from .errors import InputError, NgramlmError
-from .io import open_binary
+from .corpus import TextOptions, decode_block, read_blocks
+from .errors import NgramlmError
 from .progress import Progress
 from .vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
 
@@ -114,41 +113,6 @@ class _Encoder:
         """Add the words seen since the last call to the vocabulary."""
         self.vocab.extend(list(islice(self._ids, self._known, None)))
         self._known = len(self._ids)
-
-
-def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
-    first line of each (only \n ends a line, as in SRILM and corpus.iter_lines)."""
-    try:
-        raw = open_binary(path)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
-    lineno, carry = 1, b""
-    try:
-        while data := raw.read(block_bytes):
-            data = carry + data
-            cut = data.rfind(b"\n") + 1
-            block, carry = data[:cut], data[cut:]
-            if block:
-                yield block, lineno
-                lineno += block.count(b"\n")
-        if carry:
-            yield carry, lineno
-    except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
-        raise InputError(path, lineno, f"cannot read: {exc}") from None
-    finally:
-        if path != "-":
-            raw.close()
-
-
-def decode_block(data: bytes, errors: str, path: str, lineno: int) -> str:
-    """UTF-8 text of `data` (lines from line `lineno` on); bad bytes name their line unless errors="replace"."""
-    try:
-        return data.decode("utf-8", errors)
-    except UnicodeDecodeError as exc:
-        line = lineno + data.count(b"\n", 0, exc.start)
-        raise InputError(path, line, f"invalid UTF-8 ({exc.reason}); convert the file to UTF-8, or pass "
-                                     "--errors replace to substitute the bad bytes") from None
 
 
 class _TextEncoder:
