@@ -181,7 +181,14 @@ cdef inline bint is_ascii_space(char c) noexcept nogil:
     return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
 
 
-cdef inline MiddleEntry* find_middle(MiddleEntry* table, uint64_t buckets, uint64_t key) noexcept nogil:
+# The two kinds of n-gram table entry; the probing code below is written once for both.
+ctypedef fused Entry:
+    MiddleEntry
+    LongestEntry
+
+
+cdef inline Entry* find_entry(Entry* table, uint64_t buckets, uint64_t key) noexcept nogil:
+    """The entry of `key` in an open-addressing table (linear probing from its bucket), or NULL."""
     cdef uint64_t i = ngl_bucket(key, buckets)
     while True:
         if table[i].key == key:
@@ -193,16 +200,16 @@ cdef inline MiddleEntry* find_middle(MiddleEntry* table, uint64_t buckets, uint6
             i = 0
 
 
-cdef inline LongestEntry* find_longest(LongestEntry* table, uint64_t buckets, uint64_t key) noexcept nogil:
-    cdef uint64_t i = ngl_bucket(key, buckets)
-    while True:
-        if table[i].key == key:
-            return &table[i]
-        if table[i].key == 0:
-            return NULL
-        i += 1
-        if i == buckets:
-            i = 0
+cdef inline uint64_t free_bucket(Entry* table, uint64_t buckets, uint64_t key, bint* clash) noexcept nogil:
+    """The first empty bucket on `key`'s probe path; sets *clash if the path already holds `key`."""
+    cdef uint64_t b = ngl_bucket(key, buckets)
+    while table[b].key != 0:
+        if table[b].key == key:
+            clash[0] = True
+        b += 1
+        if b == buckets:
+            b = 0
+    return b
 
 
 def build_vocab_table(list words):
@@ -237,13 +244,7 @@ def build_middle(const uint64_t[::1] keys, const float[::1] prob, const float[::
     cdef bint clash = False
     with nogil:
         for i in range(m):
-            b = ngl_bucket(keys[i], buckets)
-            while t[b].key != 0:
-                if t[b].key == keys[i]:
-                    clash = True
-                b += 1
-                if b == buckets:
-                    b = 0
+            b = free_bucket(t, buckets, keys[i], &clash)
             t[b].key = keys[i]
             t[b].prob = prob[i]
             t[b].bow = bow[i]
@@ -259,13 +260,7 @@ def build_longest(const uint64_t[::1] keys, const float[::1] prob, double multip
     cdef bint clash = False
     with nogil:
         for i in range(m):
-            b = ngl_bucket(keys[i], buckets)
-            while t[b].key != 0:
-                if t[b].key == keys[i]:
-                    clash = True
-                b += 1
-                if b == buckets:
-                    b = 0
+            b = free_bucket(t, buckets, keys[i], &clash)
             t[b].key = keys[i]
             t[b].prob = prob[i]
     return None if clash else table
@@ -285,7 +280,7 @@ def lookup_middle(table, const uint64_t[::1] keys):
     cdef MiddleEntry* e
     with nogil:
         for i in range(m):
-            e = find_middle(t, buckets, keys[i])
+            e = find_entry(t, buckets, keys[i])
             if e != NULL:
                 p[i] = e.prob
                 w[i] = e.bow
@@ -498,12 +493,12 @@ cdef class NgramIndex:
             key = ngl_hash_extend(key, context.words[j])
             n = j + 2
             if n == self._order:
-                longest = find_longest(self._longest, self._longest_buckets, key)
+                longest = find_entry(self._longest, self._longest_buckets, key)
                 if longest != NULL:
                     prob = longest.prob
                     length = n
                 break
-            middle = find_middle(self._middle[n], self._middle_buckets[n], key)
+            middle = find_entry(self._middle[n], self._middle_buckets[n], key)
             if middle == NULL:
                 break
             prob = middle.prob

@@ -40,11 +40,6 @@ class EncodedText:
     def stream(self) -> np.ndarray:
         return np.concatenate(self.sentences) if self.sentences else np.zeros(0, dtype=np.int64)
 
-    def blocks(self, mode: str, batch_size: int, *, rng: np.random.Generator | None = None) -> list:
-        """The text as blocks of tensors for the neural models (needs PyTorch): see ngramlm.neural.data.text_blocks."""
-        from .neural.data import text_blocks
-
-        return text_blocks(self, mode, batch_size, rng=rng)
 
 def _counted(sentences: list[np.ndarray]) -> EncodedText:
     words = sum(len(s) - 2 for s in sentences)

@@ -100,8 +100,8 @@ class NgramIndex:
         the sorting temporaries stay small however many n-grams there are."""
         table = self.keys[k]
         rows = np.empty(len(query), dtype=np.int32 if len(table) < 2**31 else np.int64)
-        for start in range(0, len(query), _SEARCH_SLICE):
-            piece = query[start:start + _SEARCH_SLICE]
+        for span in _slices(len(query)):
+            piece = query[span]
             if presorted:
                 found = find(table, piece)
             else:
@@ -112,7 +112,7 @@ class NgramIndex:
                 raise ModelError(f"some n-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator "
                                  "needs every prefix and suffix of a counted n-gram counted (counts of a text have "
                                  "them)")
-            rows[start:start + _SEARCH_SLICE] = found
+            rows[span] = found
         return rows
 
 
