@@ -1,6 +1,6 @@
 """Counting speed: ngramlm against a pure-Python collections.Counter, all 1..5-grams.
 
-    python benchmarks/bench_count.py [--scale 50] [--order 5] [--memory 1G] [--baseline-words 2000000]
+    python benchmarks/bench_count.py [--scale 50] [--order 5] [--memory 1G] [--baseline-words 2000000] [--repeat 3]
 
 Corpora: Brown train (../shared/corpora/brown/train.txt, about 1M words) and a synthetic corpus SCALE times as
 large, sampled (fixed seed) from the bigram distribution of Brown's counts and written to a temporary folder.
@@ -93,10 +93,13 @@ def measure(tool: str, path: str, order: int, memory: str, max_words: int | None
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "import_cpu": import_cpu}
 
 
-def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None) -> dict:
+def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None, repeat: int = 1) -> dict:
+    """The run with the median CPU time of `repeat` runs, each in a fresh process (this shared virtual machine
+    gives single runs that differ by up to a third)."""
     command = [sys.executable, __file__, "--measure", tool, path, str(order), memory, str(max_words or 0)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.splitlines()[-1])
+    runs = [json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+            for _ in range(repeat)]
+    return sorted(runs, key=lambda run: run["cpu"])[len(runs) // 2]
 
 
 def bigram_corpus(path: Path, scale: int, seed: int = 2024) -> int:
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=5)
     parser.add_argument("--memory", default="1G", help="ngramlm's memory budget on the synthetic corpus")
     parser.add_argument("--baseline-words", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median is shown")
     parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -149,13 +153,14 @@ def main() -> None:
 
     print(f"machine: {describe_machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"all 1..{args.order}-grams; words/s = words of text per CPU second (reading, vocabulary, counting; "
-          "imports before the clock starts); "
-          "each row a fresh process; speed-up = CPU time per word of the Counter baseline / ours (CPU time, "
+          f"imports before the clock starts); each row the median of {args.repeat} runs (the loop baseline: one), "
+          "each in a fresh process; speed-up = CPU time per word of the Counter baseline / ours (CPU time, "
           "because the machine is shared and wall time depends on its load)\n")
     brown = "Brown train"
     rows = [
-        (brown, "ngramlm", "", in_child("ngramlm", str(BROWN), args.order, "2G", None)),
-        (brown, "Python Counter (zip idiom)", "baseline", in_child("zip", str(BROWN), args.order, "", None)),
+        (brown, "ngramlm", "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat)),
+        (brown, "Python Counter (zip idiom)", "baseline",
+         in_child("zip", str(BROWN), args.order, "", None, args.repeat)),
         (brown, "Python Counter (loop, tuple slices)", "", in_child("loop", str(BROWN), args.order, "", None)),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-count-") as folder:
@@ -166,9 +171,9 @@ def main() -> None:
               f"{synthetic.stat().st_size / 2**20:.0f} MiB, made in {time.perf_counter() - start:.0f} s\n")
         name = f"synthetic {args.scale}x"
         rows.append((name, "ngramlm", f"-memory {args.memory}",
-                     in_child("ngramlm", str(synthetic), args.order, args.memory, None)))
+                     in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat)))
         rows.append((name, "Python Counter (zip idiom)", f"baseline; first {args.baseline_words:,} words only",
-                     in_child("zip", str(synthetic), args.order, "", args.baseline_words)))
+                     in_child("zip", str(synthetic), args.order, "", args.baseline_words, args.repeat)))
 
     print("| corpus | tool | words | wall s | CPU s | words/CPU s | peak RSS MiB | speed-up | note |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")

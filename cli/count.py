@@ -35,7 +35,8 @@ from .ngram_count import read_vocabulary
 @click.option("--eos/--no-eos", default=True, help="Add </s> at the end of each sentence.")
 @click.option("--write-vocab", metavar="FILE", help="Also write the vocabulary, one word per line, sorted.")
 @click.option("--memory", default=DEFAULT_MEMORY, metavar="SIZE",
-              help="Working memory (2G, 512M, 25%); beyond it sorted runs go to a temporary folder and are merged.")
+              help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half of it, "
+                   "and the windows are sorted in as many passes as it needs.")
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="Bytes that are not UTF-8: stop with the file and line, or replace them.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")

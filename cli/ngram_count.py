@@ -94,8 +94,8 @@ def _estimation_options(func):
 @click.option("-debug", "debug", type=int, default=0,
               help="Debugging level: 1 reports the counted text; estimation prints more at higher levels.")
 @click.option("-memory", "memory", default=DEFAULT_MEMORY, metavar="SIZE",
-              help="Working memory for counting (2G, 512M, 25%); beyond it sorted runs go to a temporary "
-                   "folder and are merged. (ngramlm's own flag.)")
+              help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half "
+                   "of it, and the windows are sorted in as many passes as it needs. (ngramlm's own flag.)")
 @click.option("--errors", "errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="What to do with bytes that are not UTF-8: stop with the file and line, or replace them. "
                    "(ngramlm's own flag.)")

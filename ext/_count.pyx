@@ -2,17 +2,20 @@
 # distutils: language = c++
 """The hot loops of n-gram counting. ngramlm.counts validates every array before calling in here.
 
-count_windows: all n-grams of orders 1..N inside the sentences of one chunk of text, with one sort.
-    The start positions of the windows are radix-sorted by their N-word key, in a copy of the text where a
-    sentinel smaller than every word ends each sentence. Sorting by the N-word key also sorts by every shorter
-    prefix, so equal n-grams of EVERY order n <= N lie next to each other, and one scan over the longest
-    common prefixes (LCP) of neighbouring windows yields the unique n-grams of all orders with their counts,
-    already in lexicographic order.
+mark_text: the text as the counters read it: ids plus one, a 0 (smaller than every word) after each sentence,
+    and the sentence markers added.
+count_marked: all n-grams of orders 1..N that start with a word in a given range, with one sort.
+    The start positions of the windows are radix-sorted by their N-word key. Sorting by the N-word key also
+    sorts by every shorter prefix, so equal n-grams of EVERY order n <= N lie next to each other, and one scan
+    over the longest common prefixes (LCP) of neighbouring windows yields the unique n-grams of all orders with
+    their counts, already in lexicographic order.
     The common case takes a faster road: when the N-1 words after a window's first word fit in 64 bits (e.g.
     order 5 with a vocabulary under 65536 words), each window becomes one integer key, the keys are bucketed by
     the first word (one counting-sort pass) and each bucket is sorted as integers (std::sort, in cache; the
     largest buckets by LSD radix sort), and the LCP of neighbours is read off the keys' XOR without going back
-    to the text. The sentence markers are added while the text is copied, so no marked copy is made before.
+    to the text.
+    Counting a text one range of first words at a time bounds the memory of the sort, and as the ranges come in
+    order, their n-grams simply follow one another: no runs to merge.
 merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
     (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files), with a tree of
     losers.
@@ -30,7 +33,7 @@ from libcpp.algorithm cimport sort as std_sort
 cnp.import_array()
 
 
-cdef void _sort_by_column(const uint32_t *text, const uint32_t *source, uint32_t *target, int64_t size, int column,
+cdef void _sort_by_column(const uint32_t *text, const int64_t *source, int64_t *target, int64_t size, int column,
                           int64_t *starts) noexcept nogil:
     """One stable counting-sort pass of least-significant-digit radix sort: order the window starts in `source` by
     their word at `column`. `starts[k]` is where the windows with word k begin in `target`; it advances as they
@@ -43,7 +46,7 @@ cdef void _sort_by_column(const uint32_t *text, const uint32_t *source, uint32_t
         starts[key] += 1
 
 
-cdef void _bucket_starts(const uint32_t *text, const uint32_t *windows, int64_t size, int order,
+cdef void _bucket_starts(const uint32_t *text, const int64_t *windows, int64_t size, int order,
                          int64_t num_buckets, int64_t *starts) noexcept nogil:
     """The bucket starts of every column at once: how often a word occurs in a column does not depend on the
     order of the windows, so one sequential sweep serves all the sorting passes."""
@@ -114,23 +117,165 @@ cdef void _radix_sort_keys(uint64_t *keys, uint64_t *scratch, int64_t size, int 
         memcpy(keys, source, size * sizeof(uint64_t))
 
 
-cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int order, int bits, int64_t num_buckets):
-    """count_windows for keys that fit: the words 2..N of a window, `bits` bits each, the second word highest, are
-    one uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
-    first word and each bucket sorted as integers."""
+def mark_text(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, bint sos, bint eos,
+              uint32_t[::1] out, int64_t[::1] histogram):
+    """Write sentences as the counters read them: every id plus one, and a 0 (which sorts before every word)
+    after each non-empty sentence; with `sos`/`eos`, <s> (id 1) in front of a sentence unless it starts with it,
+    </s> (id 2) at its end unless it ends with it (SRILM's rule, as corpus.add_markers).
+
+    Args:
+        words: the word ids of all sentences, one after another.
+        sentence_lengths: the number of words of each sentence; they sum to len(words). Empty sentences are
+            left out.
+        out: room for len(words) + (1 + sos + eos) * len(sentence_lengths) entries.
+        histogram: adds one to histogram[v] for every entry v written; it must be longer than every entry
+            (len(histogram) > max(words) + 1, and > 3 with markers).
+
+    Returns:
+        The number of entries written at the start of `out`.
+    """
+    cdef int64_t size = words.shape[0], sentences = sentence_lengths.shape[0], bins = histogram.shape[0]
+    cdef int64_t i = 0, s, offset, length, place = 0
+    cdef uint32_t entry
+    if out.shape[0] < size + (1 + sos + eos) * sentences:
+        raise ValueError("mark_text: `out` is too small for the marked text")
+    if bins < 4:
+        raise ValueError("mark_text: the histogram is too short")
+    with nogil:
+        for s in range(sentences):
+            length = sentence_lengths[s]
+            if length == 0:
+                continue
+            if length < 0 or i + length > size:
+                with gil:
+                    raise ValueError("mark_text: sentence lengths must not be negative and must sum to len(words)")
+            if sos and words[i] != 1:
+                out[place] = 2
+                histogram[2] += 1
+                place += 1
+            for offset in range(length):
+                entry = words[i + offset] + 1
+                if entry == 0 or entry >= bins:
+                    with gil:
+                        raise ValueError(f"mark_text: word id {words[i + offset]} is beyond the histogram")
+                out[place + offset] = entry
+                histogram[entry] += 1
+            place += length
+            i += length
+            if eos and words[i - 1] != 2:
+                out[place] = 3
+                histogram[3] += 1
+                place += 1
+            out[place] = 0
+            histogram[0] += 1
+            place += 1
+    if i != size:
+        raise ValueError("mark_text: sentence lengths must sum to len(words)")
+    return place
+
+
+def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t first, int64_t last,
+                 list ngrams, list counts, int64_t[::1] rows):
+    """Count the n-grams of orders 1..order that start with a word id in [first, last) in a marked text.
+
+    Windows are bucketed by their first word, so the n-grams of a range of first words are complete and final
+    whatever other ranges hold: counting a text range by range, in increasing order, into the same arrays yields
+    every order's n-grams sorted, with no merging.
+
+    Args:
+        text: written by mark_text, followed by at least `order` zeros.
+        order: the longest n-gram order N (1..255).
+        max_word: an id at least as large as every id in the text (less than 2**32 - 2).
+        first, last: the range of first words to count.
+        ngrams, counts: for n = 1..N, a C-contiguous (m, n) uint32 array and an (m,) int64 array; the range's
+            distinct n-grams of order n, in lexicographic order, and the number of times each occurs are written
+            from row rows[n-1] on, which advances past them. Each needs room for as many rows as the range has
+            windows (a bound on its distinct n-grams; for n = 1, also the number of words in the range).
+        rows: N int64 row numbers.
+    """
+    cdef int64_t size = text.shape[0]
+    cdef int64_t lo = max(first, 0) + 1, hi = min(last, <int64_t>max_word + 1) + 1
+    cdef int bits = int(max_word + 1).bit_length()
+    cdef int64_t p
+    if not 1 <= order <= 255:
+        raise ValueError(f"n-gram order {order} is out of range 1..255")
+    if len(ngrams) != order or len(counts) != order or rows.shape[0] != order:
+        raise ValueError(f"count_marked needs {order} n-gram arrays, count arrays and row numbers")
+    if size < order:
+        raise ValueError("count_marked: the text must end with `order` zeros")
+    for p in range(size - order, size):
+        if text[p] != 0:
+            raise ValueError("count_marked: the text must end with `order` zeros")
+    if hi <= lo:
+        return
+    if order >= 2 and bits * (order - 1) <= 64:
+        _count_packed(&text[0], size, order, bits, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
+    else:
+        _count_by_columns(&text[0], size, order, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
+
+
+def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word,
+                  bint sos=False, bint eos=False):
+    """Count the n-grams of orders 1..order in sentences given as one id array and their lengths (mark_text,
+    then count_marked over every first word).
+
+    Returns:
+        (ngrams, counts): for n = 1..N, ngrams[n-1] is a (m_n, n) uint32 array of the unique n-grams in
+        lexicographic order and counts[n-1] the int64 number of times each occurs.
+    """
+    text = np.zeros(words.shape[0] + (1 + sos + eos) * sentence_lengths.shape[0] + order, dtype=np.uint32)
+    histogram = np.zeros(max(<int64_t>max_word + 2, 4), dtype=np.int64)
+    mark_text(words, sentence_lengths, sos, eos, text, histogram)
+    windows = histogram[1:].sum()
+    ngrams = [np.empty((windows if n > 1 else min(windows, max_word + 1), n), dtype=np.uint32)
+              for n in range(1, order + 1)]
+    counts = [np.empty(len(grams), dtype=np.int64) for grams in ngrams]
+    rows = np.zeros(order, dtype=np.int64)
+    count_marked(text, order, max_word, 0, <int64_t>max_word + 1, ngrams, counts, rows)
+    # Shrinking in place gives the unused tails, never written to, back.
+    for n in range(1, order + 1):
+        ngrams[n - 1].resize((rows[n - 1], n), refcheck=False)
+        counts[n - 1].resize(rows[n - 1], refcheck=False)
+    return ngrams, counts
+
+
+cdef _targets(list ngrams, list counts, int64_t[::1] rows, int order, int64_t windows, int64_t words,
+              uint32_t **gram_rows, int64_t **count_rows, int64_t *next_row):
+    """Points gram_rows[n] and count_rows[n] at row rows[n-1] of the order-n arrays (next_row[n] = 0), after
+    checking that they have room for `windows` more rows (for n = 1, min(windows, words))."""
+    cdef uint32_t[:, ::1] gram_view
+    cdef int64_t[::1] count_view
+    cdef int n
+    cdef int64_t room
+    for n in range(1, order + 1):
+        gram_view = ngrams[n - 1]
+        count_view = counts[n - 1]
+        room = min(windows, words) if n == 1 else windows
+        if (gram_view.shape[1] != n or rows[n - 1] < 0 or gram_view.shape[0] < rows[n - 1] + room
+                or count_view.shape[0] < rows[n - 1] + room):
+            raise ValueError(f"count_marked: the arrays of order {n} need room for {room} rows from row {rows[n - 1]}")
+        next_row[n] = 0
+        gram_rows[n] = &gram_view[rows[n - 1], 0] if room > 0 else NULL
+        count_rows[n] = &count_view[rows[n - 1]] if room > 0 else NULL
+
+
+cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits, int64_t lo, int64_t hi,
+                   int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
+    """count_marked when keys fit: the words 2..N of a window, `bits` bits each, the second word highest, are one
+    uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
+    first word and each bucket sorted as integers (std::sort in cache, the largest by LSD radix sort), and the
+    longest common prefix of neighbours is read off the keys' XOR without going back to the text."""
     cdef int groups = order - 1
     cdef uint64_t mask = (<uint64_t>1 << bits) - 1
-    cdef int64_t p, i, w, row, begin, largest = 0
+    cdef int64_t span = hi - lo
+    cdef int64_t p, i, b, row, begin, total = 0, largest = 0
     cdef int n, column, j, common, length
     cdef uint32_t word
     cdef uint64_t key
-    keys_array = np.empty(size, dtype=np.uint64)
-    bounds_array = np.zeros(num_buckets + 1, dtype=np.int64)
-    cdef uint64_t[::1] keys_view = keys_array
+    cdef bint out_of_range = False
+    bounds_array = np.zeros(span + 1, dtype=np.int64)
     cdef int64_t[::1] bounds_view = bounds_array
-    cdef uint64_t *keys = &keys_view[0] if size > 0 else NULL
     cdef int64_t *bounds = &bounds_view[0]
-    cdef int64_t unique[256]
     cdef uint32_t *gram_rows[256]
     cdef int64_t *count_rows[256]
     cdef int64_t next_row[256]
@@ -142,18 +287,25 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int or
         words_above[j] = (j - (64 - groups * bits)) // bits if j >= 64 - groups * bits else 0
 
     with nogil:
-        # bounds[w]: where the windows that start with word w end (word 0, the sentinel, starts none); placing
-        # them moves it to where they start, so that bounds[w]..bounds[w + 1] is word w's bucket.
+        # bounds[b]: where the windows that start with word lo + b end; placing them moves it to where they
+        # start, so that bounds[b]..bounds[b + 1] is that word's bucket.
         for p in range(text_size):
-            bounds[text[p]] += 1
-        bounds[0] = 0
-        for w in range(1, num_buckets + 1):
-            largest = max(largest, bounds[w])
-            bounds[w] += bounds[w - 1]
+            out_of_range |= text[p] >= num_words
+            if <uint64_t>(text[p] - lo) < <uint64_t>span:
+                bounds[text[p] - lo] += 1
+        for b in range(span + 1):
+            largest = max(largest, bounds[b])
+            total += bounds[b]
+            bounds[b] = total
+    if out_of_range:
+        raise ValueError("count_marked: the text holds an id above max_word")
+    keys_array = np.empty(total, dtype=np.uint64)
     scratch_array = np.empty(largest if largest >= RADIX_SORT_MIN else 0, dtype=np.uint64)
     histogram_array = np.empty(1 << 16 if largest >= RADIX_SORT_MIN else 0, dtype=np.int64)
+    cdef uint64_t[::1] keys_view = keys_array
     cdef uint64_t[::1] scratch_view = scratch_array
     cdef int64_t[::1] histogram_view = histogram_array
+    cdef uint64_t *keys = &keys_view[0] if total > 0 else NULL
     with nogil:
         # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
         # end). Order within a bucket does not matter, as each bucket is sorted next.
@@ -163,35 +315,23 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int or
             if word == 0:
                 continue
             key = 0 if text[p + 1] == 0 else (<uint64_t>text[p + 1] << (bits * (groups - 1))) | (key >> bits)
-            bounds[word] -= 1
-            keys[bounds[word]] = key
-        for w in range(1, num_buckets):
-            if bounds[w + 1] - bounds[w] >= RADIX_SORT_MIN:
-                _radix_sort_keys(keys + bounds[w], &scratch_view[0], bounds[w + 1] - bounds[w], groups * bits,
+            if <uint64_t>(word - lo) < <uint64_t>span:
+                bounds[word - lo] -= 1
+                keys[bounds[word - lo]] = key
+        for b in range(span):
+            if bounds[b + 1] - bounds[b] >= RADIX_SORT_MIN:
+                _radix_sort_keys(keys + bounds[b], &scratch_view[0], bounds[b + 1] - bounds[b], groups * bits,
                                  &histogram_view[0])
             else:
-                std_sort(keys + bounds[w], keys + bounds[w + 1])
+                std_sort(keys + bounds[b], keys + bounds[b + 1])
 
-        # A new n-gram of order n starts where a window has n words and shares fewer than n with the one before
-        # (windows of different first words share none).
-        # (Counted as differences: each window adds one to unique[common + 1 .. length].)
-        memset(unique, 0, sizeof(unique))
-        for w in range(1, num_buckets):
-            begin = bounds[w]
-            for i in range(begin, bounds[w + 1]):
-                length = 1 + _key_words(keys[i], words_below)
-                common = 0 if i == begin else min(length, 1 + _common_key_words(keys[i], keys[i - 1], groups,
-                                                                                 words_above))
-                unique[common + 1] += 1
-                unique[length + 1] -= 1
-        for n in range(1, order + 1):
-            unique[n] += unique[n - 1]
-
-    ngrams, counts = _allocate_outputs(order, unique, gram_rows, count_rows, next_row)
+    _targets(ngrams, counts, rows, order, total, span, gram_rows, count_rows, next_row)
     with nogil:
-        for w in range(1, num_buckets):
-            begin = bounds[w]
-            for i in range(begin, bounds[w + 1]):
+        # A new n-gram of order n starts where a window has n words and shares fewer than n with the one before
+        # (windows of different first words share none); the window adds one to the count of the others.
+        for b in range(span):
+            begin = bounds[b]
+            for i in range(begin, bounds[b + 1]):
                 key = keys[i]
                 length = 1 + _key_words(key, words_below)
                 common = 0 if i == begin else min(length, 1 + _common_key_words(key, keys[i - 1], groups,
@@ -200,124 +340,62 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int64_t size, int or
                     count_rows[n][next_row[n] - 1] += 1
                 for n in range(common + 1, length + 1):
                     row = next_row[n]
-                    gram_rows[n][row * n] = <uint32_t>(w - 1)
+                    gram_rows[n][row * n] = <uint32_t>(lo + b - 1)
                     for column in range(1, n):
                         gram_rows[n][row * n + column] = <uint32_t>((key >> (bits * (groups - column))) & mask) - 1
                     count_rows[n][row] = 1
                     next_row[n] = row + 1
-    return ngrams, counts
-
-
-cdef _allocate_outputs(int order, const int64_t *unique, uint32_t **gram_rows, int64_t **count_rows,
-                       int64_t *next_row):
-    """The (unique[n], n) id arrays and count arrays of orders 1..order, with pointers to their data."""
-    ngrams, counts = [], []
-    cdef uint32_t[:, ::1] gram_view
-    cdef int64_t[::1] count_view
-    cdef int n
     for n in range(1, order + 1):
-        grams = np.empty((unique[n], n), dtype=np.uint32)
-        totals = np.empty(unique[n], dtype=np.int64)
-        ngrams.append(grams)
-        counts.append(totals)
-        next_row[n] = 0
-        if unique[n] > 0:
-            gram_view = grams
-            count_view = totals
-            gram_rows[n] = &gram_view[0, 0]
-            count_rows[n] = &count_view[0]
-    return ngrams, counts
+        rows[n - 1] += next_row[n]
 
 
-def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word,
-                  bint sos=False, bint eos=False):
-    """Count the n-grams of orders 1..order in a chunk of sentences.
-
-    Args:
-        words: the word ids of all sentences, one after another (fewer than 2**31 of them, markers included).
-        sentence_lengths: the number of words of each sentence; they sum to len(words).
-        order: the longest n-gram order N (1..255).
-        max_word: the largest id in `words`, and in the markers if added (less than 2**32 - 1).
-        sos, eos: add <s> (id 1) in front of each non-empty sentence unless it starts with it, and </s> (id 2) at
-            its end unless it ends with it (SRILM's rule, as corpus.add_markers).
-
-    Returns:
-        (ngrams, counts): for n = 1..N, ngrams[n-1] is a (m_n, n) uint32 array of the unique n-grams in
-        lexicographic order and counts[n-1] the int64 number of times each occurs.
-    """
-    cdef int64_t size = words.shape[0]
-    cdef int64_t sentences = sentence_lengths.shape[0]
-    cdef int64_t i = 0, s, offset, length, place = 0, num_buckets = <int64_t>max_word + 2
-    cdef int bits = int(max_word + 1).bit_length()
-
-    # The text with ids shifted up by one and a 0 after every sentence (and N of them at the end): 0 sorts
-    # before every word, and a window's key may run on past the 0 into the next sentence, which changes nothing,
-    # as an n-gram is only read up to the 0.
-    text_array = np.zeros(size + (1 + sos + eos) * sentences + order, dtype=np.uint32)
-    cdef uint32_t[::1] text_view = text_array
-    cdef uint32_t *text = &text_view[0]
-    with nogil:
-        for s in range(sentences):
-            length = sentence_lengths[s]
-            if length > 0:
-                if sos and words[i] != 1:
-                    text[place] = 2
-                    place += 1
-                for offset in range(length):
-                    text[place + offset] = words[i + offset] + 1
-                place += length
-                i += length
-                if eos and words[i - 1] != 2:
-                    text[place] = 3
-                    place += 1
-            place += 1
-    # Every sentence ends in one 0; the other places are windows.
-    size = place - sentences
-    if order >= 2 and bits * (order - 1) <= 64:
-        return _count_packed(text, place, size, order, bits, num_buckets)
-    return _count_by_columns(text, place, size, order, num_buckets)
-
-
-cdef _count_by_columns(const uint32_t *text, int64_t text_size, int64_t size, int order, int64_t num_buckets):
-    """count_windows for any key: the window starts radix-sorted one column (word) at a time."""
-    cdef int64_t i, p, row
+cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64_t lo, int64_t hi,
+                       int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
+    """count_marked for any key: the window starts radix-sorted one column (word) at a time."""
+    cdef int64_t i, p, row, size = 0, window, previous
     cdef int n, column, common, length
-    cdef uint32_t window, previous
-    windows_array = np.empty(size, dtype=np.uint32)
-    scratch_array = np.empty(size, dtype=np.uint32)
-    buckets_array = np.empty(order * num_buckets, dtype=np.int64)
-    lcp_array = np.zeros(size, dtype=np.uint8)
-    avail_array = np.empty(size, dtype=np.uint8)
-    cdef uint32_t[::1] windows_view = windows_array
-    cdef uint32_t[::1] scratch_view = scratch_array
-    cdef int64_t[::1] buckets = buckets_array
-    cdef uint8_t[::1] lcp = lcp_array
-    cdef uint8_t[::1] avail = avail_array
-    cdef uint32_t *windows = &windows_view[0] if size > 0 else NULL
-    cdef uint32_t *scratch = &scratch_view[0] if size > 0 else NULL
-    cdef uint32_t *swap
-    cdef int64_t unique[256]
+    cdef int64_t span = hi - lo
+    cdef bint out_of_range = False
     cdef uint32_t *gram_rows[256]
     cdef int64_t *count_rows[256]
     cdef int64_t next_row[256]
+    with nogil:
+        for p in range(text_size):
+            out_of_range |= text[p] >= num_words
+            size += <uint64_t>(text[p] - lo) < <uint64_t>span
+    if out_of_range:
+        raise ValueError("count_marked: the text holds an id above max_word")
+    windows_array = np.empty(size, dtype=np.int64)
+    scratch_array = np.empty(size, dtype=np.int64)
+    buckets_array = np.empty(order * num_words, dtype=np.int64)
+    lcp_array = np.zeros(size, dtype=np.uint8)
+    avail_array = np.empty(size, dtype=np.uint8)
+    cdef int64_t[::1] windows_view = windows_array
+    cdef int64_t[::1] scratch_view = scratch_array
+    cdef int64_t[::1] buckets = buckets_array
+    cdef uint8_t[::1] lcp = lcp_array
+    cdef uint8_t[::1] avail = avail_array
+    cdef int64_t *windows = &windows_view[0] if size > 0 else NULL
+    cdef int64_t *scratch = &scratch_view[0] if size > 0 else NULL
+    cdef int64_t *swap
 
     with nogil:
         i = 0
         for p in range(text_size):
-            if text[p] != 0:
-                windows[i] = <uint32_t>p
+            if <uint64_t>(text[p] - lo) < <uint64_t>span:
+                windows[i] = p
                 i += 1
-        _bucket_starts(text, windows, size, order, num_buckets, &buckets[0])
-        # Least-significant column first: after the pass over column 0 the windows are in full key order.
+        _bucket_starts(text, windows, size, order, num_words, &buckets[0])
+        # Least-significant column first: after the pass over column 0 the windows are in full key order. (A
+        # window's key may run on past its sentence's 0, which changes nothing: n-grams are read up to the 0.)
         for column in range(order - 1, -1, -1):
-            _sort_by_column(text, windows, scratch, size, column, &buckets[column * num_buckets])
+            _sort_by_column(text, windows, scratch, size, column, &buckets[column * num_words])
             swap = windows
             windows = scratch
             scratch = swap
 
         # avail[i]: the words of the i-th window before its sentence ends (at most N); lcp[i]: the words it
         # shares with the window before it.
-        memset(unique, 0, sizeof(unique))
         for i in range(size):
             window = windows[i]
             length = 0
@@ -330,12 +408,10 @@ cdef _count_by_columns(const uint32_t *text, int64_t text_size, int64_t size, in
                 while common < length and text[previous + common] == text[window + common]:
                     common += 1
                 lcp[i] = <uint8_t>common
-            # A new n-gram of order n starts where a window has n words and shares fewer than n with the last.
-            for n in range(lcp[i] + 1, length + 1):
-                unique[n] += 1
 
-    ngrams, counts = _allocate_outputs(order, unique, gram_rows, count_rows, next_row)
+    _targets(ngrams, counts, rows, order, size, hi - lo, gram_rows, count_rows, next_row)
     with nogil:
+        # A new n-gram of order n starts where a window has n words and shares fewer than n with the last.
         for i in range(size):
             window = windows[i]
             for n in range(1, lcp[i] + 1):
@@ -346,7 +422,8 @@ cdef _count_by_columns(const uint32_t *text, int64_t text_size, int64_t size, in
                     gram_rows[n][row * n + column] = text[window + column] - 1
                 count_rows[n][row] = 1
                 next_row[n] = row + 1
-    return ngrams, counts
+    for n in range(1, order + 1):
+        rows[n - 1] += next_row[n]
 
 
 cdef inline int _compare_rows(const uint32_t *a, const uint32_t *b, int width) noexcept nogil:

@@ -6,10 +6,12 @@ counted too.
 
 How: text is read in blocks of whole lines; the compiled TokenTable splits a block into tokens and numbers the
 distinct ones, so each distinct token is decoded and looked up in the vocabulary once (token lists, for
-count_sentences, go through dictionary lookups at C speed instead). Blocks gather into chunks, and the compiled
-core (ngramlm._ext._count) counts every order of a chunk with one radix sort of its windows. Each chunk's counts
-are a sorted run; runs beyond the memory budget are spilled to a temporary folder, and the runs are finally k-way
-merged (summing counts) per order. So text larger than memory can be counted; only the final counts must fit.
+count_sentences, go through dictionary lookups at C speed instead). The ids are written out as the compiled core
+reads them (_MarkedText: in memory, or in a temporary file beyond half the memory budget), and the core
+(ngramlm._ext._count) counts every order with one radix sort of the windows, one range of first words at a
+time: each range's sort fits in the budget, and its n-grams come after those of the ranges before, so the final
+arrays grow in place, with no runs to merge. So text larger than memory can be counted; only the final counts
+must fit.
 """
 from __future__ import annotations
 
@@ -38,8 +40,10 @@ _BATCH_TOKENS = 1 << 16
 # Text is read in blocks of about this many tokens, assuming this many bytes per token.
 _BLOCK_TOKENS = 1 << 19
 _BYTES_PER_TOKEN = 6
-# Window positions within a chunk are 32-bit.
-_MAX_CHUNK_TOKENS = (1 << 31) - 1
+# The working memory of sorting, per window: its packed key (the radix sort's copy holds one bucket only), or,
+# with keys that do not pack, two positions and two bytes.
+_PACKED_SORT_BYTES_PER_WINDOW = 8
+_SORT_BYTES_PER_WINDOW = 18
 
 
 @dataclass
@@ -84,11 +88,9 @@ def parse_memory(size: str | int) -> int:
     return int(number * 1024 ** " KMGT".index(unit or " "))
 
 
-def _chunk_tokens(order: int, budget: int) -> int:
-    """Tokens per chunk: half the budget at the worst-case working memory per token (its id, sort keys, and up to
-    one new n-gram of every order: id row and count); the sorted runs kept in memory get the other half."""
-    bytes_per_token = 18 + sum(4 * n + 8 for n in range(1, order + 1))
-    return max(1024, min(_MAX_CHUNK_TOKENS, budget // 2 // bytes_per_token))
+def _block_tokens(budget: int) -> int:
+    """Tokens per block of text read or batch of sentences encoded: a small part of the budget."""
+    return max(16, min(_BLOCK_TOKENS, budget // 64))
 
 
 class _Encoder:
@@ -222,9 +224,6 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *
         raise ValueError("sentence lengths must not be negative")
     if int(sentence_lengths.sum()) != len(words):
         raise ValueError(f"sentence lengths sum to {int(sentence_lengths.sum())}, but there are {len(words)} words")
-    markers = (sos + eos) * len(sentence_lengths)
-    if len(words) + markers > _MAX_CHUNK_TOKENS or len(words) + markers + len(sentence_lengths) + order >= 2**32:
-        raise ValueError(f"a chunk holds at most {_MAX_CHUNK_TOKENS} words (and fewer than 2**32 words and sentences)")
     max_word = max([int(words.max()) if len(words) else 0] + [BOS_ID] * sos + [EOS_ID] * eos)
     if max_word >= np.iinfo(ID_DTYPE).max:
         raise ValueError(f"word id {max_word} is too large")
@@ -245,90 +244,139 @@ def merge_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray], n: in
     return _count.merge_sorted_runs([g for g, _ in pairs], [c for _, c in pairs])
 
 
-class _Runs:
-    """Sorted count runs of the chunks counted so far; they go to a temporary folder when over the budget."""
+class _MarkedText:
+    """The text as the compiled counter reads it (see _count.mark_text), built batch by batch, with the number of
+    windows that start with each word. It stays in memory up to `limit` bytes and goes to a temporary file beyond,
+    which the counting passes then read through a memory map."""
 
-    def __init__(self, order: int, budget: int, temp_dir: str | None):
-        self.order = order
-        self.budget = budget
-        self.temp_dir = temp_dir
-        self._folder: tempfile.TemporaryDirectory | None = None
-        self._in_memory: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
-        self._memory_bytes = 0
-        self._on_disk: list[list[tuple[str, str]]] = []
+    def __init__(self, limit: int, temp_dir: str | None):
+        self.limit, self.temp_dir = limit, temp_dir
+        self._pieces: list[np.ndarray] = []
+        self._bytes = 0
+        self._file = None
+        self.path: str | None = None
+        # first_words[w + 1]: the windows that start with word w; first_words[0]: the sentence ends.
+        self.first_words = np.zeros(0, dtype=np.int64)
 
-    def add(self, ngrams: list[np.ndarray], counts: list[np.ndarray]) -> None:
-        self._in_memory.append((ngrams, counts))
-        self._memory_bytes += sum(g.nbytes + c.nbytes for g, c in zip(ngrams, counts))
-        if self._memory_bytes > self.budget // 2:
-            self._spill()
+    def add(self, words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool) -> None:
+        bins = max(int(words.max()) + 2 if len(words) else 0, 4)
+        if bins > len(self.first_words):
+            grown = np.zeros(max(bins, len(self.first_words) * 5 // 4), dtype=np.int64)
+            grown[:len(self.first_words)] = self.first_words
+            self.first_words = grown
+        marked = np.empty(len(words) + (1 + sos + eos) * len(lengths), dtype=ID_DTYPE)
+        marked = marked[:_count.mark_text(words, lengths, sos, eos, marked, self.first_words)]
+        self._bytes += marked.nbytes
+        if self._file is None and self._bytes > self.limit:
+            fd, self.path = tempfile.mkstemp(prefix="ngramlm-text-", suffix=".u32", dir=self.temp_dir)
+            self._file = os.fdopen(fd, "wb")
+            for piece in self._pieces:
+                piece.tofile(self._file)
+            self._pieces = []
+        if self._file is not None:
+            marked.tofile(self._file)
+        else:
+            self._pieces.append(marked)
 
-    def _spill(self) -> None:
-        if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="ngramlm-counts-", dir=self.temp_dir)
-        for ngrams, counts in self._in_memory:
-            run = len(self._on_disk)
-            files = []
-            for n, (grams, totals) in enumerate(zip(ngrams, counts), 1):
-                gram_file = os.path.join(self._folder.name, f"run{run}-order{n}-ngrams.npy")
-                count_file = os.path.join(self._folder.name, f"run{run}-order{n}-counts.npy")
-                np.save(gram_file, grams)
-                np.save(count_file, totals)
-                files.append((gram_file, count_file))
-            self._on_disk.append(files)
-        self._in_memory, self._memory_bytes = [], 0
+    def finish(self, order: int) -> np.ndarray:
+        """The whole text, followed by `order` zeros (count_marked reads past a window's sentence end)."""
+        padding = np.zeros(order, dtype=ID_DTYPE)
+        if self._file is None:
+            return np.concatenate(self._pieces + [padding])
+        padding.tofile(self._file)
+        self._file.close()
+        return np.memmap(self.path, dtype=ID_DTYPE, mode="r")
 
-    def merged(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """The counts of all runs, merged per order (the temporary folder is removed afterwards)."""
+    def remove(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            os.unlink(self.path)
+            self._file = None
+
+
+class _CountArrays:
+    """Where _count.count_marked writes, range after range: each order's arrays are made once, as large as the
+    text's windows (a bound on its distinct n-grams), so that only the pages written to become memory; `trimmed`
+    gives the unused tails back. (Where the system refuses so large an allocation, they grow range by range.)"""
+
+    def __init__(self, order: int, windows: int, words: int):
+        self.rows = np.zeros(order, dtype=np.int64)
         try:
-            if not self._on_disk and len(self._in_memory) <= 1:
-                if not self._in_memory:
-                    return [np.empty((0, n), dtype=ID_DTYPE) for n in range(1, self.order + 1)], \
-                        [np.empty(0, dtype=COUNT_DTYPE) for _ in range(self.order)]
-                return self._in_memory[0]
-            ngrams, counts = [], []
-            for n in range(1, self.order + 1):
-                gram_runs = [run[0][n - 1] for run in self._in_memory]
-                count_runs = [run[1][n - 1] for run in self._in_memory]
-                for files in self._on_disk:
-                    gram_file, count_file = files[n - 1]
-                    gram_runs.append(np.load(gram_file, mmap_mode="r"))
-                    count_runs.append(np.load(count_file, mmap_mode="r"))
-                grams, totals = merge_runs(gram_runs, count_runs, n)
-                ngrams.append(grams)
-                counts.append(totals)
-            return ngrams, counts
-        finally:
-            if self._folder is not None:
-                self._folder.cleanup()
+            self.ngrams = [np.empty((min(windows, words) if n == 1 else windows, n), ID_DTYPE)
+                           for n in range(1, order + 1)]
+            self.counts = [np.empty(len(grams), COUNT_DTYPE) for grams in self.ngrams]
+        except MemoryError:
+            self.ngrams = [np.empty((0, n), ID_DTYPE) for n in range(1, order + 1)]
+            self.counts = [np.empty(0, COUNT_DTYPE) for _ in range(order)]
+
+    def make_room(self, windows: int, words: int) -> None:
+        """Room for a range of `windows` windows that start with `words` different words."""
+        for k, (grams, totals) in enumerate(zip(self.ngrams, self.counts)):
+            needed = int(self.rows[k]) + (min(windows, words) if k == 0 else windows)
+            if needed > len(totals):
+                grams.resize((needed, k + 1), refcheck=False)
+                totals.resize(needed, refcheck=False)
+
+    def trimmed(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The arrays, shrunk in place to the rows written."""
+        for k, rows in enumerate(self.rows):
+            self.ngrams[k].resize((rows, k + 1), refcheck=False)
+            self.counts[k].resize(rows, refcheck=False)
+        return self.ngrams, self.counts
+
+
+def _first_word_ranges(windows_per_word: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive ranges [lo, hi) of first words that cover them all, each starting at most `limit` windows (a
+    word that starts more gets a range of its own)."""
+    cumulative = np.cumsum(windows_per_word)
+    ranges, lo = [], 0
+    while lo < len(windows_per_word):
+        before = int(cumulative[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(cumulative, before + limit, side="right")))
+        ranges.append((lo, hi))
+        lo = hi
+    return ranges
+
+
+def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: int,
+                quiet: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Count a marked text one range of first words at a time, each range's sort within `budget` bytes."""
+    present = np.flatnonzero(first_words[1:])
+    max_word = int(present[-1]) if len(present) else -1  # the largest id in the text
+    first_words = first_words[:max_word + 2]
+    if max_word < 0:
+        empty = NgramCounts.empty(Vocabulary(), order)
+        return empty.ngrams, empty.counts
+    packs = order >= 2 and (max_word + 1).bit_length() * (order - 1) <= 64  # as _count.count_marked decides
+    sort_bytes = _PACKED_SORT_BYTES_PER_WINDOW if packs else _SORT_BYTES_PER_WINDOW
+    windows = first_words[1:]
+    ranges = _first_word_ranges(windows, max(1, budget // sort_bytes))
+    arrays = _CountArrays(order, int(windows.sum()), max_word + 1)
+    with Progress("sorting", unit="windows", total=int(windows.sum()), quiet=quiet or len(ranges) == 1) as progress:
+        for lo, hi in ranges:
+            arrays.make_room(int(windows[lo:hi].sum()), hi - lo)
+            _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows)
+            progress.update(int(windows[lo:hi].sum()))
+    return arrays.trimmed()
 
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: _Encoder,
                    budget: int, quiet: bool, temp_dir: str | None, sos: bool = False,
                    eos: bool = False) -> NgramCounts:
-    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask: they
-    gather into chunks within the memory budget, each chunk becomes a sorted run, and the runs are merged."""
-    chunk_tokens = _chunk_tokens(order, budget)
-    runs = _Runs(order, budget, temp_dir)
-    pending_words: list[np.ndarray] = []
-    pending_lengths: list[np.ndarray] = []
-    pending = 0
-    with Progress("counting", unit="tokens", quiet=quiet) as progress:
-        for words, lengths in batches:
-            pending_words.append(words)
-            pending_lengths.append(lengths)
-            tokens = len(words) + (sos + eos) * len(lengths)  # at most, with the markers
-            pending += tokens
-            progress.update(tokens)
-            if pending >= chunk_tokens:
-                runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order,
-                                        sos=sos, eos=eos))
-                pending_words, pending_lengths, pending = [], [], 0
-        if pending_words:
-            runs.add(*count_windows(np.concatenate(pending_words), np.concatenate(pending_lengths), order,
-                                    sos=sos, eos=eos))
-    encoder.sync()
-    ngrams, counts = runs.merged()
+    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask."""
+    text = _MarkedText(budget // 2, temp_dir)
+    try:
+        with Progress("counting", unit="tokens", quiet=quiet) as progress:
+            for words, lengths in batches:
+                text.add(words, lengths, sos, eos)
+                progress.update(len(words))
+        encoder.sync()
+        marked = text.finish(order)
+        ngrams, counts = _count_text(marked, text.first_words, order, budget - marked.nbytes * (text.path is None),
+                                     quiet)
+        del marked
+    finally:
+        text.remove()
     return NgramCounts(encoder.vocab, list(ngrams), list(counts))
 
 
@@ -341,16 +389,18 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
         sentences: token lists, one per sentence.
         order: the longest n-gram order N.
         vocab: words -> ids; an open vocabulary grows with new words, a closed one maps them to <unk>.
-        memory: the working-memory budget (2G, 512M, 25%, or bytes); beyond it, sorted runs go to disk.
+        memory: the working-memory budget (2G, 512M, 25%, or bytes): the text goes to a temporary file beyond half
+            of it, and the windows are sorted in as many passes as the budget needs. (The counts
+            themselves come on top.)
         quiet: no progress display.
-        temp_dir: where spilled runs go (the system's temporary folder by default).
+        temp_dir: where the text goes beyond the budget (the system's temporary folder by default).
     """
     _check_order(order)
     budget = parse_memory(memory)
     encoder = _Encoder(vocab)
 
     def batches():
-        for batch in _sentence_batches(sentences, min(_BATCH_TOKENS, _chunk_tokens(order, budget))):
+        for batch in _sentence_batches(sentences, min(_BATCH_TOKENS, _block_tokens(budget))):
             lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
             yield encoder.encode(chain.from_iterable(batch), int(lengths.sum())), lengths
 
@@ -368,7 +418,7 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     _check_order(order)
     budget = parse_memory(memory)
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
-    block_bytes = max(1, min(_BLOCK_TOKENS, _chunk_tokens(order, budget)) * _BYTES_PER_TOKEN)
+    block_bytes = _block_tokens(budget) * _BYTES_PER_TOKEN
     batches = _encoded_text(paths, options, encoder, block_bytes)
     return _count_encoded(batches, order, encoder, budget, quiet, temp_dir, options.sos, options.eos)
 

@@ -1,4 +1,5 @@
-"""Counting n-grams: the compiled counter against a plain Python Counter, chunked and spilled counting, merging."""
+"""Counting n-grams: the compiled counter against a plain Python Counter, counting in passes over ranges of first
+words with the text in a temporary file, merging."""
 import gzip
 import io
 import sys
@@ -99,15 +100,61 @@ def test_high_orders_count_long_windows():
     assert counts.total(12) == len(sentence) - 11
 
 
-def test_spilled_counting_equals_in_memory_counting(tmp_path):
+@pytest.mark.parametrize("vocabulary, order", [(300, 4), (9000, 6)])  # packed keys; column-by-column sort
+def test_counting_in_passes_with_the_text_on_disk_equals_counting_in_memory(tmp_path, vocabulary, order):
     rng = np.random.default_rng(7)
-    sentences = [["<s>"] + [f"w{int(w)}" for w in rng.zipf(1.5, rng.integers(0, 25)) % 300] + ["</s>"]
+    sentences = [["<s>"] + [f"w{int(w)}" for w in rng.zipf(1.5, rng.integers(0, 25)) % vocabulary] + ["</s>"]
                  for _ in range(3000)]
-    in_memory = count_sentences(sentences, 4, Vocabulary())
-    spilled = count_sentences(sentences, 4, Vocabulary(), memory="4K", temp_dir=str(tmp_path))
-    assert list(tmp_path.iterdir()) == []  # the temporary runs are removed
-    for a, b in zip(in_memory.ngrams + in_memory.counts, spilled.ngrams + spilled.counts):
+    in_memory = count_sentences(sentences, order, Vocabulary())
+    # A 4K budget: the text goes to a temporary file, and each pass sorts a few hundred windows.
+    in_passes = count_sentences(sentences, order, Vocabulary(), memory="4K", temp_dir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # the temporary text is removed
+    assert as_counter(in_memory) == reference_counts(sentences, order)
+    for a, b in zip(in_memory.ngrams + in_memory.counts, in_passes.ngrams + in_passes.counts):
         np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(top=st.sampled_from([3, 300, 70000]), order=st.integers(1, 5), data=st.data())
+def test_core_counts_range_by_range_into_the_same_arrays(top, order, data):
+    """Ranges of first words in increasing order, written one after another, give exactly the sorted counts."""
+    from ngramlm._ext import _count
+    ids = st.integers(0, top)
+    sentences = data.draw(st.lists(st.lists(ids, min_size=1, max_size=8), min_size=1, max_size=15))
+    words = np.array([w for s in sentences for w in s], dtype=np.uint32)
+    lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+    text = np.zeros(len(words) + len(lengths) + order, dtype=np.uint32)
+    histogram = np.zeros(top + 2, dtype=np.int64)
+    _count.mark_text(words, lengths, False, False, text, histogram)
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, top), max_size=4))))
+    windows = int(histogram[1:].sum())
+    ngrams = [np.empty((windows, n), dtype=np.uint32) for n in range(1, order + 1)]
+    counts = [np.empty(windows, dtype=np.int64) for _ in range(order)]
+    rows = np.zeros(order, dtype=np.int64)
+    for lo, hi in zip([0] + cuts, cuts + [top + 1]):
+        _count.count_marked(text, order, top, lo, hi, ngrams, counts, rows)
+    found = Counter({tuple(row): int(c) for n in range(order)
+                     for row, c in zip(ngrams[n][:rows[n]].tolist(), counts[n][:rows[n]].tolist())})
+    assert found == reference_counts(sentences, order)
+    assert all(g[:r].tolist() == sorted(g[:r].tolist()) for g, r in zip(ngrams, rows))
+
+
+def test_core_refuses_arrays_and_text_it_cannot_use_safely():
+    from ngramlm._ext import _count
+    text = np.array([2, 3, 0, 0, 0], dtype=np.uint32)  # the sentence "1 2", then padding
+    room = [np.empty((2, n), dtype=np.uint32) for n in (1, 2)], [np.empty(2, dtype=np.int64) for _ in range(2)]
+    rows = np.zeros(2, dtype=np.int64)
+    with pytest.raises(ValueError, match="room"):
+        _count.count_marked(text, 2, 2, 0, 3, [np.empty((1, 1), np.uint32), room[0][1]], room[1], rows)
+    with pytest.raises(ValueError, match="zeros"):
+        _count.count_marked(np.array([2, 3], dtype=np.uint32), 2, 2, 0, 3, *room, rows)
+    with pytest.raises(ValueError, match="above max_word"):
+        _count.count_marked(text, 2, 0, 0, 1, *room, rows)
+    with pytest.raises(ValueError, match="histogram"):
+        _count.mark_text(np.array([7], dtype=np.uint32), np.array([1]), False, False,
+                         np.empty(3, dtype=np.uint32), np.zeros(4, dtype=np.int64))
+    _count.count_marked(text, 2, 2, 0, 3, *room, rows)
+    assert rows.tolist() == [2, 1] and room[0][1][0].tolist() == [1, 2]
 
 
 def test_merging_equals_counting_the_concatenated_text():
