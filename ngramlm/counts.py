@@ -111,6 +111,19 @@ class _Encoder:
             return np.fromiter(map(self._ids.get, tokens, repeat(UNK_ID)), dtype=ID_DTYPE, count=size)
         return np.fromiter(map(self._ids.__getitem__, tokens), dtype=ID_DTYPE, count=size)
 
+    def encode_new(self, tokens: list[str]) -> np.ndarray:
+        """encode() for tokens that are likely all new and distinct (the new tokens of a TokenTable): the
+        dictionary takes them in one update, about twice as fast as one lookup at a time."""
+        start = len(self._ids)
+        if not self.vocab.closed and self._ids.keys().isdisjoint(tokens):
+            self._ids.update(zip(tokens, range(start, start + len(tokens))))
+            if len(self._ids) == start + len(tokens):
+                self._ids.default_factory = count(len(self._ids)).__next__  # the next new word's id
+                return np.arange(start, start + len(tokens), dtype=ID_DTYPE)
+            for token in tokens:  # some were equal (lower-cased, or with bad bytes replaced): one at a time
+                self._ids.pop(token, None)
+        return self.encode(tokens, len(tokens))
+
     def sync(self) -> None:
         """Add the words seen since the last call to the vocabulary."""
         self.vocab.extend(list(islice(self._ids, self._known, None)))
@@ -162,7 +175,7 @@ class _TextEncoder:
         texts.pop()  # the empty string after the last line break
         # Non-ASCII text may hold white space that only Python knows (U+00A0, U+2003, ...): check it.
         if joined.isascii() or joined.split() == texts:
-            return self.encoder.encode(texts, len(texts))
+            return self.encoder.encode_new(texts)
         simple = [text.split() == [text] for text in texts]
         words = self.encoder.encode((t for t, ok in zip(texts, simple) if ok), sum(simple))
         result = np.full(len(texts), self._NEEDS_PYTHON, dtype=ID_DTYPE)

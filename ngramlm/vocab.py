@@ -58,11 +58,15 @@ class Vocabulary:
         start = len(self._words)
         if self.closed and words:
             raise ValueError("cannot add words to a closed vocabulary")
-        ids = dict(zip(words, range(start, start + len(words))))
-        if len(ids) != len(words) or not ids.keys().isdisjoint(self._ids):
-            raise ValueError("Vocabulary.extend takes new, distinct words only")
-        self._ids.update(ids)
-        self._words.extend(words)
+        # One pass of the dictionary's C code; the length tells whether every word was new and distinct.
+        if self._ids.keys().isdisjoint(words):
+            self._ids.update(zip(words, range(start, start + len(words))))
+            if len(self._ids) == start + len(words):
+                self._words.extend(words)
+                return
+            for word in words:
+                self._ids.pop(word, None)
+        raise ValueError("Vocabulary.extend takes new, distinct words only")
 
     def id(self, word: str) -> int:
         """The id of `word`, or UNK_ID if it is not in the vocabulary."""

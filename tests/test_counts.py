@@ -255,6 +255,17 @@ def test_file_counting_reads_sentences_as_the_corpus_reader_does(tmp_path_factor
     assert as_counter(count_files([str(path)], 3, options=options)) == as_counter(expected)
 
 
+def test_new_words_after_a_block_with_python_white_space_get_ids_of_their_own(tmp_path):
+    # The last block holds "a\xa0", white space only Python knows, so Python splits it, after the earlier
+    # blocks' new words went into the vocabulary in bulk: "a" must not take the id of "aa".
+    path = tmp_path / "t.txt"
+    path.write_text("aa\n" * 300 + "a\xa0\n", encoding="utf-8")
+    expected = count_sentences(read_sentences(str(path)), 1, Vocabulary())
+    counted = count_files([str(path)], 1, memory="4K")  # blocks of a few hundred bytes
+    assert as_counter(counted) == as_counter(expected) == Counter(
+        {("aa",): 300, ("a",): 1, ("<s>",): 301, ("</s>",): 301})
+
+
 def test_file_counting_across_many_small_blocks(tmp_path):
     rng = np.random.default_rng(3)
     path = tmp_path / "t.txt.gz"
