@@ -214,31 +214,6 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
         _count_by_columns(&text[0], size, order, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
 
 
-def count_windows(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, int order, uint32_t max_word,
-                  bint sos=False, bint eos=False):
-    """Count the n-grams of orders 1..order in sentences given as one id array and their lengths (mark_text,
-    then count_marked over every first word).
-
-    Returns:
-        (ngrams, counts): for n = 1..N, ngrams[n-1] is a (m_n, n) uint32 array of the unique n-grams in
-        lexicographic order and counts[n-1] the int64 number of times each occurs.
-    """
-    text = np.zeros(words.shape[0] + (1 + sos + eos) * sentence_lengths.shape[0] + order, dtype=np.uint32)
-    histogram = np.zeros(max(<int64_t>max_word + 2, 4), dtype=np.int64)
-    mark_text(words, sentence_lengths, sos, eos, text, histogram)
-    windows = histogram[1:].sum()
-    ngrams = [np.empty((windows if n > 1 else min(windows, max_word + 1), n), dtype=np.uint32)
-              for n in range(1, order + 1)]
-    counts = [np.empty(len(grams), dtype=np.int64) for grams in ngrams]
-    rows = np.zeros(order, dtype=np.int64)
-    count_marked(text, order, max_word, 0, <int64_t>max_word + 1, ngrams, counts, rows)
-    # Shrinking in place gives the unused tails, never written to, back.
-    for n in range(1, order + 1):
-        ngrams[n - 1].resize((rows[n - 1], n), refcheck=False)
-        counts[n - 1].resize(rows[n - 1], refcheck=False)
-    return ngrams, counts
-
-
 cdef _targets(list ngrams, list counts, int64_t[::1] rows, int order, int64_t windows, int64_t words,
               uint32_t **gram_rows, int64_t **count_rows, int64_t *next_row):
     """Points gram_rows[n] and count_rows[n] at row rows[n-1] of the order-n arrays (next_row[n] = 0), after

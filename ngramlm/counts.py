@@ -197,7 +197,7 @@ class _TextEncoder:
 def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder, block_bytes: int,
                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(word ids, sentence lengths) of the non-empty lines of the text files, a block of lines at a time, without
-    the sentence markers (count_windows adds them)."""
+    the sentence markers (_count.mark_text adds them)."""
     text_encoder = _TextEncoder(encoder, options)
     for path in paths:
         for block, lineno in read_blocks(path, block_bytes):
@@ -237,10 +237,11 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *
         raise ValueError("sentence lengths must not be negative")
     if int(sentence_lengths.sum()) != len(words):
         raise ValueError(f"sentence lengths sum to {int(sentence_lengths.sum())}, but there are {len(words)} words")
-    max_word = max([int(words.max()) if len(words) else 0] + [BOS_ID] * sos + [EOS_ID] * eos)
-    if max_word >= np.iinfo(ID_DTYPE).max:
-        raise ValueError(f"word id {max_word} is too large")
-    return _count.count_windows(words, sentence_lengths, order, max_word, sos, eos)
+    if len(words) and int(words.max()) >= np.iinfo(ID_DTYPE).max:
+        raise ValueError(f"word id {int(words.max())} is too large")
+    text = _MarkedText(np.iinfo(np.int64).max, None)  # never goes to a file
+    text.add(words, sentence_lengths, sos, eos)
+    return _count_text(text.finish(order), text.first_words, order, parse_memory(DEFAULT_MEMORY), quiet=True)
 
 
 def merge_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray], n: int):
@@ -363,13 +364,15 @@ def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: i
     packs = order >= 2 and (max_word + 1).bit_length() * (order - 1) <= 64  # as _count.count_marked decides
     sort_bytes = _PACKED_SORT_BYTES_PER_WINDOW if packs else _SORT_BYTES_PER_WINDOW
     windows = first_words[1:]
+    total = int(windows.sum())
     ranges = _first_word_ranges(windows, max(1, budget // sort_bytes))
-    arrays = _CountArrays(order, int(windows.sum()), max_word + 1)
-    with Progress("sorting", unit="windows", total=int(windows.sum()), quiet=quiet or len(ranges) == 1) as progress:
+    arrays = _CountArrays(order, total, max_word + 1)
+    with Progress("sorting", unit="windows", total=total, quiet=quiet or len(ranges) == 1) as progress:
         for lo, hi in ranges:
-            arrays.make_room(int(windows[lo:hi].sum()), hi - lo)
+            in_range = int(windows[lo:hi].sum())
+            arrays.make_room(in_range, hi - lo)
             _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows)
-            progress.update(int(windows[lo:hi].sum()))
+            progress.update(in_range)
     return arrays.trimmed()
 
 
