@@ -45,7 +45,8 @@ def neural():
 @click.option("--positional", type=click.Choice(["sinusoidal", "learned"]), default=None,
               help="transformer: positional encoding.")
 @click.option("--memory", type=int, default=None, help="transformer: previous tokens a chunk may attend to.")
-@click.option("--dropout", type=float, default=None, help="Dropout rate.")
+@click.option("--dropout", type=float, default=None, help="Dropout rate (ffnn: on the hidden layer).")
+@click.option("--input-dropout", type=float, default=None, help="ffnn: dropout on the context embeddings.")
 @click.option("--tied/--no-tied", default=None, help="lstm, transformer: tie input and output embeddings.")
 @click.option("--epochs", type=int, default=None, help="Most epochs.  [default: 13]")
 @click.option("--batch-size", type=int, default=None, help="Stream rows or sentences per batch.")
@@ -64,8 +65,8 @@ def neural():
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @report_errors
 def train(kind, train_path, valid_path, out_path, resume, context, order, embedding, hidden, direct, layers, heads,
-          width, positional, memory, dropout, tied, epochs, batch_size, bptt, optimizer, lr, lr_decay, decay_start,
-          early_stop, clip, max_minutes, seed, device, tolower, log_every, quiet):
+          width, positional, memory, dropout, input_dropout, tied, epochs, batch_size, bptt, optimizer, lr, lr_decay,
+          decay_start, early_stop, clip, max_minutes, seed, device, tolower, log_every, quiet):
     """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>).
 
     Training options left unset take values that suit the model kind (ngramlm.neural.training.RECOMMENDED):
@@ -88,7 +89,8 @@ def train(kind, train_path, valid_path, out_path, resume, context, order, embedd
         vocab = nn.vocabulary_from_file(train_path, options)
         hyperparameters = {k: v for k, v in dict(
             order=order, embedding=embedding, hidden=hidden, direct=direct, layers=layers, heads=heads,
-            width=width, positional=positional, memory=memory, dropout=dropout, tied=tied).items() if v is not None}
+            width=width, positional=positional, memory=memory, dropout=dropout, input_dropout=input_dropout,
+            tied=tied).items() if v is not None}
         seed_everything(seed)
         model = nn.build_model(kind, len(vocab), **hyperparameters)
         trainer = nn.Trainer(model, recommended_config(kind, **schedule), vocab, options, torch_device, quiet=quiet)

@@ -125,6 +125,18 @@ def test_feedforward_parameter_count_matches_bengio_architecture():
         v * m + ((n - 1) * m * h + h) + (h * v + v)
 
 
+def test_feedforward_input_dropout_acts_on_the_context_embeddings_in_training_only():
+    torch.manual_seed(0)
+    model = build_model("ffnn", 20, order=3, embedding=4, hidden=6, input_dropout=1.0)
+    a, b = torch.tensor([[3, 4, 5]]), torch.tensor([[7, 8, 9]])
+    # Every embedding dropped: the prediction no longer depends on the context at all.
+    model.train()
+    assert torch.allclose(model(a)[0][:, -1], model(b)[0][:, -1])
+    # Evaluation keeps every embedding, so the contexts are told apart again.
+    model.eval()
+    assert not torch.allclose(model(a)[0][:, -1], model(b)[0][:, -1])
+
+
 def test_tied_lstm_shares_the_embedding_with_the_output_layer():
     untied = count_parameters(build_model("lstm", 30, layers=1, hidden=8))
     tied = count_parameters(build_model("lstm", 30, layers=1, hidden=8, tied=True))

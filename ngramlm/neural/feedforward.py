@@ -27,14 +27,16 @@ class FeedForwardLM(NeuralLM):
         direct: keep the direct connections W from the embeddings to the output (Bengio's "direct
             architecture"); without them W = 0.
         dropout: dropout on the hidden layer (not in the paper; 0 reproduces it).
+        input_dropout: dropout on the concatenated context embeddings x (not in the paper either): with
+            a large vocabulary the embeddings are most of the parameters, and most of the overfitting.
     """
 
     kind = "ffnn"
 
     def __init__(self, vocab_size: int, order: int = 5, embedding: int = 64, hidden: int = 128,
-                 direct: bool = False, dropout: float = 0.0):
+                 direct: bool = False, dropout: float = 0.0, input_dropout: float = 0.0):
         super().__init__(vocab_size, order=order, embedding=embedding, hidden=hidden, direct=direct,
-                         dropout=dropout)
+                         dropout=dropout, input_dropout=input_dropout)
         if order < 2:
             raise ModelError(f"the feed-forward model needs order >= 2 (it sees order-1 previous words), got {order}")
         self.context = order - 1
@@ -43,6 +45,7 @@ class FeedForwardLM(NeuralLM):
         self.output_layer = nn.Linear(hidden, vocab_size)                    # b + U a
         self.direct_layer = nn.Linear(self.context * embedding, vocab_size, bias=False) if direct else None  # W x
         self.dropout = nn.Dropout(dropout)
+        self.input_dropout = nn.Dropout(input_dropout)
 
     def forward(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
         """State: the last n-2 input ids of the previous chunk (the current input completes the n-1 words of
@@ -52,7 +55,7 @@ class FeedForwardLM(NeuralLM):
                                device=inputs.device)
         history = torch.cat([state, inputs], dim=1)
         windows = history.unfold(1, self.context, 1)                         # (batch, time, n-1), oldest first
-        x = self.embed(windows).flatten(2)
+        x = self.input_dropout(self.embed(windows).flatten(2))
         y = self.output_layer(self.dropout(torch.tanh(self.hidden_layer(x))))
         if self.direct_layer is not None:
             y = y + self.direct_layer(x)
