@@ -37,19 +37,21 @@ from .ngram_count import read_vocabulary
 @click.option("--memory", default=DEFAULT_MEMORY, metavar="SIZE",
               help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half of it, "
                    "and the windows are sorted in as many passes as it needs.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads that sort and write the counts (default: every core this process may use).")
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="Bytes that are not UTF-8: stop with the file and line, or replace them.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
 def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit_vocab, tolower, sos, eos,
-          write_vocab, memory, errors, quiet):
+          write_vocab, memory, threads, errors, quiet):
     """Count every n-gram of orders 1..ORDER in text (SRILM semantics: <s> and </s> added, n-grams never cross
     sentences) and write them as an SRILM count file."""
     vocabulary = read_vocabulary(vocab, unk_word, tolower, errors)
     counts = NgramCounts.empty(vocabulary, order)
     if texts:
         options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
-        counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet)
+        counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads)
     for path in reads:
         counts = merge_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,
                                                   tolower=tolower, errors=errors))

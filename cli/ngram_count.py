@@ -96,6 +96,9 @@ def _estimation_options(func):
 @click.option("-memory", "memory", default=DEFAULT_MEMORY, metavar="SIZE",
               help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half "
                    "of it, and the windows are sorted in as many passes as it needs. (ngramlm's own flag.)")
+@click.option("-threads", "threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads that sort and write the counts (default: every core this process may use). "
+                   "(ngramlm's own flag.)")
 @click.option("--errors", "errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="What to do with bytes that are not UTF-8: stop with the file and line, or replace them. "
                    "(ngramlm's own flag.)")
@@ -110,7 +113,7 @@ def main(**params):
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
         counts = count_files([params["text"]], order, vocab, options, memory=params["memory"],
-                             quiet=params["quiet"])
+                             quiet=params["quiet"], threads=params["threads"])
         if params["debug"] >= 1:
             click.echo(_text_statistics(params["text"], counts), err=True)
     for path in params["read"]:

@@ -29,6 +29,7 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort as std_sort
+from cython.parallel cimport prange, threadid
 
 cnp.import_array()
 
@@ -84,6 +85,10 @@ cdef inline int _common_key_words(uint64_t a, uint64_t b, int groups, const uint
 cdef enum:
     # Buckets at least this large are radix-sorted; std::sort wins below (a radix pass costs 2**16 counters).
     RADIX_SORT_MIN = 1 << 14
+    # Below this many windows a thread, starting threads costs more than it saves.
+    PARALLEL_MIN_WINDOWS = 1 << 16
+    # Pieces of buckets a thread, so that one slow piece (a frequent word's bucket) does not hold up the rest.
+    PIECES_PER_THREAD = 8
 
 
 cdef void _radix_sort_keys(uint64_t *keys, uint64_t *scratch, int64_t size, int key_bits,
@@ -175,7 +180,7 @@ def mark_text(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, bi
 
 
 def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t first, int64_t last,
-                 list ngrams, list counts, int64_t[::1] rows):
+                 list ngrams, list counts, int64_t[::1] rows, int threads=1):
     """Count the n-grams of orders 1..order that start with a word id in [first, last) in a marked text.
 
     Windows are bucketed by their first word, so the n-grams of a range of first words are complete and final
@@ -192,6 +197,7 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
             from row rows[n-1] on, which advances past them. Each needs room for as many rows as the range has
             windows (a bound on its distinct n-grams; for n = 1, also the number of words in the range).
         rows: N int64 row numbers.
+        threads: how many threads may sort and write (when the vocabulary and order let the keys be packed).
     """
     cdef int64_t size = text.shape[0]
     cdef int64_t lo = max(first, 0) + 1, hi = min(last, <int64_t>max_word + 1) + 1
@@ -199,6 +205,8 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
     cdef int64_t p
     if not 1 <= order <= 255:
         raise ValueError(f"n-gram order {order} is out of range 1..255")
+    if threads < 1:
+        raise ValueError(f"count_marked: threads must be at least 1, got {threads}")
     if len(ngrams) != order or len(counts) != order or rows.shape[0] != order:
         raise ValueError(f"count_marked needs {order} n-gram arrays, count arrays and row numbers")
     if size < order:
@@ -209,7 +217,7 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
     if hi <= lo:
         return
     if order >= 2 and bits * (order - 1) <= 64:
-        _count_packed(&text[0], size, order, bits, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
+        _count_packed(&text[0], size, order, bits, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows, threads)
     else:
         _count_by_columns(&text[0], size, order, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
 
@@ -234,32 +242,116 @@ cdef _targets(list ngrams, list counts, int64_t[::1] rows, int order, int64_t wi
         count_rows[n] = &count_view[rows[n - 1]] if room > 0 else NULL
 
 
+cdef struct KeyLayout:
+    # How a packed key holds the words 2..N of a window: `groups` = N - 1 words of `bits` bits, the second word
+    # highest; the divisions by `bits` that turn bit counts into word counts, done once (see _key_words).
+    int groups
+    int bits
+    uint64_t mask
+    uint8_t words_below[64]
+    uint8_t words_above[64]
+
+
+cdef void _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int key_bits,
+                        uint64_t *scratch, int64_t *histogram) noexcept nogil:
+    """Sort each bucket first..last-1 (bounds[b]..bounds[b + 1]) of keys: std::sort in cache, the largest by LSD
+    radix sort (`scratch` holds as many keys as the largest bucket, `histogram` 2**16 counts)."""
+    cdef int64_t b
+    for b in range(first, last):
+        if bounds[b + 1] - bounds[b] >= RADIX_SORT_MIN:
+            _radix_sort_keys(keys + bounds[b], scratch, bounds[b + 1] - bounds[b], key_bits, histogram)
+        else:
+            std_sort(keys + bounds[b], keys + bounds[b + 1])
+
+
+cdef inline int _window_lcp(const uint64_t *keys, int64_t i, int64_t begin, int length,
+                            const KeyLayout *layout) noexcept nogil:
+    """The words the i-th window (of `length` words) shares with the one before it; none with a window of
+    another bucket (another first word)."""
+    if i == begin:
+        return 0
+    return min(length, 1 + _common_key_words(keys[i], keys[i - 1], layout.groups, layout.words_above))
+
+
+cdef void _tally_new_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last,
+                            const KeyLayout *layout, int order, int64_t *new_rows) noexcept nogil:
+    """new_rows[n] = the distinct n-grams of order n in the sorted buckets first..last-1."""
+    cdef int64_t b, i
+    cdef int n, length, common
+    for n in range(order + 1):
+        new_rows[n] = 0
+    for b in range(first, last):
+        for i in range(bounds[b], bounds[b + 1]):
+            length = 1 + _key_words(keys[i], layout.words_below)
+            common = _window_lcp(keys, i, bounds[b], length, layout)
+            for n in range(common + 1, length + 1):
+                new_rows[n] += 1
+
+
+cdef void _write_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int64_t lo,
+                        const KeyLayout *layout, uint32_t **gram_rows, int64_t **count_rows,
+                        int64_t *next_row) noexcept nogil:
+    """Write the n-grams of the sorted buckets first..last-1 (first words lo + first - 1, ...) from row
+    next_row[n] of each order n on, advancing next_row. A new n-gram of order n starts where a window has n
+    words and shares fewer than n with the one before; the window adds one to the count of the others."""
+    cdef int64_t b, i, row
+    cdef int n, column, length, common
+    cdef uint64_t key
+    for b in range(first, last):
+        for i in range(bounds[b], bounds[b + 1]):
+            key = keys[i]
+            length = 1 + _key_words(key, layout.words_below)
+            common = _window_lcp(keys, i, bounds[b], length, layout)
+            for n in range(1, common + 1):
+                count_rows[n][next_row[n] - 1] += 1
+            for n in range(common + 1, length + 1):
+                row = next_row[n]
+                gram_rows[n][row * n] = <uint32_t>(lo + b - 1)
+                for column in range(1, n):
+                    gram_rows[n][row * n + column] = <uint32_t>(
+                        (key >> (layout.bits * (layout.groups - column))) & layout.mask) - 1
+                count_rows[n][row] = 1
+                next_row[n] = row + 1
+
+
+cdef int64_t _split_buckets(const int64_t *bounds, int64_t span, int64_t pieces, int64_t *piece_first) noexcept nogil:
+    """Cut buckets 0..span-1 into at most `pieces` consecutive runs of about equal windows: run k is buckets
+    piece_first[k]..piece_first[k + 1]-1. Returns the number of runs."""
+    cdef int64_t b, k = 0, target = max(1, bounds[span] // pieces)
+    piece_first[0] = 0
+    for b in range(1, span):
+        if k + 1 < pieces and bounds[b] - bounds[piece_first[k]] >= target:
+            k += 1
+            piece_first[k] = b
+    piece_first[k + 1] = span
+    return k + 1
+
+
 cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits, int64_t lo, int64_t hi,
-                   int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
+                   int64_t num_words, list ngrams, list counts, int64_t[::1] rows, int threads):
     """count_marked when keys fit: the words 2..N of a window, `bits` bits each, the second word highest, are one
     uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
-    first word and each bucket sorted as integers (std::sort in cache, the largest by LSD radix sort), and the
-    longest common prefix of neighbours is read off the keys' XOR without going back to the text."""
-    cdef int groups = order - 1
-    cdef uint64_t mask = (<uint64_t>1 << bits) - 1
+    first word and each bucket sorted as integers, and the longest common prefix of neighbours is read off the
+    keys' XOR without going back to the text.
+
+    With several threads the buckets are cut into pieces of about equal windows, sorted piece by piece in
+    parallel; a first parallel sweep tallies each piece's distinct n-grams, so that each piece then knows the
+    rows it writes to, and the pieces are written in parallel too."""
+    cdef KeyLayout layout
     cdef int64_t span = hi - lo
-    cdef int64_t p, i, b, row, begin, total = 0, largest = 0
-    cdef int n, column, j, common, length
+    cdef int64_t p, b, k, pieces, total = 0, largest = 0
+    cdef int n, j, thread
     cdef uint32_t word
     cdef uint64_t key
     cdef bint out_of_range = False
+    layout.groups, layout.bits = order - 1, bits
+    layout.mask = (<uint64_t>1 << bits) - 1
+    for j in range(64):
+        layout.words_below[j] = layout.groups - j // bits
+        layout.words_above[j] = (j - (64 - layout.groups * bits)) // bits if j >= 64 - layout.groups * bits else 0
     bounds_array = np.zeros(span + 1, dtype=np.int64)
     cdef int64_t[::1] bounds_view = bounds_array
     cdef int64_t *bounds = &bounds_view[0]
-    cdef uint32_t *gram_rows[256]
-    cdef int64_t *count_rows[256]
-    cdef int64_t next_row[256]
-    # The divisions by `bits` that turn bit counts into word counts, done once.
-    cdef uint8_t words_below[64]
-    cdef uint8_t words_above[64]
-    for j in range(64):
-        words_below[j] = groups - j // bits
-        words_above[j] = (j - (64 - groups * bits)) // bits if j >= 64 - groups * bits else 0
 
     with nogil:
         # bounds[b]: where the windows that start with word lo + b end; placing them moves it to where they
@@ -274,13 +366,22 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
             bounds[b] = total
     if out_of_range:
         raise ValueError("count_marked: the text holds an id above max_word")
+    threads = max(1, min(threads, total // PARALLEL_MIN_WINDOWS))
+    cdef bint radix = largest >= RADIX_SORT_MIN
     keys_array = np.empty(total, dtype=np.uint64)
-    scratch_array = np.empty(largest if largest >= RADIX_SORT_MIN else 0, dtype=np.uint64)
-    histogram_array = np.empty(1 << 16 if largest >= RADIX_SORT_MIN else 0, dtype=np.int64)
+    scratch_array = np.empty((threads, largest if radix else 0), dtype=np.uint64)
+    histogram_array = np.empty((threads, 1 << 16 if radix else 0), dtype=np.int64)
+    # Pieces: one with one thread; with more, several a thread, so that a slow piece does not hold up the rest.
+    piece_array = np.empty(PIECES_PER_THREAD * threads + 1 if threads > 1 else 2, dtype=np.int64)
+    new_rows_array = np.zeros((len(piece_array), order + 1), dtype=np.int64)
     cdef uint64_t[::1] keys_view = keys_array
-    cdef uint64_t[::1] scratch_view = scratch_array
-    cdef int64_t[::1] histogram_view = histogram_array
+    cdef uint64_t[:, ::1] scratch = scratch_array
+    cdef int64_t[:, ::1] histogram = histogram_array
+    cdef int64_t[::1] piece_first = piece_array
+    cdef int64_t[:, ::1] new_rows = new_rows_array
     cdef uint64_t *keys = &keys_view[0] if total > 0 else NULL
+    cdef uint64_t *scratch_row
+    cdef int64_t *histogram_row
     with nogil:
         # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
         # end). Order within a bucket does not matter, as each bucket is sorted next.
@@ -289,41 +390,45 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
             word = text[p]
             if word == 0:
                 continue
-            key = 0 if text[p + 1] == 0 else (<uint64_t>text[p + 1] << (bits * (groups - 1))) | (key >> bits)
+            key = 0 if text[p + 1] == 0 else (<uint64_t>text[p + 1] << (bits * (layout.groups - 1))) | (key >> bits)
             if <uint64_t>(word - lo) < <uint64_t>span:
                 bounds[word - lo] -= 1
                 keys[bounds[word - lo]] = key
-        for b in range(span):
-            if bounds[b + 1] - bounds[b] >= RADIX_SORT_MIN:
-                _radix_sort_keys(keys + bounds[b], &scratch_view[0], bounds[b + 1] - bounds[b], groups * bits,
-                                 &histogram_view[0])
-            else:
-                std_sort(keys + bounds[b], keys + bounds[b + 1])
+        pieces = _split_buckets(bounds, span, piece_first.shape[0] - 1, &piece_first[0])
 
+
+    cdef uint32_t *gram_rows[256]
+    cdef int64_t *count_rows[256]
+    cdef int64_t next_row[256]
+    cdef uint64_t *scratch_rows = <uint64_t *>cnp.PyArray_DATA(scratch_array)
+    cdef int64_t *histogram_rows = <int64_t *>cnp.PyArray_DATA(histogram_array)
+    cdef int64_t *piece_rows = <int64_t *>cnp.PyArray_DATA(new_rows_array)
+    cdef int64_t scratch_width = scratch_array.shape[1], histogram_width = histogram_array.shape[1], before, tally
     _targets(ngrams, counts, rows, order, total, span, gram_rows, count_rows, next_row)
     with nogil:
-        # A new n-gram of order n starts where a window has n words and shares fewer than n with the one before
-        # (windows of different first words share none); the window adds one to the count of the others.
-        for b in range(span):
-            begin = bounds[b]
-            for i in range(begin, bounds[b + 1]):
-                key = keys[i]
-                length = 1 + _key_words(key, words_below)
-                common = 0 if i == begin else min(length, 1 + _common_key_words(key, keys[i - 1], groups,
-                                                                                 words_above))
-                for n in range(1, common + 1):
-                    count_rows[n][next_row[n] - 1] += 1
-                for n in range(common + 1, length + 1):
-                    row = next_row[n]
-                    gram_rows[n][row * n] = <uint32_t>(lo + b - 1)
-                    for column in range(1, n):
-                        gram_rows[n][row * n + column] = <uint32_t>((key >> (bits * (groups - column))) & mask) - 1
-                    count_rows[n][row] = 1
-                    next_row[n] = row + 1
+        if pieces == 1:
+            _sort_buckets(keys, bounds, 0, span, layout.groups * bits, scratch_rows, histogram_rows)
+            _write_ngrams(keys, bounds, 0, span, lo, &layout, gram_rows, count_rows, next_row)
+        else:
+            for k in prange(pieces, num_threads=threads, schedule="dynamic", chunksize=1):
+                thread = threadid()
+                _sort_buckets(keys, bounds, piece_first[k], piece_first[k + 1], layout.groups * bits,
+                              scratch_rows + thread * scratch_width, histogram_rows + thread * histogram_width)
+                _tally_new_ngrams(keys, bounds, piece_first[k], piece_first[k + 1], &layout, order,
+                                  piece_rows + k * (order + 1))
+            # Each piece's first row of each order: the distinct n-grams of the pieces before it.
+            for n in range(1, order + 1):
+                before = 0
+                for k in range(pieces):
+                    tally = piece_rows[k * (order + 1) + n]
+                    piece_rows[k * (order + 1) + n] = before
+                    before += tally
+                next_row[n] = before
+            for k in prange(pieces, num_threads=threads, schedule="dynamic", chunksize=1):
+                _write_ngrams(keys, bounds, piece_first[k], piece_first[k + 1], lo, &layout, gram_rows, count_rows,
+                              piece_rows + k * (order + 1))
     for n in range(1, order + 1):
         rows[n - 1] += next_row[n]
-
-
 cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64_t lo, int64_t hi,
                        int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
     """count_marked for any key: the window starts radix-sorted one column (word) at a time."""

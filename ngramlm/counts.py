@@ -46,6 +46,18 @@ _PACKED_SORT_BYTES_PER_WINDOW = 8
 _SORT_BYTES_PER_WINDOW = 18
 
 
+def usable_threads(threads: int | None = None) -> int:
+    """The threads counting may use: `threads`, or by default every core this process may run on."""
+    if threads is None:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    if threads < 1:
+        raise NgramlmError(f"the number of threads must be at least 1, got {threads}")
+    return threads
+
+
 @dataclass
 class NgramCounts:
     """Counts of the n-grams of orders 1..N: `ngrams[k]` is a sorted (m, k+1) id array, `counts[k]` its counts."""
@@ -222,15 +234,17 @@ def _check_order(order: int) -> None:
 
 
 def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *, sos: bool = False,
-                  eos: bool = False):
+                  eos: bool = False, threads: int | None = None):
     """Count the n-grams of orders 1..order of sentences given as one id array and their lengths.
 
     With `sos`/`eos`, each non-empty sentence gets the markers by the rule of corpus.add_markers (SRILM's): <s> in
     front unless it starts with it, </s> at the end unless it ends with it.
 
     Returns (ngrams, counts), lists over orders 1..order of sorted unique (m, n) id arrays and int64 counts.
+    `threads`: as count_sentences.
     """
     _check_order(order)
+    threads = usable_threads(threads)
     words = np.ascontiguousarray(words, dtype=ID_DTYPE)
     sentence_lengths = np.ascontiguousarray(sentence_lengths, dtype=np.int64)
     if sentence_lengths.size and sentence_lengths.min() < 0:
@@ -241,7 +255,8 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *
         raise ValueError(f"word id {int(words.max())} is too large")
     text = _MarkedText(np.iinfo(np.int64).max, None)  # never goes to a file
     text.add(words, sentence_lengths, sos, eos)
-    return _count_text(text.finish(order), text.first_words, order, parse_memory(DEFAULT_MEMORY), quiet=True)
+    return _count_text(text.finish(order), text.first_words, order, parse_memory(DEFAULT_MEMORY), threads,
+                       quiet=True)
 
 
 def merge_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray], n: int):
@@ -352,7 +367,7 @@ def _first_word_ranges(windows_per_word: np.ndarray, limit: int) -> list[tuple[i
     return ranges
 
 
-def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: int,
+def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: int, threads: int,
                 quiet: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Count a marked text one range of first words at a time, each range's sort within `budget` bytes."""
     present = np.flatnonzero(first_words[1:])
@@ -371,13 +386,13 @@ def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: i
         for lo, hi in ranges:
             in_range = int(windows[lo:hi].sum())
             arrays.make_room(in_range, hi - lo)
-            _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows)
+            _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows, threads)
             progress.update(in_range)
     return arrays.trimmed()
 
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: _Encoder,
-                   budget: int, quiet: bool, temp_dir: str | None, sos: bool = False,
+                   budget: int, threads: int, quiet: bool, temp_dir: str | None, sos: bool = False,
                    eos: bool = False) -> NgramCounts:
     """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask."""
     text = _MarkedText(budget // 2, temp_dir)
@@ -389,7 +404,7 @@ def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int,
         encoder.sync()
         marked = text.finish(order)
         ngrams, counts = _count_text(marked, text.first_words, order, budget - marked.nbytes * (text.path is None),
-                                     quiet)
+                                     threads, quiet)
         del marked
     finally:
         text.remove()
@@ -398,7 +413,7 @@ def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int,
 
 def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabulary, *,
                     memory: str | int = DEFAULT_MEMORY, quiet: bool = True, temp_dir: str | None = None,
-                    ) -> NgramCounts:
+                    threads: int | None = None) -> NgramCounts:
     """Count all n-grams of orders 1..order in sentences that already carry their <s>/</s> markers.
 
     Args:
@@ -410,9 +425,12 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
             themselves come on top.)
         quiet: no progress display.
         temp_dir: where the text goes beyond the budget (the system's temporary folder by default).
+        threads: how many threads sort and write the counts (default: every core this process may use); the
+            counts are the same whatever the number.
     """
     _check_order(order)
     budget = parse_memory(memory)
+    threads = usable_threads(threads)
     encoder = _Encoder(vocab)
 
     def batches():
@@ -420,23 +438,25 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
             lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
             yield encoder.encode(chain.from_iterable(batch), int(lengths.sum())), lengths
 
-    return _count_encoded(batches(), order, encoder, budget, quiet, temp_dir)
+    return _count_encoded(batches(), order, encoder, budget, threads, quiet, temp_dir)
 
 
 def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = None,
                 options: TextOptions = TextOptions(), *, memory: str | int = DEFAULT_MEMORY, quiet: bool = True,
-                temp_dir: str | None = None) -> NgramCounts:
+                temp_dir: str | None = None, threads: int | None = None) -> NgramCounts:
     """Count all n-grams of orders 1..order in text files (plain, .gz, .bz2, .xz, or '-' for standard input).
 
     The sentences are those of corpus.read_sentences with `options` (markers, lower-casing, undecodable bytes).
-    `vocab` defaults to a new open vocabulary. See count_sentences for `memory`, `quiet` and `temp_dir`.
+    `vocab` defaults to a new open vocabulary. See count_sentences for `memory`, `quiet`, `temp_dir` and
+    `threads`.
     """
     _check_order(order)
     budget = parse_memory(memory)
+    threads = usable_threads(threads)
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = _block_tokens(budget) * _BYTES_PER_TOKEN
     batches = _encoded_text(paths, options, encoder, block_bytes)
-    return _count_encoded(batches, order, encoder, budget, quiet, temp_dir, options.sos, options.eos)
+    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos)
 
 
 def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

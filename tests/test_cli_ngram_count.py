@@ -171,3 +171,11 @@ def test_ngramlm_count_to_stdout_and_reading_counts(tmp_path, text):
                                       "--write-order", "2"])
     assert result.exit_code == 0, result.output
     assert "the cat\t7\n" in result.output
+
+
+def test_threads_flag_gives_the_same_counts_and_refuses_zero(tmp_path, text):
+    run("-text", text, "-order", 3, "-threads", 2, "-write", tmp_path / "two.txt")
+    run("-text", text, "-order", 3, "-threads", 1, "-write", tmp_path / "one.txt")
+    assert read_count_file(tmp_path / "two.txt") == read_count_file(tmp_path / "one.txt")
+    assert "-threads" in run("-text", text, "-threads", 0, "-write", tmp_path / "zero.txt", expect=2).output
+    assert not (tmp_path / "zero.txt").exists()

@@ -229,6 +229,52 @@ def test_core_counts_a_frequent_first_word_exactly():
     assert all(g.tolist() == sorted(g.tolist()) for g in ngrams)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_count_exactly_what_one_thread_counts(threads):
+    """Enough windows (about 300K) that the compiled core cuts the buckets into pieces for its threads, with
+    Zipfian words so that some buckets (words 2 and 3: 31K and 18K windows) are radix-sorted in a thread's own
+    scratch memory; counted in two ranges of first words, so that the second range's pieces write after the
+    first's rows."""
+    from ngramlm._ext import _count
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(1, 30, size=20000)
+    words = (rng.zipf(1.3, size=int(lengths.sum())) % 5000).astype(np.uint32)
+    sentences = np.split(words.tolist(), np.cumsum(lengths)[:-1])
+    order, top = 4, int(words.max())
+    text = np.zeros(len(words) + len(lengths) + order, dtype=np.uint32)
+    histogram = np.zeros(top + 2, dtype=np.int64)
+    _count.mark_text(words, lengths, False, False, text, histogram)
+    windows = int(histogram[1:].sum())
+    results = []
+    for workers in (1, threads):
+        ngrams = [np.empty((windows, n), dtype=np.uint32) for n in range(1, order + 1)]
+        counts = [np.empty(windows, dtype=np.int64) for _ in range(order)]
+        rows = np.zeros(order, dtype=np.int64)
+        for lo, hi in [(0, 2), (2, top + 1)]:  # the second range holds 224K windows: two threads' worth
+            _count.count_marked(text, order, top, lo, hi, ngrams, counts, rows, workers)
+        results.append([a[:r] for a, r in zip(ngrams + counts, list(rows) * 2)])
+    for one, many in zip(*results):
+        np.testing.assert_array_equal(one, many)
+    found = Counter({tuple(row): int(c) for n in range(order)
+                     for row, c in zip(results[1][n].tolist(), results[1][order + n].tolist())})
+    assert found == reference_counts([s.tolist() for s in sentences], order)
+    with pytest.raises(ValueError, match="threads"):
+        _count.count_marked(text, order, top, 0, top + 1, ngrams, counts, np.zeros(order, dtype=np.int64), 0)
+
+
+def test_file_counting_with_threads_equals_one_thread_and_rejects_zero(tmp_path):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "text.txt"
+    path.write_text("".join(" ".join(f"w{w}" for w in rng.zipf(1.4, rng.integers(1, 20)) % 3000) + "\n"
+                            for _ in range(25000)))
+    one, two = (count_files([str(path)], 5, threads=t) for t in (1, 2))
+    assert one.vocab.words == two.vocab.words
+    for a, b in zip(one.ngrams + one.counts, two.ngrams + two.counts):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(NgramlmError, match="threads"):
+        count_files([str(path)], 3, threads=0)
+
+
 def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
     with pytest.raises(ValueError, match="sum to"):
         count_windows(np.arange(5), np.array([2, 2]), 2)
