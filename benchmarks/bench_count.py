@@ -1,12 +1,15 @@
 """Counting speed: ngramlm against a pure-Python collections.Counter, all 1..5-grams.
 
     python benchmarks/bench_count.py [--scale 50] [--order 5] [--memory 1G] [--baseline-words 2000000] [--repeat 3]
+                                     [--threads N]
 
 Corpora: Brown train (../shared/corpora/brown/train.txt, about 1M words) and a synthetic corpus SCALE times as
 large, sampled (fixed seed) from the bigram distribution of Brown's counts and written to a temporary folder.
 Each measurement runs in a fresh Python process, so its peak resident memory is its own. The Counter baseline
 counts Brown, and on the synthetic corpus only its first BASELINE_WORDS words (the full corpus would take it
-minutes and many GB); the table says so.
+minutes and many GB); the table says so. ngramlm runs twice: with every core (or --threads) and with one thread.
+Speed-up = words per wall-clock second against the Counter baseline's (what a user waits for; the baseline is
+single-threaded by nature), and words per CPU second against its (the work done), both in the table.
 """
 from __future__ import annotations
 
@@ -67,15 +70,15 @@ def python_loop(path: str, order: int, max_words: int | None) -> int:
     return words
 
 
-def ngramlm_count(path: str, order: int, memory: str) -> int:
+def ngramlm_count(path: str, order: int, memory: str, threads: int) -> int:
     from ngramlm.counts import count_files  # imported (and timed apart) by measure()
 
-    counts = count_files([path], order, memory=memory, quiet=True)
+    counts = count_files([path], order, memory=memory, quiet=True, threads=threads)
     starts = counts.counts[0][counts.ngrams[0][:, 0] == 1].sum()
     return int(counts.total(1) - 2 * starts)  # words: every sentence has one <s> and one </s>
 
 
-def measure(tool: str, path: str, order: int, memory: str, max_words: int | None) -> dict:
+def measure(tool: str, path: str, order: int, memory: str, max_words: int | None, threads: int) -> dict:
     """Runs in the child process. Like the baseline's `collections`, ngramlm is imported before the clocks start:
     the import is a fixed cost per process, not per word, and is reported apart."""
     import_start = time.process_time()
@@ -84,7 +87,7 @@ def measure(tool: str, path: str, order: int, memory: str, max_words: int | None
     import_cpu = time.process_time() - import_start
     start, cpu_start = time.perf_counter(), time.process_time()
     if tool == "ngramlm":
-        words = ngramlm_count(path, order, memory)
+        words = ngramlm_count(path, order, memory, threads)
     elif tool == "zip":
         words = python_counter(path, order, max_words)
     else:
@@ -93,13 +96,15 @@ def measure(tool: str, path: str, order: int, memory: str, max_words: int | None
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "import_cpu": import_cpu}
 
 
-def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None, repeat: int = 1) -> dict:
-    """The run with the median CPU time of `repeat` runs, each in a fresh process (this shared virtual machine
-    gives single runs that differ by up to a third)."""
-    command = [sys.executable, __file__, "--measure", tool, path, str(order), memory, str(max_words or 0)]
+def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None, repeat: int = 1,
+             threads: int = 1) -> dict:
+    """The run with the median wall-clock time of `repeat` runs, each in a fresh process (this shared virtual
+    machine gives single runs that differ by up to a third)."""
+    command = [sys.executable, __file__, "--measure", tool, path, str(order), memory, str(max_words or 0),
+               str(threads)]
     runs = [json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
             for _ in range(repeat)]
-    return sorted(runs, key=lambda run: run["cpu"])[len(runs) // 2]
+    return sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
 
 
 def bigram_corpus(path: Path, scale: int, seed: int = 2024) -> int:
@@ -144,21 +149,27 @@ def main() -> None:
     parser.add_argument("--memory", default="1G", help="ngramlm's memory budget on the synthetic corpus")
     parser.add_argument("--baseline-words", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median is shown")
-    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=None, help="ngramlm's threads (default: every core)")
+    parser.add_argument("--measure", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        tool, path, order, memory, max_words = args.measure
-        print(json.dumps(measure(tool, path, int(order), memory, int(max_words) or None)))
+        tool, path, order, memory, max_words, threads = args.measure
+        print(json.dumps(measure(tool, path, int(order), memory, int(max_words) or None, int(threads))))
         return
+    from ngramlm.counts import usable_threads
+
+    threads = usable_threads(args.threads)
+    ours = f"ngramlm, {threads} threads"
 
     print(f"machine: {describe_machine()}; load average {os.getloadavg()[0]:.1f} at the start")
-    print(f"all 1..{args.order}-grams; words/s = words of text per CPU second (reading, vocabulary, counting; "
-          f"imports before the clock starts); each row the median of {args.repeat} runs (the loop baseline: one), "
-          "each in a fresh process; speed-up = CPU time per word of the Counter baseline / ours (CPU time, "
-          "because the machine is shared and wall time depends on its load)\n")
+    print(f"all 1..{args.order}-grams; times cover reading, vocabulary and counting (imports before the clock "
+          f"starts); each row the run with the median wall time of {args.repeat} (the loop baseline: one), each in "
+          "a fresh process; speed-up = words per second against the Counter baseline's, by wall-clock time "
+          "(wall) and by CPU time of all threads (CPU)\n")
     brown = "Brown train"
     rows = [
-        (brown, "ngramlm", "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat)),
+        (brown, ours, "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat, threads)),
+        (brown, "ngramlm, 1 thread", "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat)),
         (brown, "Python Counter (zip idiom)", "baseline",
          in_child("zip", str(BROWN), args.order, "", None, args.repeat)),
         (brown, "Python Counter (loop, tuple slices)", "", in_child("loop", str(BROWN), args.order, "", None)),
@@ -170,20 +181,24 @@ def main() -> None:
         print(f"synthetic corpus: {words:,} words ({args.scale}x Brown, sampled from its bigrams), "
               f"{synthetic.stat().st_size / 2**20:.0f} MiB, made in {time.perf_counter() - start:.0f} s\n")
         name = f"synthetic {args.scale}x"
-        rows.append((name, "ngramlm", f"-memory {args.memory}",
+        rows.append((name, ours, f"-memory {args.memory}",
+                     in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat, threads)))
+        rows.append((name, "ngramlm, 1 thread", f"-memory {args.memory}",
                      in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat)))
         rows.append((name, "Python Counter (zip idiom)", f"baseline; first {args.baseline_words:,} words only",
                      in_child("zip", str(synthetic), args.order, "", args.baseline_words, args.repeat)))
 
-    print("| corpus | tool | words | wall s | CPU s | words/CPU s | peak RSS MiB | speed-up | note |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| corpus | tool | words | wall s | CPU s | words/s (wall) | peak RSS MiB | speed-up (wall) | "
+          "speed-up (CPU) | note |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for corpus, tool, note, result in rows:
-        rate = result["words"] / result["cpu"]
         baseline = next(r for c, t, _, r in rows if c == corpus and t == "Python Counter (zip idiom)")
-        speedup = rate / (baseline["words"] / baseline["cpu"])
+        rate = result["words"] / result["seconds"]
+        wall = rate / (baseline["words"] / baseline["seconds"])
+        cpu = (result["words"] / result["cpu"]) / (baseline["words"] / baseline["cpu"])
         print(f"| {corpus} | {tool} | {result['words']:,} | {result['seconds']:.2f} | {result['cpu']:.2f} | "
-              f"{rate:,.0f} | {result['peak_mb']:,.0f} | {speedup:.1f}x | {note} |")
-    imports = [r["import_cpu"] for _, t, _, r in rows if t == "ngramlm"]
+              f"{rate:,.0f} | {result['peak_mb']:,.0f} | {wall:.1f}x | {cpu:.1f}x | {note} |")
+    imports = [r["import_cpu"] for _, t, _, r in rows if t.startswith("ngramlm")]
     print(f"\nimport ngramlm (once per process, not in the CPU s column): {min(imports):.2f}-{max(imports):.2f} s CPU")
 
 
