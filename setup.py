@@ -24,9 +24,6 @@ def extensions():
     NGRAMLM_EXT=name1,name2 builds only those (handy while working on one module with build_ext --inplace).
     """
     only = {n for n in os.environ.get("NGRAMLM_EXT", "").split(",") if n}
-    # The counting core sorts and writes with OpenMP threads (cython.parallel.prange); without OpenMP the same
-    # code runs on one thread.
-    openmp = ["-fopenmp"] if sys.platform.startswith("linux") else []
     modules = []
     for source in sorted(glob.glob(os.path.join("ext", "*.pyx"))):
         name = os.path.splitext(os.path.basename(source))[0]
@@ -37,8 +34,7 @@ def extensions():
                 f"ngramlm._ext.{name}",
                 [source],
                 include_dirs=[numpy.get_include(), "ext"],
-                extra_compile_args=["-O3"] + (openmp if name == "_count" else []),
-                extra_link_args=openmp if name == "_count" else [],
+                extra_compile_args=["-O3"],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )

@@ -22,6 +22,8 @@ merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing t
 TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the distinct ones, in C, so that
     Python maps each distinct token to a word id once instead of once per occurrence.
 """
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 cimport numpy as cnp
@@ -29,7 +31,6 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort as std_sort
-from cython.parallel cimport prange, threadid
 
 cnp.import_array()
 
@@ -252,16 +253,32 @@ cdef struct KeyLayout:
     uint8_t words_above[64]
 
 
-cdef void _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int key_bits,
-                        uint64_t *scratch, int64_t *histogram) noexcept nogil:
+cdef int _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last,
+                       int key_bits) except -1 nogil:
     """Sort each bucket first..last-1 (bounds[b]..bounds[b + 1]) of keys: std::sort in cache, the largest by LSD
-    radix sort (`scratch` holds as many keys as the largest bucket, `histogram` 2**16 counts)."""
-    cdef int64_t b
+    radix sort, with scratch memory of their own (so that threads sorting other buckets share nothing)."""
+    cdef int64_t b, largest = 0
+    cdef uint64_t *scratch
+    cdef int64_t *histogram
+    for b in range(first, last):
+        largest = max(largest, bounds[b + 1] - bounds[b])
+    if largest >= RADIX_SORT_MIN:
+        scratch = <uint64_t *>malloc(largest * sizeof(uint64_t))
+        histogram = <int64_t *>malloc((1 << 16) * sizeof(int64_t))
+        if scratch == NULL or histogram == NULL:
+            free(scratch)
+            free(histogram)
+            with gil:
+                raise MemoryError()
     for b in range(first, last):
         if bounds[b + 1] - bounds[b] >= RADIX_SORT_MIN:
             _radix_sort_keys(keys + bounds[b], scratch, bounds[b + 1] - bounds[b], key_bits, histogram)
         else:
             std_sort(keys + bounds[b], keys + bounds[b + 1])
+    if largest >= RADIX_SORT_MIN:
+        free(scratch)
+        free(histogram)
+    return 0
 
 
 cdef inline int _window_lcp(const uint64_t *keys, int64_t i, int64_t begin, int length,
@@ -327,6 +344,35 @@ cdef int64_t _split_buckets(const int64_t *bounds, int64_t span, int64_t pieces,
     return k + 1
 
 
+cdef class _PackedPieces:
+    """One range's sorted-key counting cut into pieces of buckets that threads work on side by side: `sort`
+    sorts a piece's buckets (and tallies its distinct n-grams), `write` writes them from the piece's first rows.
+    piece_rows[k * (order + 1) + n]: piece k's tally of order n, then its first row, then (written) its last."""
+
+    cdef uint64_t *keys
+    cdef const int64_t *bounds
+    cdef const int64_t *piece_first
+    cdef int64_t *piece_rows
+    cdef KeyLayout layout
+    cdef int order
+    cdef int64_t lo
+    cdef uint32_t *gram_rows[256]
+    cdef int64_t *count_rows[256]
+
+    def sort(self, int64_t k, bint tally):
+        cdef int64_t first = self.piece_first[k], last = self.piece_first[k + 1]
+        with nogil:
+            _sort_buckets(self.keys, self.bounds, first, last, self.layout.groups * self.layout.bits)
+            if tally:
+                _tally_new_ngrams(self.keys, self.bounds, first, last, &self.layout, self.order,
+                                  self.piece_rows + k * (self.order + 1))
+
+    def write(self, int64_t k):
+        with nogil:
+            _write_ngrams(self.keys, self.bounds, self.piece_first[k], self.piece_first[k + 1], self.lo,
+                          &self.layout, self.gram_rows, self.count_rows, self.piece_rows + k * (self.order + 1))
+
+
 cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits, int64_t lo, int64_t hi,
                    int64_t num_words, list ngrams, list counts, int64_t[::1] rows, int threads):
     """count_marked when keys fit: the words 2..N of a window, `bits` bits each, the second word highest, are one
@@ -334,13 +380,13 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     first word and each bucket sorted as integers, and the longest common prefix of neighbours is read off the
     keys' XOR without going back to the text.
 
-    With several threads the buckets are cut into pieces of about equal windows, sorted piece by piece in
-    parallel; a first parallel sweep tallies each piece's distinct n-grams, so that each piece then knows the
+    With several threads the buckets are cut into pieces of about equal windows (_PackedPieces), sorted piece by
+    piece in parallel; the same sweep tallies each piece's distinct n-grams, so that each piece then knows the
     rows it writes to, and the pieces are written in parallel too."""
     cdef KeyLayout layout
     cdef int64_t span = hi - lo
-    cdef int64_t p, b, k, pieces, total = 0, largest = 0
-    cdef int n, j, thread
+    cdef int64_t p, b, k, pieces, before, tally, total = 0
+    cdef int n, j
     cdef uint32_t word
     cdef uint64_t key
     cdef bint out_of_range = False
@@ -361,27 +407,17 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
             if <uint64_t>(text[p] - lo) < <uint64_t>span:
                 bounds[text[p] - lo] += 1
         for b in range(span + 1):
-            largest = max(largest, bounds[b])
             total += bounds[b]
             bounds[b] = total
     if out_of_range:
         raise ValueError("count_marked: the text holds an id above max_word")
     threads = max(1, min(threads, total // PARALLEL_MIN_WINDOWS))
-    cdef bint radix = largest >= RADIX_SORT_MIN
     keys_array = np.empty(total, dtype=np.uint64)
-    scratch_array = np.empty((threads, largest if radix else 0), dtype=np.uint64)
-    histogram_array = np.empty((threads, 1 << 16 if radix else 0), dtype=np.int64)
+    cdef uint64_t[::1] keys_view = keys_array
+    cdef uint64_t *keys = &keys_view[0] if total > 0 else NULL
     # Pieces: one with one thread; with more, several a thread, so that a slow piece does not hold up the rest.
     piece_array = np.empty(PIECES_PER_THREAD * threads + 1 if threads > 1 else 2, dtype=np.int64)
-    new_rows_array = np.zeros((len(piece_array), order + 1), dtype=np.int64)
-    cdef uint64_t[::1] keys_view = keys_array
-    cdef uint64_t[:, ::1] scratch = scratch_array
-    cdef int64_t[:, ::1] histogram = histogram_array
     cdef int64_t[::1] piece_first = piece_array
-    cdef int64_t[:, ::1] new_rows = new_rows_array
-    cdef uint64_t *keys = &keys_view[0] if total > 0 else NULL
-    cdef uint64_t *scratch_row
-    cdef int64_t *histogram_row
     with nogil:
         # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
         # end). Order within a bucket does not matter, as each bucket is sorted next.
@@ -396,39 +432,32 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
                 keys[bounds[word - lo]] = key
         pieces = _split_buckets(bounds, span, piece_first.shape[0] - 1, &piece_first[0])
 
-
-    cdef uint32_t *gram_rows[256]
-    cdef int64_t *count_rows[256]
-    cdef int64_t next_row[256]
-    cdef uint64_t *scratch_rows = <uint64_t *>cnp.PyArray_DATA(scratch_array)
-    cdef int64_t *histogram_rows = <int64_t *>cnp.PyArray_DATA(histogram_array)
-    cdef int64_t *piece_rows = <int64_t *>cnp.PyArray_DATA(new_rows_array)
-    cdef int64_t scratch_width = scratch_array.shape[1], histogram_width = histogram_array.shape[1], before, tally
-    _targets(ngrams, counts, rows, order, total, span, gram_rows, count_rows, next_row)
-    with nogil:
-        if pieces == 1:
-            _sort_buckets(keys, bounds, 0, span, layout.groups * bits, scratch_rows, histogram_rows)
-            _write_ngrams(keys, bounds, 0, span, lo, &layout, gram_rows, count_rows, next_row)
-        else:
-            for k in prange(pieces, num_threads=threads, schedule="dynamic", chunksize=1):
-                thread = threadid()
-                _sort_buckets(keys, bounds, piece_first[k], piece_first[k + 1], layout.groups * bits,
-                              scratch_rows + thread * scratch_width, histogram_rows + thread * histogram_width)
-                _tally_new_ngrams(keys, bounds, piece_first[k], piece_first[k + 1], &layout, order,
-                                  piece_rows + k * (order + 1))
+    cdef _PackedPieces work = _PackedPieces()
+    work.keys, work.bounds, work.piece_first, work.layout, work.order, work.lo = (
+        keys, bounds, &piece_first[0], layout, order, lo)
+    new_rows_array = np.zeros((pieces, order + 1), dtype=np.int64)
+    work.piece_rows = <int64_t *>cnp.PyArray_DATA(new_rows_array)
+    _targets(ngrams, counts, rows, order, total, span, work.gram_rows, work.count_rows, work.piece_rows)
+    if pieces == 1:
+        work.sort(0, False)
+        work.write(0)
+    else:
+        # Python threads, each running compiled code without the GIL (unlike OpenMP's threads, they survive a
+        # fork: a process forked from this one can count on several threads too).
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work.sort, range(pieces), [True] * pieces))
             # Each piece's first row of each order: the distinct n-grams of the pieces before it.
             for n in range(1, order + 1):
                 before = 0
                 for k in range(pieces):
-                    tally = piece_rows[k * (order + 1) + n]
-                    piece_rows[k * (order + 1) + n] = before
+                    tally = work.piece_rows[k * (order + 1) + n]
+                    work.piece_rows[k * (order + 1) + n] = before
                     before += tally
-                next_row[n] = before
-            for k in prange(pieces, num_threads=threads, schedule="dynamic", chunksize=1):
-                _write_ngrams(keys, bounds, piece_first[k], piece_first[k + 1], lo, &layout, gram_rows, count_rows,
-                              piece_rows + k * (order + 1))
+            list(pool.map(work.write, range(pieces)))
     for n in range(1, order + 1):
-        rows[n - 1] += next_row[n]
+        rows[n - 1] += work.piece_rows[(pieces - 1) * (order + 1) + n]
+
+
 cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64_t lo, int64_t hi,
                        int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
     """count_marked for any key: the window starts radix-sorted one column (word) at a time."""

@@ -2,6 +2,7 @@
 words with the text in a temporary file, merging."""
 import gzip
 import io
+import subprocess
 import sys
 from collections import Counter
 
@@ -362,3 +363,28 @@ def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
     assert dict(zip(map(tuple, grams.tolist()), counts.tolist())) == dict(expected)
     assert len(grams) == len(expected)
     assert [tuple(g) for g in grams.tolist()] == sorted(expected)
+
+
+FORKED_COUNTING = """
+import multiprocessing, numpy as np
+from ngramlm.counts import count_windows
+
+def count(_):
+    words = (np.random.default_rng(1).zipf(1.3, 300000) % 5000).astype(np.uint32)
+    return [len(grams) for grams in count_windows(words, np.array([len(words)]), 4, threads=2)[0]]
+
+if __name__ == "__main__":
+    parent = count(0)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(count, [0]) == [parent]
+    print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_forked_process_counts_on_threads_after_its_parent_did(tmp_path):
+    # A thread pool that does not survive fork() (OpenMP's) would hang the child here.
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED_COUNTING)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
