@@ -16,6 +16,9 @@ count_marked: all n-grams of orders 1..N that start with a word in a given range
     to the text.
     Counting a text one range of first words at a time bounds the memory of the sort, and as the ranges come in
     order, their n-grams simply follow one another: no runs to merge.
+    With threads, a range's buckets are cut into pieces of about equal windows (_PackedPieces): threads sort the
+    pieces side by side and tally each one's distinct n-grams, so each piece knows its first output rows and the
+    threads write the pieces side by side too.
 merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
     (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files), with a tree of
     losers.
