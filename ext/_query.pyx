@@ -234,35 +234,37 @@ def build_vocab_table(list words):
     return table
 
 
-def build_middle(const uint64_t[::1] keys, const float[::1] prob, const float[::1] bow,
-                 double multiplier=PROBING_MULTIPLIER):
-    """An open-addressing table of (key, prob, bow); returns None if two n-grams share a key."""
-    cdef Py_ssize_t m = keys.shape[0], i
-    cdef uint64_t buckets = table_buckets(m, multiplier), b
-    table = np.zeros(buckets, MIDDLE_DTYPE)
-    cdef MiddleEntry* t = <MiddleEntry*> cnp.PyArray_DATA(table)
+cdef bint _fill_table(Entry* table, uint64_t buckets, const uint64_t[::1] keys, const float[::1] prob,
+                     const float* bow) noexcept nogil:
+    """Put each n-gram in its bucket (with its back-off weight, in a middle-order table); True if two keys clash."""
+    cdef Py_ssize_t i
+    cdef uint64_t b
     cdef bint clash = False
-    with nogil:
-        for i in range(m):
-            b = free_bucket(t, buckets, keys[i], &clash)
-            t[b].key = keys[i]
-            t[b].prob = prob[i]
-            t[b].bow = bow[i]
-    return None if clash else table
+    for i in range(keys.shape[0]):
+        b = free_bucket(table, buckets, keys[i], &clash)
+        table[b].key = keys[i]
+        table[b].prob = prob[i]
+        if Entry is MiddleEntry:
+            table[b].bow = bow[i]
+    return clash
 
 
-def build_longest(const uint64_t[::1] keys, const float[::1] prob, double multiplier=PROBING_MULTIPLIER):
-    """An open-addressing table of (key, prob) for the highest order; None if two n-grams share a key."""
-    cdef Py_ssize_t m = keys.shape[0], i
-    cdef uint64_t buckets = table_buckets(m, multiplier), b
-    table = np.zeros(buckets, LONGEST_DTYPE)
-    cdef LongestEntry* t = <LongestEntry*> cnp.PyArray_DATA(table)
-    cdef bint clash = False
+def build_table(const uint64_t[::1] keys, const float[::1] prob, const float[::1] bow=None,
+                double multiplier=PROBING_MULTIPLIER):
+    """An open-addressing table of (key, prob, bow) for a middle order, or of (key, prob) for the highest order
+    (bow None); returns None if two n-grams share a key."""
+    cdef uint64_t buckets = table_buckets(keys.shape[0], multiplier)
+    cdef bint clash
+    if bow is not None and bow.shape[0] != keys.shape[0]:
+        raise ValueError("build_table: one back-off weight per key")
+    table = np.zeros(buckets, MIDDLE_DTYPE if bow is not None else LONGEST_DTYPE)
+    cdef void* entries = cnp.PyArray_DATA(table)
+    cdef const float* weights = &bow[0] if bow is not None and bow.shape[0] > 0 else NULL
     with nogil:
-        for i in range(m):
-            b = free_bucket(t, buckets, keys[i], &clash)
-            t[b].key = keys[i]
-            t[b].prob = prob[i]
+        if weights != NULL:
+            clash = _fill_table(<MiddleEntry*> entries, buckets, keys, prob, weights)
+        else:
+            clash = _fill_table(<LongestEntry*> entries, buckets, keys, prob, NULL)
     return None if clash else table
 
 

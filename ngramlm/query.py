@@ -152,9 +152,9 @@ def build_index(model: BackoffModel, unknown_logprob: float = UNKNOWN_MISSING_LO
         if k < order - 1:
             prefix_keys, _ = _query.hash_rows(np.ascontiguousarray(grams[k + 1][:, :-1]))
             bow = _mark_extensions(bows[k], _query.keys_in(keys, prefix_keys))
-            table = _query.build_middle(keys, probs[k].astype(np.float32), bow, probing_multiplier)
+            table = _query.build_table(keys, probs[k].astype(np.float32), bow, probing_multiplier)
         else:
-            table = longest = _query.build_longest(keys, probs[k].astype(np.float32), probing_multiplier)
+            table = longest = _query.build_table(keys, probs[k].astype(np.float32), None, probing_multiplier)
         if table is None:
             raise ModelError(f"two {k + 1}-grams share a 64-bit hash (or an n-gram appears twice); "
                              "check the model for repeated n-grams")
