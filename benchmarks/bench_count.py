@@ -159,7 +159,7 @@ def main() -> None:
     from ngramlm.counts import usable_threads
 
     threads = usable_threads(args.threads)
-    ours = f"ngramlm, {threads} threads"
+    ours = f"ngramlm, {threads} threads" if threads > 1 else "ngramlm, 1 thread"
 
     print(f"machine: {describe_machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"all 1..{args.order}-grams; times cover reading, vocabulary and counting (imports before the clock "
@@ -169,7 +169,11 @@ def main() -> None:
     brown = "Brown train"
     rows = [
         (brown, ours, "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat, threads)),
-        (brown, "ngramlm, 1 thread", "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat)),
+    ]
+    if threads > 1:  # the same without the threads: what the algorithm alone does
+        rows.append((brown, "ngramlm, 1 thread", "", in_child("ngramlm", str(BROWN), args.order, "2G", None,
+                                                              args.repeat)))
+    rows += [
         (brown, "Python Counter (zip idiom)", "baseline",
          in_child("zip", str(BROWN), args.order, "", None, args.repeat)),
         (brown, "Python Counter (loop, tuple slices)", "", in_child("loop", str(BROWN), args.order, "", None)),
@@ -183,8 +187,9 @@ def main() -> None:
         name = f"synthetic {args.scale}x"
         rows.append((name, ours, f"-memory {args.memory}",
                      in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat, threads)))
-        rows.append((name, "ngramlm, 1 thread", f"-memory {args.memory}",
-                     in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat)))
+        if threads > 1:
+            rows.append((name, "ngramlm, 1 thread", f"-memory {args.memory}",
+                         in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat)))
         rows.append((name, "Python Counter (zip idiom)", f"baseline; first {args.baseline_words:,} words only",
                      in_child("zip", str(synthetic), args.order, "", args.baseline_words, args.repeat)))
 

@@ -31,7 +31,7 @@ from ._ext import _count
 from .corpus import TextOptions, decode_block, read_blocks
 from .errors import NgramlmError
 from .progress import Progress
-from .vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
+from .vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary, add_new_words
 
 COUNT_DTYPE = np.int64
 # The compiled core keeps window lengths in a byte.
@@ -42,8 +42,8 @@ _BATCH_TOKENS = 1 << 16
 # Text is read in blocks of about this many tokens, assuming this many bytes per token.
 _BLOCK_TOKENS = 1 << 19
 _BYTES_PER_TOKEN = 6
-# The working memory of sorting, per window: its packed key (the radix sort's copy holds one bucket only), or,
-# with keys that do not pack, two positions and two bytes.
+# The working memory of sorting, per window: its packed key (the radix sort's copies hold one bucket a thread
+# only), or, with keys that do not pack, two positions and two bytes.
 _PACKED_SORT_BYTES_PER_WINDOW = 8
 _SORT_BYTES_PER_WINDOW = 18
 
@@ -129,13 +129,10 @@ class _Encoder:
         """encode() for tokens that are likely all new and distinct (the new tokens of a TokenTable): the
         dictionary takes them in one update, about twice as fast as one lookup at a time."""
         start = len(self._ids)
-        if not self.vocab.closed and self._ids.keys().isdisjoint(tokens):
-            self._ids.update(zip(tokens, range(start, start + len(tokens))))
-            if len(self._ids) == start + len(tokens):
-                self._ids.default_factory = count(len(self._ids)).__next__  # the next new word's id
-                return np.arange(start, start + len(tokens), dtype=ID_DTYPE)
-            for token in tokens:  # some were equal (lower-cased, or with bad bytes replaced): one at a time
-                self._ids.pop(token, None)
+        if not self.vocab.closed and add_new_words(self._ids, tokens):
+            self._ids.default_factory = count(len(self._ids)).__next__  # the next new word's id
+            return np.arange(start, start + len(tokens), dtype=ID_DTYPE)
+        # Some were known or equal (lower-cased, or with bad bytes replaced): one at a time.
         return self.encode(tokens, len(tokens))
 
     def sync(self) -> None:

@@ -23,6 +23,21 @@ UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 ID_DTYPE = np.uint32
 
 
+def add_new_words(ids: dict[str, int], words: list[str]) -> bool:
+    """Give `words` the next ids of `ids` (len(ids), len(ids) + 1, ...) if every one is new and they are distinct,
+    at C speed: one pass of the dictionary's own code, whose length then tells. Otherwise leave `ids` as it was
+    and return False."""
+    start = len(ids)
+    if not ids.keys().isdisjoint(words):
+        return False
+    ids.update(zip(words, range(start, start + len(words))))
+    if len(ids) == start + len(words):
+        return True
+    for word in words:  # some were equal: none of them was there before
+        ids.pop(word, None)
+    return False
+
+
 class Vocabulary:
     """A bidirectional word <-> id map.
 
@@ -55,18 +70,11 @@ class Vocabulary:
     def extend(self, words: list[str]) -> None:
         """Add words (all new and distinct) in order, at C speed: the counting code's bulk path, which has already
         given them the next ids. Adding a known word or a word twice is refused and changes nothing."""
-        start = len(self._words)
         if self.closed and words:
             raise ValueError("cannot add words to a closed vocabulary")
-        # One pass of the dictionary's C code; the length tells whether every word was new and distinct.
-        if self._ids.keys().isdisjoint(words):
-            self._ids.update(zip(words, range(start, start + len(words))))
-            if len(self._ids) == start + len(words):
-                self._words.extend(words)
-                return
-            for word in words:
-                self._ids.pop(word, None)
-        raise ValueError("Vocabulary.extend takes new, distinct words only")
+        if not add_new_words(self._ids, words):
+            raise ValueError("Vocabulary.extend takes new, distinct words only")
+        self._words.extend(words)
 
     def id(self, word: str) -> int:
         """The id of `word`, or UNK_ID if it is not in the vocabulary."""

@@ -174,8 +174,11 @@ def test_ngramlm_count_to_stdout_and_reading_counts(tmp_path, text):
 
 
 def test_threads_flag_gives_the_same_counts_and_refuses_zero(tmp_path, text):
-    run("-text", text, "-order", 3, "-threads", 2, "-write", tmp_path / "two.txt")
-    run("-text", text, "-order", 3, "-threads", 1, "-write", tmp_path / "one.txt")
-    assert read_count_file(tmp_path / "two.txt") == read_count_file(tmp_path / "one.txt")
+    # About 200K windows: enough for the counter to cut its work into pieces for two threads.
+    big = tmp_path / "big.txt"
+    big.write_text("".join(f"w{i % 997} w{i % 89} w{i % 13} w{i % 7}\n" for i in range(34000)))
+    run("-text", big, "-order", 3, "-threads", 2, "-write", tmp_path / "two.txt")
+    run("-text", big, "-order", 3, "-threads", 1, "-write", tmp_path / "one.txt")
+    assert (tmp_path / "two.txt").read_text() == (tmp_path / "one.txt").read_text()
     assert "-threads" in run("-text", text, "-threads", 0, "-write", tmp_path / "zero.txt", expect=2).output
     assert not (tmp_path / "zero.txt").exists()
