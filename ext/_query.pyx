@@ -62,6 +62,7 @@ cdef struct Lane:
     Py_ssize_t out
     uint32_t word
     bint active
+    uint64_t keys[MAX_CONTEXT]  # the hash keys of `word`'s n-grams, computed when they were prefetched
 
 cdef extern from *:
     """
@@ -92,6 +93,15 @@ cdef extern from *:
     static inline uint64_t ngl_bucket(uint64_t key, uint64_t n) {
         return (uint64_t)(((unsigned __int128)key * n) >> 64);
     }
+    /* A prefetch that the compiler must keep. GCC counts __builtin_prefetch as free of side effects, so a function
+       that only prefetches is found "pure" and every call to it is deleted as dead code: GCC 12 did that to all
+       the prefetches of the batch calls, which then ran 2.3x slower. The empty volatile asm is a side effect. */
+    static inline void ngl_prefetch(const void *address) {
+        __builtin_prefetch(address);
+    #if defined(__GNUC__)
+        __asm__ __volatile__("");
+    #endif
+    }
     /* KenLM's marker (lm/blank.hh): a zero back-off weight with the sign bit set means "never extends". */
     static inline int ngl_has_extension(float bow) {
         uint32_t bits; memcpy(&bits, &bow, 4); return bits != 0x80000000u;
@@ -102,7 +112,7 @@ cdef extern from *:
     uint64_t ngl_bucket(uint64_t key, uint64_t n) noexcept nogil
     int ngl_has_extension(float bow) noexcept nogil
     uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) noexcept nogil
-    void prefetch "__builtin_prefetch" (const void *address) noexcept nogil
+    void prefetch "ngl_prefetch" (const void *address) noexcept nogil
 
 LN10 = 2.302585092994046
 cdef double C_LN10 = 2.302585092994046
@@ -482,17 +492,32 @@ cdef class NgramIndex:
         Katz (1987) back-off as SRILM and KenLM apply it to ARPA models: the probability of the longest n-gram
         that matches, plus the back-off weights of the context words it had to drop (those are in `context`).
         """
-        cdef CState next_state
+        cdef uint64_t keys[MAX_CONTEXT]
         cdef uint32_t w = self.known(word)
+        self.context_keys(context, w, keys)
+        return NgramIndex.score_keys(self, context, w, keys, out, ngram_length)
+
+    cdef inline void context_keys(self, const CState* context, uint32_t w, uint64_t* keys) noexcept nogil:
+        """The hash keys of the n-grams that end in `w` after `context`: keys[j] is that of order j + 2."""
+        cdef uint64_t key = ngl_hash_start(w)
+        cdef int j
+        for j in range(context.length):
+            key = ngl_hash_extend(key, context.words[j])
+            keys[j] = key
+
+    cdef inline double score_keys(self, const CState* context, uint32_t w, const uint64_t* keys, CState* out,
+                                  int* ngram_length) noexcept nogil:
+        """score_word for a known word `w` whose n-gram keys are given (context_keys)."""
+        cdef CState next_state
         cdef double prob = self._uni_prob[w]
         cdef int length = 1, keep, j, n
-        cdef uint64_t key = ngl_hash_start(w)
+        cdef uint64_t key
         cdef MiddleEntry* middle
         cdef LongestEntry* longest
         next_state.backoff[0] = self._uni_bow[w]
         keep = 1 if ngl_has_extension(next_state.backoff[0]) else 0
         for j in range(context.length):
-            key = ngl_hash_extend(key, context.words[j])
+            key = keys[j]
             n = j + 2
             if n == self._order:
                 longest = find_entry(self._longest, self._longest_buckets, key)
@@ -646,23 +671,20 @@ cdef class NgramIndex:
             out.append((prob, length, False))
         return iter(out)
 
-    cdef inline void prefetch_word(self, const CState* context, uint32_t word) noexcept nogil:
-        """Ask memory now for the buckets that scoring `word` after `context` will probe."""
-        cdef uint64_t key = ngl_hash_start(word)
+    cdef inline void prefetch_keys(self, uint32_t word, const uint64_t* keys, int count) noexcept nogil:
+        """Ask memory now for what scoring `word` will read: its unigram entries and the buckets of the `count`
+        n-gram keys (context_keys) its probes start from."""
         cdef int j, n
         cdef const char* bucket
         prefetch(&self._uni_prob[word])
         prefetch(&self._uni_bow[word])
-        for j in range(context.length):
-            key = ngl_hash_extend(key, context.words[j])
+        for j in range(count):
             n = j + 2
             if n == self._order:
-                bucket = <const char*> &self._longest[ngl_bucket(key, self._longest_buckets)]
-                prefetch(bucket)
-                prefetch(bucket + 64)
-                return
+                bucket = <const char*> &self._longest[ngl_bucket(keys[j], self._longest_buckets)]
+            else:
+                bucket = <const char*> &self._middle[n][ngl_bucket(keys[j], self._middle_buckets[n])]
             # A probe that misses runs on to the next empty bucket, often into the following cache line.
-            bucket = <const char*> &self._middle[n][ngl_bucket(key, self._middle_buckets[n])]
             prefetch(bucket)
             prefetch(bucket + 64)
 
@@ -682,9 +704,10 @@ cdef class NgramIndex:
                     double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
         """Score sentences given as one id array cut by `offsets`; writes one entry per word (and per </s>).
 
-        LANES sentences are scored side by side, round robin: as soon as a lane's word is scored, the buckets of
-        its next word are prefetched, and they arrive while the other lanes are scored, so the cache misses of
-        one lane overlap with the work of the others (the table probes are memory-bound, not compute-bound).
+        LANES sentences are scored side by side, round robin: as soon as a lane's word is scored, the keys of
+        its next word's n-grams are hashed and their buckets prefetched, and they arrive while the other lanes
+        are scored, so the cache misses of one lane overlap with the work of the others (the table probes are
+        memory-bound, not compute-bound). The probes then use the stored keys instead of hashing again.
         """
         cdef Lane lanes[LANES]
         cdef Lane* lane
@@ -711,7 +734,8 @@ cdef class NgramIndex:
                         continue
                     live += 1
                     w = lane.word
-                    log_prob[lane.out] = self.score_word(&lane.state, w, &lane.state, &length) * scale
+                    log_prob[lane.out] = NgramIndex.score_keys(self, &lane.state, w, lane.keys, &lane.state,
+                                                               &length) * scale
                     ngram_length[lane.out] = length
                     oov[lane.out] = w == 0 and lane.pos < lane.words_end
                     lane.pos += 1
@@ -729,7 +753,8 @@ cdef class NgramIndex:
 
     cdef inline void prefetch_lane(self, Lane* lane, const uint32_t* ids) noexcept nogil:
         lane.word = self.known(ids[lane.pos]) if lane.pos < lane.words_end else self._eos
-        self.prefetch_word(&lane.state, lane.word)
+        NgramIndex.context_keys(self, &lane.state, lane.word, lane.keys)
+        NgramIndex.prefetch_keys(self, lane.word, lane.keys, lane.state.length)
 
     def _score_pairs(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob, out_states):
         """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""
@@ -737,16 +762,26 @@ cdef class NgramIndex:
         cdef CState* out = NULL
         cdef CState scratch
         cdef Py_ssize_t i, m = words.shape[0]
-        cdef int length
+        cdef int length, slot
         cdef double scale = C_LN10 if natural_log else 1.0
+        # Pairs are independent: pair i + LANES is hashed and its buckets prefetched while pair i is scored; its
+        # word and keys wait in slot (i + LANES) % LANES.
+        cdef uint32_t known_words[LANES]
+        cdef uint64_t keys[LANES][MAX_CONTEXT]
         if out_states is not None:
             out = <CState*> cnp.PyArray_DATA(out_states)
         with nogil:
+            for i in range(min(m, LANES)):
+                self.prepare_pair(&inp[i], words[i], &known_words[i], &keys[i][0])
             for i in range(m):
-                # Pairs are independent: ask for the buckets of a pair LANES ahead while this one is scored.
+                slot = i % LANES
+                log_prob[i] = NgramIndex.score_keys(self, &inp[i], known_words[slot], &keys[slot][0],
+                                                    &out[i] if out != NULL else &scratch, &length) * scale
                 if i + LANES < m:
-                    self.prefetch_word(&inp[i + LANES], self.known(words[i + LANES]))
-                if out != NULL:
-                    log_prob[i] = self.score_word(&inp[i], words[i], &out[i], &length) * scale
-                else:
-                    log_prob[i] = self.score_word(&inp[i], words[i], &scratch, &length) * scale
+                    self.prepare_pair(&inp[i + LANES], words[i + LANES], &known_words[slot], &keys[slot][0])
+
+    cdef inline void prepare_pair(self, const CState* state, uint32_t word, uint32_t* known_word,
+                                  uint64_t* keys) noexcept nogil:
+        known_word[0] = self.known(word)
+        NgramIndex.context_keys(self, state, known_word[0], keys)
+        NgramIndex.prefetch_keys(self, known_word[0], keys, state.length)

@@ -229,6 +229,9 @@ def test_score_pairs_equals_state_by_state_scoring():
         assert unpack_state(out, i) == expected_out
     one, _ = model.score_pairs(starts[1], words, natural_log=True)
     assert one == pytest.approx(log_prob[len(words):2 * len(words)] * math.log(10))
+    # Without the next states, and with fewer pairs than the batch call scores side by side.
+    alone, none = model.score_pairs(states[:3], words[:3], return_states=False)
+    assert none is None and np.array_equal(alone, log_prob[:3])
 
 
 def test_unigram_list_and_ids():
