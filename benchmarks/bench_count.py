@@ -5,9 +5,12 @@
 
 Corpora: Brown train (../shared/corpora/brown/train.txt, about 1M words) and a synthetic corpus SCALE times as
 large, sampled (fixed seed) from the bigram distribution of Brown's counts and written to a temporary folder.
-Each measurement runs in a fresh Python process, so its peak resident memory is its own. The Counter baseline
-counts Brown, and on the synthetic corpus only its first BASELINE_WORDS words (the full corpus would take it
-minutes and many GB); the table says so. ngramlm runs twice: with every core (or --threads) and with one thread.
+Each measurement runs in a fresh Python process, so its peak resident memory is its own. The tools run in
+rounds, one run of each back to back, and a speed-up compares the runs of one round: this shared machine's speed
+drifts by a third from one minute to the next, and not alike for the memory-bound counting and the interpreter-bound
+baseline. The Counter baseline counts Brown, and on the synthetic corpus only its first BASELINE_WORDS words (the
+full corpus would take it minutes and many GB); the table says so. ngramlm runs twice: with every core (or
+--threads) and with one thread.
 Speed-up = words per wall-clock second against the Counter baseline's (what a user waits for; the baseline is
 single-threaded by nature), and words per CPU second against its (the work done), both in the table.
 """
@@ -96,15 +99,40 @@ def measure(tool: str, path: str, order: int, memory: str, max_words: int | None
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "import_cpu": import_cpu}
 
 
-def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None, repeat: int = 1,
-             threads: int = 1) -> dict:
-    """The run with the median wall-clock time of `repeat` runs, each in a fresh process (this shared virtual
-    machine gives single runs that differ by up to a third)."""
+def in_child(tool: str, path: str, order: int, memory: str, max_words: int | None, threads: int = 1) -> dict:
+    """One measurement, in a fresh process."""
     command = [sys.executable, __file__, "--measure", tool, path, str(order), memory, str(max_words or 0),
                str(threads)]
-    runs = [json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
-            for _ in range(repeat)]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+
+
+def in_rounds(tools: list[tuple[str, tuple]], repeat: int) -> dict[str, list[dict]]:
+    """Every tool's runs, `repeat` rounds of one run of each tool back to back (tools = (name, in_child args)).
+
+    This shared virtual machine runs a third faster or slower from one minute to the next, so a speed-up is taken
+    within a round, between runs seconds apart, never between a tool's good minute and the baseline's bad one.
+    """
+    runs: dict[str, list[dict]] = {name: [] for name, _ in tools}
+    for _ in range(repeat):
+        for name, arguments in tools:
+            runs[name].append(in_child(*arguments))
+    return runs
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median wall-clock time."""
     return sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+
+
+def rate(run: dict, clock: str) -> float:
+    """Words per second of wall-clock ("seconds") or CPU ("cpu") time."""
+    return run["words"] / run[clock]
+
+
+def spread(speedups: list[float]) -> str:
+    """The median speed-up of the rounds, and their range where there are several."""
+    middle = sorted(speedups)[len(speedups) // 2]
+    return f"{middle:.1f}x" if len(speedups) == 1 else f"{middle:.1f}x ({min(speedups):.1f}-{max(speedups):.1f})"
 
 
 def bigram_corpus(path: Path, scale: int, seed: int = 2024) -> int:
@@ -148,7 +176,7 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=5)
     parser.add_argument("--memory", default="1G", help="ngramlm's memory budget on the synthetic corpus")
     parser.add_argument("--baseline-words", type=int, default=2_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median is shown")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of runs (each tool once a round)")
     parser.add_argument("--threads", type=int, default=None, help="ngramlm's threads (default: every core)")
     parser.add_argument("--measure", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -163,47 +191,49 @@ def main() -> None:
 
     print(f"machine: {describe_machine()}; load average {os.getloadavg()[0]:.1f} at the start")
     print(f"all 1..{args.order}-grams; times cover reading, vocabulary and counting (imports before the clock "
-          f"starts); each row the run with the median wall time of {args.repeat} (the loop baseline: one), each in "
-          "a fresh process; speed-up = words per second against the Counter baseline's, by wall-clock time "
-          "(wall) and by CPU time of all threads (CPU)\n")
-    brown = "Brown train"
-    rows = [
-        (brown, ours, "", in_child("ngramlm", str(BROWN), args.order, "2G", None, args.repeat, threads)),
-    ]
-    if threads > 1:  # the same without the threads: what the algorithm alone does
-        rows.append((brown, "ngramlm, 1 thread", "", in_child("ngramlm", str(BROWN), args.order, "2G", None,
-                                                              args.repeat)))
-    rows += [
-        (brown, "Python Counter (zip idiom)", "baseline",
-         in_child("zip", str(BROWN), args.order, "", None, args.repeat)),
-        (brown, "Python Counter (loop, tuple slices)", "", in_child("loop", str(BROWN), args.order, "", None)),
-    ]
+          f"starts); {args.repeat} rounds, each running every tool once in a fresh process, back to back; a row "
+          "shows the run with the median wall time; speed-up = words per second against the Counter baseline "
+          "run of the same round, by wall-clock time (wall) and by CPU time of all threads (CPU): the median of "
+          "the rounds (their range)\n")
+    baseline = "Python Counter (zip idiom)"
+    table = []  # (corpus, tool, note, runs)
+
+    def measure_corpus(corpus: str, path: str, memory: str, baseline_words: int | None, extra: list) -> None:
+        tools = [(ours, ("ngramlm", path, args.order, memory, None, threads))]
+        if threads > 1:  # the same without the threads: what the algorithm alone does
+            tools.append(("ngramlm, 1 thread", ("ngramlm", path, args.order, memory, None, 1)))
+        tools.append((baseline, ("zip", path, args.order, "", baseline_words)))
+        runs = in_rounds(tools, args.repeat)
+        note = f"-memory {memory}" if memory != "2G" else ""
+        only = f"; first {baseline_words:,} words only" if baseline_words else ""
+        for name, _ in tools:
+            table.append((corpus, name, f"baseline{only}" if name == baseline else note, runs[name], runs[baseline]))
+        for name, arguments, note in extra:
+            run = in_child(*arguments)
+            table.append((corpus, name, note, [run], [median_run(runs[baseline])]))
+
+    measure_corpus("Brown train", str(BROWN), "2G", None,
+                   [("Python Counter (loop, tuple slices)", ("loop", str(BROWN), args.order, "", None), "one run")])
     with tempfile.TemporaryDirectory(prefix="bench-count-") as folder:
         synthetic = Path(folder) / "synthetic.txt"
         start = time.perf_counter()
         words = bigram_corpus(synthetic, args.scale)
         print(f"synthetic corpus: {words:,} words ({args.scale}x Brown, sampled from its bigrams), "
               f"{synthetic.stat().st_size / 2**20:.0f} MiB, made in {time.perf_counter() - start:.0f} s\n")
-        name = f"synthetic {args.scale}x"
-        rows.append((name, ours, f"-memory {args.memory}",
-                     in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat, threads)))
-        if threads > 1:
-            rows.append((name, "ngramlm, 1 thread", f"-memory {args.memory}",
-                         in_child("ngramlm", str(synthetic), args.order, args.memory, None, args.repeat)))
-        rows.append((name, "Python Counter (zip idiom)", f"baseline; first {args.baseline_words:,} words only",
-                     in_child("zip", str(synthetic), args.order, "", args.baseline_words, args.repeat)))
+        measure_corpus(f"synthetic {args.scale}x", str(synthetic), args.memory, args.baseline_words, [])
 
     print("| corpus | tool | words | wall s | CPU s | words/s (wall) | peak RSS MiB | speed-up (wall) | "
           "speed-up (CPU) | note |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for corpus, tool, note, result in rows:
-        baseline = next(r for c, t, _, r in rows if c == corpus and t == "Python Counter (zip idiom)")
-        rate = result["words"] / result["seconds"]
-        wall = rate / (baseline["words"] / baseline["seconds"])
-        cpu = (result["words"] / result["cpu"]) / (baseline["words"] / baseline["cpu"])
-        print(f"| {corpus} | {tool} | {result['words']:,} | {result['seconds']:.2f} | {result['cpu']:.2f} | "
-              f"{rate:,.0f} | {result['peak_mb']:,.0f} | {wall:.1f}x | {cpu:.1f}x | {note} |")
-    imports = [r["import_cpu"] for _, t, _, r in rows if t.startswith("ngramlm")]
+    for corpus, tool, note, runs, baseline_runs in table:
+        shown = median_run(runs)
+        # Speed-ups round by round (words per second against the baseline run of the same round).
+        wall = [rate(r, "seconds") / rate(b, "seconds") for r, b in zip(runs, baseline_runs)]
+        cpu = [rate(r, "cpu") / rate(b, "cpu") for r, b in zip(runs, baseline_runs)]
+        wall_text, cpu_text = ("1.0x", "1.0x") if tool == baseline else (spread(wall), spread(cpu))
+        print(f"| {corpus} | {tool} | {shown['words']:,} | {shown['seconds']:.2f} | {shown['cpu']:.2f} | "
+              f"{rate(shown, 'seconds'):,.0f} | {shown['peak_mb']:,.0f} | {wall_text} | {cpu_text} | {note} |")
+    imports = [r["import_cpu"] for _, t, _, runs, _ in table if t.startswith("ngramlm") for r in runs]
     print(f"\nimport ngramlm (once per process, not in the CPU s column): {min(imports):.2f}-{max(imports):.2f} s CPU")
 
 
