@@ -26,6 +26,7 @@ TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the d
     Python maps each distinct token to a word id once instead of once per occurrence.
 """
 from concurrent.futures import ThreadPoolExecutor
+from queue import SimpleQueue
 
 import numpy as np
 
@@ -256,32 +257,16 @@ cdef struct KeyLayout:
     uint8_t words_above[64]
 
 
-cdef int _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last,
-                       int key_bits) except -1 nogil:
+cdef void _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int key_bits,
+                        uint64_t *scratch, int64_t *histogram) noexcept nogil:
     """Sort each bucket first..last-1 (bounds[b]..bounds[b + 1]) of keys: std::sort in cache, the largest by LSD
-    radix sort, with scratch memory of their own (so that threads sorting other buckets share nothing)."""
-    cdef int64_t b, largest = 0
-    cdef uint64_t *scratch
-    cdef int64_t *histogram
-    for b in range(first, last):
-        largest = max(largest, bounds[b + 1] - bounds[b])
-    if largest >= RADIX_SORT_MIN:
-        scratch = <uint64_t *>malloc(largest * sizeof(uint64_t))
-        histogram = <int64_t *>malloc((1 << 16) * sizeof(int64_t))
-        if scratch == NULL or histogram == NULL:
-            free(scratch)
-            free(histogram)
-            with gil:
-                raise MemoryError()
+    radix sort in `scratch` (room for the largest bucket) with `histogram` (2**16 counts)."""
+    cdef int64_t b
     for b in range(first, last):
         if bounds[b + 1] - bounds[b] >= RADIX_SORT_MIN:
             _radix_sort_keys(keys + bounds[b], scratch, bounds[b + 1] - bounds[b], key_bits, histogram)
         else:
             std_sort(keys + bounds[b], keys + bounds[b + 1])
-    if largest >= RADIX_SORT_MIN:
-        free(scratch)
-        free(histogram)
-    return 0
 
 
 cdef inline int _window_lcp(const uint64_t *keys, int64_t i, int64_t begin, int length,
@@ -298,14 +283,19 @@ cdef void _tally_new_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t
     """new_rows[n] = the distinct n-grams of order n in the sorted buckets first..last-1."""
     cdef int64_t b, i
     cdef int n, length, common
+    # Tallied on the stack, not in new_rows: the pieces' rows share cache lines, which threads tallying side by
+    # side would pass back and forth at every window (it made two threads no faster than one).
+    cdef int64_t tally[256]
     for n in range(order + 1):
-        new_rows[n] = 0
+        tally[n] = 0
     for b in range(first, last):
         for i in range(bounds[b], bounds[b + 1]):
             length = 1 + _key_words(keys[i], layout.words_below)
             common = _window_lcp(keys, i, bounds[b], length, layout)
             for n in range(common + 1, length + 1):
-                new_rows[n] += 1
+                tally[n] += 1
+    for n in range(order + 1):
+        new_rows[n] = tally[n]
 
 
 cdef void _write_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int64_t lo,
@@ -317,21 +307,27 @@ cdef void _write_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t fir
     cdef int64_t b, i, row
     cdef int n, column, length, common
     cdef uint64_t key
+    # The next rows on the stack, for the reason _tally_new_ngrams gives.
+    cdef int64_t next_rows[256]
+    for n in range(1, layout.groups + 2):
+        next_rows[n] = next_row[n]
     for b in range(first, last):
         for i in range(bounds[b], bounds[b + 1]):
             key = keys[i]
             length = 1 + _key_words(key, layout.words_below)
             common = _window_lcp(keys, i, bounds[b], length, layout)
             for n in range(1, common + 1):
-                count_rows[n][next_row[n] - 1] += 1
+                count_rows[n][next_rows[n] - 1] += 1
             for n in range(common + 1, length + 1):
-                row = next_row[n]
+                row = next_rows[n]
                 gram_rows[n][row * n] = <uint32_t>(lo + b - 1)
                 for column in range(1, n):
                     gram_rows[n][row * n + column] = <uint32_t>(
                         (key >> (layout.bits * (layout.groups - column))) & layout.mask) - 1
                 count_rows[n][row] = 1
-                next_row[n] = row + 1
+                next_rows[n] = row + 1
+    for n in range(1, layout.groups + 2):
+        next_row[n] = next_rows[n]
 
 
 cdef int64_t _split_buckets(const int64_t *bounds, int64_t span, int64_t pieces, int64_t *piece_first) noexcept nogil:
@@ -361,11 +357,41 @@ cdef class _PackedPieces:
     cdef int64_t lo
     cdef uint32_t *gram_rows[256]
     cdef int64_t *count_rows[256]
+    # Radix sort memory, one part a thread (not one a piece: fresh memory is slow to fault in). A thread takes
+    # a part from `free_parts` for the time it sorts a piece.
+    cdef uint64_t *scratch
+    cdef int64_t *histograms
+    cdef int64_t part_keys
+    cdef object free_parts, keep_alive
+
+    def prepare_scratch(self, int64_t span, int parts):
+        """Room for `parts` radix sorts at once of the largest of the buckets 0..span-1 (none if none needs one)."""
+        cdef int64_t b, largest = 0
+        for b in range(span):
+            largest = max(largest, self.bounds[b + 1] - self.bounds[b])
+        self.free_parts = SimpleQueue()
+        for b in range(parts):
+            self.free_parts.put(b)
+        self.scratch = NULL
+        self.histograms = NULL
+        self.part_keys = largest
+        if largest >= RADIX_SORT_MIN:
+            scratch = np.empty(parts * largest, dtype=np.uint64)
+            histograms = np.empty(parts << 16, dtype=np.int64)
+            self.scratch = <uint64_t *>cnp.PyArray_DATA(scratch)
+            self.histograms = <int64_t *>cnp.PyArray_DATA(histograms)
+            self.keep_alive = (scratch, histograms)
 
     def sort(self, int64_t k, bint tally):
         cdef int64_t first = self.piece_first[k], last = self.piece_first[k + 1]
+        cdef int64_t part = self.free_parts.get()
+        try:
+            with nogil:
+                _sort_buckets(self.keys, self.bounds, first, last, self.layout.groups * self.layout.bits,
+                              self.scratch + part * self.part_keys, self.histograms + part * (1 << 16))
+        finally:
+            self.free_parts.put(part)
         with nogil:
-            _sort_buckets(self.keys, self.bounds, first, last, self.layout.groups * self.layout.bits)
             if tally:
                 _tally_new_ngrams(self.keys, self.bounds, first, last, &self.layout, self.order,
                                   self.piece_rows + k * (self.order + 1))
@@ -441,6 +467,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     new_rows_array = np.zeros((pieces, order + 1), dtype=np.int64)
     work.piece_rows = <int64_t *>cnp.PyArray_DATA(new_rows_array)
     _targets(ngrams, counts, rows, order, total, span, work.gram_rows, work.count_rows, work.piece_rows)
+    work.prepare_scratch(span, 1 if pieces == 1 else threads)
     if pieces == 1:
         work.sort(0, False)
         work.write(0)
