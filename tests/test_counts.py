@@ -276,6 +276,38 @@ def test_file_counting_with_threads_equals_one_thread_and_rejects_zero(tmp_path)
         count_files([str(path)], 3, threads=0)
 
 
+def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
+    """With threads, a second thread tokenizes block k + 1 while block k's words are looked up: with blocks of a
+    few lines, new words in every block, a block that only Python splits (U+3000 inside a token) and files given
+    one after another, the ids, sentence lengths and vocabulary are those of reading on one thread; bad bytes in
+    a later block are reported at their line."""
+    from ngramlm.counts import _Encoder, _encoded_text
+    rng = np.random.default_rng(5)
+    lines = [" ".join(f"w{w}" for w in rng.zipf(1.3, rng.integers(1, 12)) % 900) for _ in range(400)]
+    lines[150] = "ideographic\u3000space inside"
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("\n".join(lines[:250]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[250:]) + "\n", encoding="utf-8")
+    results = []
+    for pipelined in (False, True):
+        encoder = _Encoder(Vocabulary())
+        blocks = list(_encoded_text([str(first), str(second)], TextOptions(), encoder, 300, pipelined))
+        encoder.sync()
+        results.append((blocks, encoder.vocab.words))
+    (plain, plain_words), (piped, piped_words) = results
+    assert len(plain) > 20 and len(piped) == len(plain)
+    assert piped_words == plain_words
+    for (words_a, lengths_a), (words_b, lengths_b) in zip(plain, piped):
+        np.testing.assert_array_equal(words_a, words_b)
+        np.testing.assert_array_equal(lengths_a, lengths_b)
+    assert sum(len(lengths) for _, lengths in piped) == 400
+    assert {"ideographic", "space", "inside"} <= set(piped_words)  # str.split cut at U+3000
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(("\n".join(lines[:300]) + "\n").encode() + b"caf\xe9\n")
+    with pytest.raises(InputError, match=r"bad\.txt.*301|301.*bad\.txt"):
+        list(_encoded_text([str(bad)], TextOptions(), _Encoder(Vocabulary()), 300, True))
+
+
 def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
     with pytest.raises(ValueError, match="sum to"):
         count_windows(np.arange(5), np.array([2, 2]), 2)
