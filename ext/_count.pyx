@@ -283,8 +283,8 @@ cdef void _tally_new_ngrams(const uint64_t *keys, const int64_t *bounds, int64_t
     """new_rows[n] = the distinct n-grams of order n in the sorted buckets first..last-1."""
     cdef int64_t b, i
     cdef int n, length, common
-    # Tallied on the stack, not in new_rows: the pieces' rows share cache lines, which threads tallying side by
-    # side would pass back and forth at every window (it made two threads no faster than one).
+    # Tallied on the stack, not in new_rows: the rows of neighbouring pieces share cache lines, which threads
+    # tallying side by side would otherwise pass back and forth at every window.
     cdef int64_t tally[256]
     for n in range(order + 1):
         tally[n] = 0
