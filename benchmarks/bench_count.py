@@ -196,9 +196,10 @@ def main() -> None:
           "run of the same round, by wall-clock time (wall) and by CPU time of all threads (CPU): the median of "
           "the rounds (their range)\n")
     baseline = "Python Counter (zip idiom)"
-    table = []  # (corpus, tool, note, runs)
+    table = []  # (corpus, tool, note, its runs, the baseline's runs of the same rounds)
 
-    def measure_corpus(corpus: str, path: str, memory: str, baseline_words: int | None, extra: list) -> None:
+    def measure_corpus(corpus: str, path: str, memory: str, baseline_words: int | None) -> list[dict]:
+        """Adds the corpus's rows to the table; returns the baseline's runs."""
         tools = [(ours, ("ngramlm", path, args.order, memory, None, threads))]
         if threads > 1:  # the same without the threads: what the algorithm alone does
             tools.append(("ngramlm, 1 thread", ("ngramlm", path, args.order, memory, None, 1)))
@@ -208,19 +209,18 @@ def main() -> None:
         only = f"; first {baseline_words:,} words only" if baseline_words else ""
         for name, _ in tools:
             table.append((corpus, name, f"baseline{only}" if name == baseline else note, runs[name], runs[baseline]))
-        for name, arguments, note in extra:
-            run = in_child(*arguments)
-            table.append((corpus, name, note, [run], [median_run(runs[baseline])]))
+        return runs[baseline]
 
-    measure_corpus("Brown train", str(BROWN), "2G", None,
-                   [("Python Counter (loop, tuple slices)", ("loop", str(BROWN), args.order, "", None), "one run")])
+    brown_baseline = measure_corpus("Brown train", str(BROWN), "2G", None)
+    table.append(("Brown train", "Python Counter (loop, tuple slices)", "one run",
+                  [in_child("loop", str(BROWN), args.order, "", None)], [median_run(brown_baseline)]))
     with tempfile.TemporaryDirectory(prefix="bench-count-") as folder:
         synthetic = Path(folder) / "synthetic.txt"
         start = time.perf_counter()
         words = bigram_corpus(synthetic, args.scale)
         print(f"synthetic corpus: {words:,} words ({args.scale}x Brown, sampled from its bigrams), "
               f"{synthetic.stat().st_size / 2**20:.0f} MiB, made in {time.perf_counter() - start:.0f} s\n")
-        measure_corpus(f"synthetic {args.scale}x", str(synthetic), args.memory, args.baseline_words, [])
+        measure_corpus(f"synthetic {args.scale}x", str(synthetic), args.memory, args.baseline_words)
 
     print("| corpus | tool | words | wall s | CPU s | words/s (wall) | peak RSS MiB | speed-up (wall) | "
           "speed-up (CPU) | note |")

@@ -364,11 +364,9 @@ cdef class _PackedPieces:
     cdef int64_t part_keys
     cdef object free_parts, keep_alive
 
-    def prepare_scratch(self, int64_t span, int parts):
-        """Room for `parts` radix sorts at once of the largest of the buckets 0..span-1 (none if none needs one)."""
-        cdef int64_t b, largest = 0
-        for b in range(span):
-            largest = max(largest, self.bounds[b + 1] - self.bounds[b])
+    def prepare_scratch(self, int64_t largest, int parts):
+        """Room for `parts` radix sorts at once of a bucket of `largest` keys (none if it needs no radix sort)."""
+        cdef int b
         self.free_parts = SimpleQueue()
         for b in range(parts):
             self.free_parts.put(b)
@@ -414,7 +412,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     rows it writes to, and the pieces are written in parallel too."""
     cdef KeyLayout layout
     cdef int64_t span = hi - lo
-    cdef int64_t p, b, k, pieces, before, tally, total = 0
+    cdef int64_t p, b, k, pieces, before, tally, total = 0, largest = 0
     cdef int n, j
     cdef uint32_t word
     cdef uint64_t key
@@ -436,6 +434,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
             if <uint64_t>(text[p] - lo) < <uint64_t>span:
                 bounds[text[p] - lo] += 1
         for b in range(span + 1):
+            largest = max(largest, bounds[b])
             total += bounds[b]
             bounds[b] = total
     if out_of_range:
@@ -467,7 +466,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     new_rows_array = np.zeros((pieces, order + 1), dtype=np.int64)
     work.piece_rows = <int64_t *>cnp.PyArray_DATA(new_rows_array)
     _targets(ngrams, counts, rows, order, total, span, work.gram_rows, work.count_rows, work.piece_rows)
-    work.prepare_scratch(span, 1 if pieces == 1 else threads)
+    work.prepare_scratch(largest, 1 if pieces == 1 else threads)
     if pieces == 1:
         work.sort(0, False)
         work.write(0)

@@ -752,9 +752,8 @@ cdef class NgramIndex:
                     break
 
     cdef inline void prefetch_lane(self, Lane* lane, const uint32_t* ids) noexcept nogil:
-        lane.word = self.known(ids[lane.pos]) if lane.pos < lane.words_end else self._eos
-        NgramIndex.context_keys(self, &lane.state, lane.word, lane.keys)
-        NgramIndex.prefetch_keys(self, lane.word, lane.keys, lane.state.length)
+        NgramIndex.prepare_pair(self, &lane.state, ids[lane.pos] if lane.pos < lane.words_end else self._eos,
+                                &lane.word, lane.keys)
 
     def _score_pairs(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob, out_states):
         """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""
@@ -782,6 +781,8 @@ cdef class NgramIndex:
 
     cdef inline void prepare_pair(self, const CState* state, uint32_t word, uint32_t* known_word,
                                   uint64_t* keys) noexcept nogil:
+        """Ready `word` to be scored after `state`: its id as the model knows it, its n-gram keys, and their
+        buckets asked for (score_keys then finds them in cache)."""
         known_word[0] = self.known(word)
         NgramIndex.context_keys(self, state, known_word[0], keys)
         NgramIndex.prefetch_keys(self, known_word[0], keys, state.length)

@@ -44,9 +44,6 @@ _BATCH_TOKENS = 1 << 16
 # Text is read in blocks of about this many tokens, assuming this many bytes per token.
 _BLOCK_TOKENS = 1 << 19
 _BYTES_PER_TOKEN = 6
-# With threads, text is read in blocks this many times smaller, so that tokenizing the next block on a second
-# thread overlaps more of the work on the current one (interleaved runs on Brown: 2 a little ahead of 1, 4, 8).
-_PIPELINED_BLOCK_DIVISOR = 2
 # The working memory of sorting, per window: its packed key (the radix sort's copies hold one bucket a thread
 # only), or, with keys that do not pack, two positions and two bytes.
 _PACKED_SORT_BYTES_PER_WINDOW = 8
@@ -484,8 +481,6 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     threads = usable_threads(threads)
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = _block_tokens(budget) * _BYTES_PER_TOKEN
-    if threads > 1:
-        block_bytes = max(1 << 16, block_bytes // _PIPELINED_BLOCK_DIVISOR)
     batches = _encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1)
     return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos)
 
