@@ -12,11 +12,12 @@ import click
 from ngramlm import smoothing
 from ngramlm.arpa import write_arpa
 from ngramlm.corpus import TextOptions
-from ngramlm.counts import count_files
+from ngramlm.counts import DEFAULT_MEMORY, count_files, parse_memory
 from ngramlm.errors import ModelError, NgramlmError
 from ngramlm.progress import Progress
-from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning, Lmplz
-from ngramlm.vocab import Vocabulary
+from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning
+from ngramlm.smoothing.lmplz_on_disk import CountsOnDisk, LmplzOnDisk
+from ngramlm.vocab import UNK_ID, Vocabulary
 
 from .common import report_errors
 
@@ -114,14 +115,20 @@ def _discount_text(discounts) -> str:
 @click.option("--memory", "-S", "memory", metavar="SIZE", callback=_parse_size,
               help="Stop with an error rather than grow by more than SIZE of memory (512M, 8G, 80%) "
                    "[default: no limit].")
+@click.option("--temp-dir", "-T", "temp_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Where lmplz keeps its counts and intermediate files while it trains [default: the system's "
+                   "temporary folder].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or statistics on stderr (warnings still show).")
 @report_errors
 def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fallback, params, tolower, memory,
-          quiet):
+          temp_dir, quiet):
     """Train an n-gram model on text and write it in ARPA format.
 
     With no options beyond --order and --text this is KenLM's `lmplz -o N`: the same n-grams and the same
-    probabilities and back-off weights (to float precision).
+    probabilities and back-off weights (to float precision). Like lmplz, it keeps the counts on disk (in
+    --temp-dir) and writes the model as it computes it, so that it needs memory for a few numbers per n-gram
+    of two orders only; the n-grams of each order are written in the order of their word ids. The other
+    methods estimate in memory and write n-grams in SRILM's order.
 
     \b
     Examples:
@@ -137,12 +144,20 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
         raise ModelError(f"--param does not apply to lmplz (got {', '.join(params)}); it has no parameters")
     if method != LMPLZ and discount_fallback is not None:
         raise ModelError("--discount-fallback applies to --method lmplz only")
+    if temp_dir is not None and not os.path.isdir(temp_dir):
+        raise NgramlmError(f"{temp_dir}: no such folder (--temp-dir)")
     try:
+        if method == LMPLZ:
+            _train_lmplz(texts, order, arpa, vocab_path, tolower, unk, discount_fallback, memory, temp_dir, quiet)
+            return
         model = _train(texts, order, vocab_path, tolower, method, interpolate, unk, discount_fallback, params, quiet)
         if not quiet:
             click.echo(f"writing {arpa}", err=True)
         write_arpa(model, arpa)
-    except MemoryError:
+    except (MemoryError, RuntimeError) as exc:
+        # Under --memory, a thread whose stack cannot be mapped fails with RuntimeError, not MemoryError.
+        if isinstance(exc, RuntimeError) and "can't start new thread" not in str(exc):
+            raise
         allowed = f"the {memory:,} bytes --memory allows" if memory is not None else "the memory of this machine"
         raise NgramlmError(f"out of memory: training needs more than {allowed}; lower the order or train on "
                            "less text") from None
@@ -156,27 +171,45 @@ def _count(texts, order, vocab_path, tolower, quiet):
     return counts
 
 
+def _train_lmplz(texts, order, arpa, vocab_path, tolower, unk, fallback, memory, temp_dir, quiet):
+    """lmplz's way (ngramlm.smoothing.lmplz_on_disk): count to files, index them and find the discounts
+    (reported with the n-gram counts, unless quiet), then compute and write the model."""
+    vocab = Vocabulary.read(vocab_path) if vocab_path else Vocabulary()
+    # The counting budget (its sort and each range's counts), within the --memory limit where one is set.
+    budget = parse_memory(DEFAULT_MEMORY) if memory is None else min(parse_memory(DEFAULT_MEMORY), memory // 4)
+    with CountsOnDisk(order, temp_dir, drop_word=None if unk else UNK_ID) as counts:
+        with Progress(f"counting {order}-grams", unit="n-grams", quiet=quiet) as progress:
+            vocab = count_files(texts, order, vocab, TextOptions(tolower=tolower), memory=budget, quiet=quiet,
+                                temp_dir=temp_dir, sink=counts).vocab
+            progress.update(sum(counts.sizes()))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ESTIMATION_WARNINGS)
+            estimator = LmplzOnDisk(counts, vocab, unk=unk, discount_fallback=fallback, quiet=quiet)
+        _report(caught, estimator.sizes(), [f"  {_discount_text(d)}" for d in estimator.discounts], quiet)
+        if not quiet:
+            click.echo(f"writing {arpa}", err=True)
+        estimator.write_arpa(arpa)
+
+
 def _train(texts, order, vocab_path, tolower, method, interpolate, unk, fallback, params, quiet):
-    """Count and estimate, showing lmplz's statistics (n-grams and discounts per order) unless quiet."""
+    """Count and estimate in memory with one of SRILM's methods."""
     counts = _count(texts, order, vocab_path, tolower, quiet)
     with warnings.catch_warnings(record=True) as caught, \
             Progress(f"estimating ({method})", unit="orders", total=counts.order, quiet=quiet) as progress:
         warnings.simplefilter("always", ESTIMATION_WARNINGS)
-        if method == LMPLZ:
-            estimator = Lmplz(counts, unk=unk, discount_fallback=fallback)
-            del counts  # the raw counts are no longer needed: free them before the model is built
-            statistics = [f"  {_discount_text(d)}" for d in estimator.discounts]
-            model = estimator.model()
-        else:
-            # KenLM's defaults: no count cut-offs unless asked for.
-            params = {"gtmin": 1, **params}
-            model = smoothing.estimate(counts, method, interpolate=interpolate is not False, unk=unk, **params)
-            statistics = [""] * model.order
+        # KenLM's defaults: no count cut-offs unless asked for.
+        params = {"gtmin": 1, **params}
+        model = smoothing.estimate(counts, method, interpolate=interpolate is not False, unk=unk, **params)
         progress.update(model.order)
+    _report(caught, model.sizes(), [""] * model.order, quiet)
+    return model
+
+
+def _report(caught, sizes, statistics, quiet):
+    """The estimation's warnings, then (unless quiet) the n-grams of each order with its statistics."""
     prog = click.get_current_context().find_root().info_name
     for warning in caught:
         click.echo(f"{prog}: warning: {warning.message}", err=True)
     if not quiet:
-        for n, (size, detail) in enumerate(zip(model.sizes(), statistics), 1):
+        for n, (size, detail) in enumerate(zip(sizes, statistics), 1):
             click.echo(f"{n}-grams: {size}{detail}", err=True)
-    return model

@@ -25,7 +25,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, count, islice, repeat
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -36,6 +36,8 @@ from .progress import Progress
 from .vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary, add_new_words
 
 COUNT_DTYPE = np.int64
+# Takes the counts of one range of first words: (n-gram arrays, count arrays), one of each per order.
+CountSink = Callable[[list[np.ndarray], list[np.ndarray]], None]
 # The compiled core keeps window lengths in a byte.
 MAX_ORDER = 255
 DEFAULT_MEMORY = "2G"
@@ -394,8 +396,11 @@ def _first_word_ranges(windows_per_word: np.ndarray, limit: int) -> list[tuple[i
 
 
 def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: int, threads: int,
-                quiet: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Count a marked text one range of first words at a time, each range's sort within `budget` bytes."""
+                quiet: bool, sink: CountSink | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Count a marked text one range of first words at a time, each range's sort within `budget` bytes.
+
+    With a `sink`, each range's counts go to it as soon as they are made (and the ranges are also small enough
+    for their counts to fit in the budget); nothing is returned then."""
     present = np.flatnonzero(first_words[1:])
     max_word = int(present[-1]) if len(present) else -1  # the largest id in the text
     first_words = first_words[:max_word + 2]
@@ -403,24 +408,32 @@ def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: i
         empty = NgramCounts.empty(Vocabulary(), order)
         return empty.ngrams, empty.counts
     packs = order >= 2 and (max_word + 1).bit_length() * (order - 1) <= 64  # as _count.count_marked decides
-    sort_bytes = _PACKED_SORT_BYTES_PER_WINDOW if packs else _SORT_BYTES_PER_WINDOW
+    bytes_per_window = _PACKED_SORT_BYTES_PER_WINDOW if packs else _SORT_BYTES_PER_WINDOW
+    if sink is not None:  # a range's counts are held until the sink takes them: at most one n-gram per window
+        bytes_per_window += sum(ID_DTYPE().itemsize * n + COUNT_DTYPE().itemsize for n in range(1, order + 1))
     windows = first_words[1:]
     total = int(windows.sum())
-    ranges = _first_word_ranges(windows, max(1, budget // sort_bytes))
-    arrays = _CountArrays(order, total, max_word + 1)
+    ranges = _first_word_ranges(windows, max(1, budget // bytes_per_window))
+    arrays = _CountArrays(order, total, max_word + 1) if sink is None else None
     with Progress("sorting", unit="windows", total=total, quiet=quiet or len(ranges) == 1) as progress:
         for lo, hi in ranges:
             in_range = int(windows[lo:hi].sum())
+            if sink is not None:
+                arrays = _CountArrays(order, in_range, hi - lo)
             arrays.make_room(in_range, hi - lo)
             _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows, threads)
+            if sink is not None:
+                sink(*arrays.trimmed())
+                arrays = None  # released before the next range's arrays are made
             progress.update(in_range)
-    return arrays.trimmed()
+    return arrays.trimmed() if sink is None else None
 
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: _Encoder,
                    budget: int, threads: int, quiet: bool, temp_dir: str | None, sos: bool = False,
-                   eos: bool = False) -> NgramCounts:
-    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask."""
+                   eos: bool = False, sink: CountSink | None = None) -> NgramCounts:
+    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask.
+    With a `sink`, the counts go there (see _count_text) and the result has the vocabulary but no n-grams."""
     text = _MarkedText(budget // 2, temp_dir)
     try:
         with Progress("counting", unit="tokens", quiet=quiet) as progress:
@@ -429,12 +442,14 @@ def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int,
                 progress.update(len(words))
         encoder.sync()
         marked = text.finish(order)
-        ngrams, counts = _count_text(marked, text.first_words, order, budget - marked.nbytes * (text.path is None),
-                                     threads, quiet)
+        counted = _count_text(marked, text.first_words, order, budget - marked.nbytes * (text.path is None),
+                              threads, quiet, sink)
         del marked
     finally:
         text.remove()
-    return NgramCounts(encoder.vocab, list(ngrams), list(counts))
+    if counted is None:
+        return NgramCounts.empty(encoder.vocab, order)
+    return NgramCounts(encoder.vocab, list(counted[0]), list(counted[1]))
 
 
 def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabulary, *,
@@ -469,12 +484,17 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
 
 def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = None,
                 options: TextOptions = TextOptions(), *, memory: str | int = DEFAULT_MEMORY, quiet: bool = True,
-                temp_dir: str | None = None, threads: int | None = None) -> NgramCounts:
+                temp_dir: str | None = None, threads: int | None = None,
+                sink: CountSink | None = None) -> NgramCounts:
     """Count all n-grams of orders 1..order in text files (plain, .gz, .bz2, .xz, or '-' for standard input).
 
     The sentences are those of corpus.read_sentences with `options` (markers, lower-casing, undecodable bytes).
     `vocab` defaults to a new open vocabulary. See count_sentences for `memory`, `quiet`, `temp_dir` and
     `threads`.
+
+    With a `sink`, counts larger than memory can be made: it is called with (ngrams, counts) lists of every
+    order for one range of first words at a time, in sorted order (so that the pieces of an order, one after
+    the other, are that order sorted), and the result has the vocabulary but no n-grams.
     """
     _check_order(order)
     budget = parse_memory(memory)
@@ -482,7 +502,7 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = _block_tokens(budget) * _BYTES_PER_TOKEN
     batches = _encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1)
-    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos)
+    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos, sink)
 
 
 def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -54,22 +54,46 @@ class NgramIndex:
     sorted, so equal prefixes are adjacent); the suffix of w_1..w_n is (suffix of its context) + w_n, so
     suffixes take one search per order. An n-gram whose context or suffix is missing means the counts are not
     those of a text, and is refused.
+
+    Built order by order (`add_order`), each order's n-grams located a slice at a time if need be (`locate`):
+    lmplz_on_disk indexes counts larger than memory that way.
     """
 
-    def __init__(self, grams: list[np.ndarray], vocab_size: int):
+    def __init__(self, unigrams: np.ndarray, vocab_size: int):
         self.width = vocab_size
-        self.keys = [grams[0][:, 0].astype(np.int64)]
+        self.keys = [unigrams[:, 0].astype(np.int64)]
         self.context_rows: list[np.ndarray | None] = [None]
         self.suffix_rows: list[np.ndarray | None] = [None]
+
+    @classmethod
+    def of(cls, grams: list[np.ndarray], vocab_size: int) -> "NgramIndex":
+        """The index of n-grams held in memory, with every order's context and suffix rows."""
+        index = cls(grams[0], vocab_size)
         for k in range(1, len(grams)):
-            last = grams[k][:, -1].astype(np.int64)
-            context = self._prefix_rows(grams[k])
-            self.suffix_rows.append(self._find(k - 1, last if k == 1 else self._key(self.suffix_rows[k - 1][context],
-                                                                                    last), "suffix"))
-            self.context_rows.append(context)
-            self.keys.append(self._key(context, last))
-            del last
-        self.keys = None  # only the searches above need them: free them before the estimation
+            context, suffix = index.locate(grams[k])
+            index.add_order(index.key(context, grams[k][:, -1]) if k + 1 < len(grams) else None, suffix, context)
+        index.keys = None  # only the searches need them: free them before the estimation
+        return index
+
+    def locate(self, grams: np.ndarray, tally: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(context rows, suffix rows) of n-grams of the order after the last added; with `tally`, also add to
+        tally[r] the number of them whose suffix is row r (their continuation counts)."""
+        k = grams.shape[1] - 1
+        context = self._prefix_rows(grams)
+        last = grams[:, -1].astype(np.int64)
+        query = last if k == 1 else self._key(self.suffix_rows[k - 1][context], last)
+        del last
+        return context, self._find(k - 1, query, "suffix", tally=tally)
+
+    def key(self, context: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """The keys of n-grams from their context rows and last words (to add their order)."""
+        return self._key(context, last.astype(np.int64))
+
+    def add_order(self, keys: np.ndarray | None, suffix_rows: np.ndarray, context_rows: np.ndarray | None = None):
+        """Take in the next order: its keys (None for the last order, which no search needs) and rows."""
+        self.keys.append(keys)
+        self.suffix_rows.append(suffix_rows)
+        self.context_rows.append(context_rows)
 
     def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
         """Row of each n-gram's first n-1 words among the (n-1)-grams, prefix by prefix (depth j = 1..n-1)."""
@@ -93,11 +117,13 @@ class NgramIndex:
         key += last
         return key
 
-    def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False) -> np.ndarray:
+    def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False,
+              tally: np.ndarray | None = None) -> np.ndarray:
         """Rows among the (k+1)-grams of the keys `query`, int32 where the order has fewer than 2^31 n-grams.
 
         Unsorted queries are searched a slice at a time, each slice in sorted order (kinder to the cache), so
-        the sorting temporaries stay small however many n-grams there are."""
+        the sorting temporaries stay small however many n-grams there are; the sorted rows are also what makes
+        `tally` cheap (see locate)."""
         table = self.keys[k]
         rows = np.empty(len(query), dtype=np.int32 if len(table) < 2**31 else np.int64)
         for span in _slices(len(query)):
@@ -106,8 +132,13 @@ class NgramIndex:
                 found = find(table, piece)
             else:
                 order = np.argsort(piece)
+                in_order = find(table, piece[order])
+                if tally is not None and len(in_order):
+                    starts = np.flatnonzero(np.concatenate(([True], in_order[1:] != in_order[:-1])))
+                    tally[in_order[starts]] += np.diff(starts, append=len(in_order)).astype(tally.dtype)
                 found = np.empty(len(piece), dtype=np.int64)
-                found[order] = find(table, piece[order])
+                found[order] = in_order
+                del in_order
             if np.any(found < 0):
                 raise ModelError(f"some n-grams have no {k + 1}-gram {part} among the counts; KenLM's estimator "
                                  "needs every prefix and suffix of a counted n-gram counted (counts of a text have "
@@ -250,7 +281,7 @@ class Lmplz:
     def __init__(self, counts: NgramCounts, *, unk: bool = True, discount_fallback: Sequence[float] | None = None):
         self.vocab = counts.vocab
         self.grams, raw = _with_every_unigram(counts, unk)
-        self.index = NgramIndex(self.grams, len(self.vocab))
+        self.index = NgramIndex.of(self.grams, len(self.vocab))
         self.adjusted = adjusted_counts(self.grams, raw, self.index.suffix_rows)
         fallback = _full_fallback(discount_fallback)
         self.count_of_counts = count_of_counts(self.adjusted)

@@ -1,0 +1,300 @@
+"""KenLM's `lmplz` estimation for counts larger than memory: the counts on disk, each order read a slice at a
+time, and the ARPA file written as the probabilities are computed.
+
+The arithmetic is ngramlm.smoothing.lmplz's (its stage functions run on slices, so the model is the same to the
+last bit); what differs is where the numbers live. The in-memory `Lmplz` holds every n-gram of every order at
+once, several arrays of each: a 5-gram model of 100M words needs about 9 GB that way. Here the stages are
+arranged as lmplz arranges them, so that memory holds a few numbers per n-gram of two adjacent orders only:
+
+  1. counting (count_files with a CountsOnDisk as its sink) writes each order's sorted n-grams and counts to
+     files in a temporary folder;
+  2. the index pass, orders 2..N: each n-gram's context row and suffix row go to files, and the suffixes tally
+     the continuation counts of the order below, which completes its adjusted counts (also a file). It holds
+     the search keys of the lower orders and the suffix rows of the order below;
+  3. the discounts, from each order's count-of-counts;
+  4. the probability pass, orders 1..N: a slice of whole contexts at a time, u and gamma (initial_probabilities),
+     then p = u + gamma p_lower (interpolate). It holds p and gamma of the order below and p of this order;
+     once gamma of the order below is complete (its contexts all seen), that order is written to the ARPA file.
+
+Sections are written in the counts' order (n-grams sorted by word ids), not in SRILM's (write_arpa): an ARPA
+section's order carries no meaning, and sorting a section larger than memory would be one more pass on disk.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .._ext import _arpa
+from ..counts import COUNT_DTYPE
+from ..io import atomic_write
+from ..progress import Progress
+from ..vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
+from .lmplz import (NgramIndex, _full_fallback, _to_log10, count_of_counts, initial_probabilities, interpolate,
+                    kneser_ney_discounts)
+
+# N-grams per slice read from disk: bounds the temporaries of a slice (a few hundred MB at most).
+SLICE_ROWS = 1 << 22
+
+
+class _Column:
+    """An array of fixed-width rows in a file: appended to a slice at a time, then read back a slice at a time
+    (read, not memory-mapped: mapped pages would count as the process's memory)."""
+
+    def __init__(self, path: str, dtype, width: int = 1):
+        self.dtype, self.width = np.dtype(dtype), width
+        self.row_bytes = self.dtype.itemsize * width
+        self.rows = 0
+        self._file = open(path, "w+b")
+
+    def append(self, values: np.ndarray) -> None:
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        if values.size:
+            self._file.write(memoryview(values.reshape(-1)).cast("B"))
+        self.rows += len(values)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop-1 (a 1-D array for width 1)."""
+        stop = min(stop, self.rows)
+        out = np.empty((max(stop - start, 0), self.width), dtype=self.dtype)
+        self._file.flush()
+        view, offset = memoryview(out).cast("B"), start * self.row_bytes
+        while len(view):
+            got = os.preadv(self._file.fileno(), [view], offset)
+            if got <= 0:
+                raise OSError(f"{self._file.name}: ended early")
+            view, offset = view[got:], offset + got
+        return out[:, 0] if self.width == 1 else out
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class CountsOnDisk:
+    """N-gram counts of every order in files of a temporary folder, filled by count_files (it is a CountSink).
+
+    Each order's n-grams and counts are appended range by range, in the sorted order count_files gives them;
+    `drop_word`, where given, leaves out every n-gram that contains it (lmplz without <unk>). A context
+    manager: the folder is removed on leaving. Estimation adds its own columns to the folder (`column`).
+    """
+
+    def __init__(self, order: int, temp_dir: str | None = None, drop_word: int | None = None):
+        self.folder = tempfile.mkdtemp(prefix="ngramlm-counts-", dir=temp_dir)
+        self.drop_word = drop_word
+        self.ngrams = [self.column(f"{n}-grams", ID_DTYPE, n) for n in range(1, order + 1)]
+        self.counts = [self.column(f"{n}-counts", COUNT_DTYPE) for n in range(1, order + 1)]
+
+    @property
+    def order(self) -> int:
+        return len(self.ngrams)
+
+    def sizes(self) -> list[int]:
+        return [column.rows for column in self.counts]
+
+    def column(self, name: str, dtype, width: int = 1) -> _Column:
+        return _Column(os.path.join(self.folder, name), dtype, width)
+
+    def __call__(self, ngrams: list[np.ndarray], counts: list[np.ndarray]) -> None:
+        for grams, totals, grams_file, counts_file in zip(ngrams, counts, self.ngrams, self.counts):
+            if self.drop_word is not None:
+                keep = ~np.any(grams == self.drop_word, axis=1)
+                grams, totals = grams[keep], totals[keep]
+            grams_file.append(grams)
+            counts_file.append(totals)
+
+    def __enter__(self) -> "CountsOnDisk":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for column in self.ngrams + self.counts:
+            column.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _slices(size: int, rows: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive slices of `rows` rows (SLICE_ROWS by default) that cover `size` rows."""
+    rows = rows or SLICE_ROWS
+    return ((start, min(start + rows, size)) for start in range(0, size, rows))
+
+
+class LmplzOnDisk:
+    """KenLM's `lmplz` estimation (see ngramlm.smoothing.lmplz.Lmplz, whose model this is) of counts on disk.
+
+    Construction runs the index pass and finds the discounts (a fallback warning is issued here, an undefined
+    discount raises ModelError), so `sizes` and `discounts` can be reported before `write_arpa` runs the
+    probability pass.
+
+    Args:
+        counts: the counts, made with CountsOnDisk(order, drop_word=None if unk else UNK_ID) as sink.
+        vocab: their vocabulary.
+        unk: whether <unk> is in the model (as for Lmplz; it must agree with the counts' drop_word).
+        discount_fallback: as for Lmplz.
+        quiet: no progress display.
+    """
+
+    def __init__(self, counts: CountsOnDisk, vocab: Vocabulary, *, unk: bool = True,
+                 discount_fallback: Sequence[float] | None = None, quiet: bool = True):
+        self.counts, self.vocab, self.quiet = counts, vocab, quiet
+        words = np.arange(len(vocab), dtype=ID_DTYPE)
+        self.unigrams = (words if unk else words[words != UNK_ID])[:, None]
+        # Every vocabulary word is a unigram: the unseen ones, <unk> and <s> with count 0.
+        unigram_counts = np.zeros(len(vocab), dtype=np.int64)
+        seen = counts.ngrams[0].read(0, counts.ngrams[0].rows)
+        unigram_counts[seen] = counts.counts[0].read(0, len(seen))
+        self.unigram_counts = unigram_counts[self.unigrams[:, 0]]
+        self._sizes = [len(self.unigrams)] + counts.sizes()[1:]
+        self.context: list[_Column | None] = [None]
+        self.suffix: list[_Column | None] = [None]
+        # Adjusted counts: the unigrams' in memory, the other orders' in files (the highest's are its counts).
+        self.adjusted: list[np.ndarray | _Column | None] = [None] * self.order
+        self.adjusted[-1] = counts.counts[-1] if self.order > 1 else None
+        self.count_of_counts = np.zeros((self.order, 5), dtype=np.int64)
+        self._index()
+        fallback = _full_fallback(discount_fallback)
+        self.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(self.count_of_counts)]
+
+    @property
+    def order(self) -> int:
+        return self.counts.order
+
+    def sizes(self) -> list[int]:
+        """Number of n-grams per order, lowest first."""
+        return list(self._sizes)
+
+    def _index(self) -> None:
+        """The index pass (module docstring, step 2), with each order's count-of-counts."""
+        index = NgramIndex(self.unigrams, len(self.vocab))
+        with Progress("indexing", unit="n-grams", total=sum(self._sizes[1:]), quiet=self.quiet) as progress:
+            for k in range(1, self.order):
+                size, last_order = self._sizes[k], k + 1 == self.order
+                row_dtype = np.int32 if self._sizes[k - 1] < 2**31 else np.int64
+                self.context.append(self.counts.column(f"{k + 1}-context", row_dtype))
+                self.suffix.append(self.counts.column(f"{k + 1}-suffix", row_dtype))
+                continuation = np.zeros(self._sizes[k - 1], dtype=np.int64)
+                keys = None if last_order else np.empty(size, dtype=np.int64)
+                suffix_rows = None if last_order else np.empty(size, dtype=row_dtype)
+                for start, stop in _slices(size):
+                    grams = self.counts.ngrams[k].read(start, stop)
+                    context, suffix = index.locate(grams, continuation)
+                    self.context[k].append(context)
+                    self.suffix[k].append(suffix)
+                    if not last_order:
+                        keys[start:stop] = index.key(context, grams[:, -1])
+                        suffix_rows[start:stop] = suffix
+                    progress.update(stop - start)
+                    del grams, context, suffix
+                index.suffix_rows[k - 1] = None  # the search for this order's suffixes was its last use
+                index.add_order(keys, suffix_rows)
+                del keys, suffix_rows
+                self._adjust(k - 1, continuation)
+                del continuation
+        if self.order == 1:
+            self._adjust(0, np.zeros(len(self.unigrams), dtype=np.int64))
+        else:
+            for start, stop in _slices(self._sizes[-1]):
+                self._tally(self.order - 1, self.counts.counts[-1].read(start, stop))
+
+    def _adjust(self, k: int, continuation: np.ndarray) -> None:
+        """Adjusted counts of order k+1 from their continuation counts (see lmplz.adjusted_counts): n-grams
+        that begin with <s> keep their raw counts, the unigram <s> gets 0. The highest order of a unigram
+        model has no continuation counts: its raw counts are its adjusted counts."""
+        if k == 0:
+            adjusted = continuation if self.order > 1 else self.unigram_counts.copy()
+            adjusted[self.unigrams[:, 0] == BOS_ID] = 0
+            self.adjusted[0] = adjusted
+            self._tally(0, adjusted)
+            return
+        self.adjusted[k] = self.counts.column(f"{k + 1}-adjusted", np.int64)
+        for start, stop in _slices(self._sizes[k]):
+            first_words = self.counts.ngrams[k].read(start, stop)[:, 0]
+            piece = np.where(first_words == BOS_ID, self.counts.counts[k].read(start, stop), continuation[start:stop])
+            self.adjusted[k].append(piece)
+            self._tally(k, piece)
+
+    def _tally(self, k: int, adjusted: np.ndarray) -> None:
+        self.count_of_counts[k] += count_of_counts([adjusted])[0]
+
+    def _context_slices(self, k: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(start, stop, context rows) of slices of the (k+1)-grams that hold whole contexts: a context has at
+        most |V| n-grams, so a slice longer than that always ends after at least one whole context."""
+        size, rows = self._sizes[k], max(SLICE_ROWS, len(self.vocab) + 1)
+        start = 0
+        while start < size:
+            stop = min(start + rows, size)
+            context = self.context[k].read(start, stop)
+            if stop < size:  # end before the last context, which may go on past the slice
+                cut = int(np.searchsorted(context, context[-1]))
+                stop, context = start + cut, context[:cut]
+            yield start, stop, context
+            start = stop
+
+    def write_arpa(self, path: str) -> None:
+        """The probability pass (module docstring, step 4), writing the model to `path` (atomically;
+        compressed by extension; - for standard output)."""
+        spellings = [w.encode("utf-8") for w in self.vocab.words]
+        with atomic_write(path, "wb") as f, \
+                Progress("estimating", unit="n-grams", total=sum(self._sizes), quiet=self.quiet) as progress:
+            f.write(b"\n\\data\\\n")
+            for n, size in enumerate(self._sizes, 1):
+                f.write(f"ngram {n}={size}\n".encode())
+            lower = self._unigram_probabilities()
+            progress.update(self._sizes[0])
+            for k in range(1, self.order):
+                probs, gamma, is_context = self._probabilities(k, lower, progress)
+                self._write_section(f, spellings, k - 1, lower, gamma, is_context)
+                lower = probs
+                del probs, gamma, is_context
+            self._write_section(f, spellings, self.order - 1, lower, None, None)
+            f.write(b"\n\\end\\\n")
+
+    def _unigram_probabilities(self) -> np.ndarray:
+        """p of the unigrams, as Lmplz gives them (interpolated with the uniform distribution; <s> gets 1)."""
+        estimate, gamma = initial_probabilities(self.adjusted[0], self.discounts[0], None, 1)
+        is_bos = self.unigrams[:, 0] == BOS_ID
+        estimate += gamma[0] / (len(estimate) - np.count_nonzero(is_bos))
+        estimate[is_bos] = 1.0
+        return estimate
+
+    def _probabilities(self, k: int, lower: np.ndarray, progress: Progress):
+        """p of the (k+1)-grams (in memory, or for the highest order in a file, read back as it is written), and
+        gamma of the k-grams with which of them are contexts."""
+        gamma_all = np.ones(self._sizes[k - 1])
+        is_context = np.zeros(self._sizes[k - 1], dtype=bool)
+        highest = k + 1 == self.order
+        probs = self.counts.column(f"{k + 1}-probs", np.float64) if highest else np.empty(self._sizes[k])
+        for start, stop, context in self._context_slices(k):
+            first = int(context[0])
+            local = context - first
+            span = int(context[-1]) - first + 1
+            estimate, gamma = initial_probabilities(self.adjusted[k].read(start, stop), self.discounts[k], local,
+                                                    span)
+            gamma_all[first:first + span] = gamma
+            is_context[context] = True
+            piece = interpolate(estimate, gamma, local, lower, self.suffix[k].read(start, stop))
+            if highest:
+                probs.append(piece)
+            else:
+                probs[start:stop] = piece
+            progress.update(stop - start)
+            del context, local, estimate, gamma, piece
+        return probs, gamma_all, is_context
+
+    def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: np.ndarray | None,
+                       is_context: np.ndarray | None) -> None:
+        """Write the (k+1)-grams: log10 p, and log10 gamma where they are contexts (or it is not 0), as
+        write_arpa shows back-off weights."""
+        f.write(f"\n\\{k + 1}-grams:\n".encode())
+        for start, stop in _slices(self._sizes[k], 1 << 20):
+            grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
+            logprob = _to_log10(probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop))
+            if gamma is None:
+                logbow = np.zeros(stop - start)
+                show = np.zeros(stop - start, dtype=bool)
+            else:
+                logbow = np.log10(gamma[start:stop])
+                show = is_context[start:stop] | (logbow != 0) | np.signbit(logbow)
+            f.write(_arpa.format_ngram_lines(spellings, np.ascontiguousarray(grams, dtype=ID_DTYPE), logprob,
+                                             logbow, show.view(np.uint8)))
