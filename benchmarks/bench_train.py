@@ -7,10 +7,10 @@ Each run is the whole job, text to ARPA file (count + estimate + write), in a fr
 clock, with that process's own peak resident memory (wait4's ru_maxrss). Corpora: Brown and Gutenberg train
 (../shared/corpora, about 1M words each), and a generated corpus of SIZE tokens (words and sentence ends):
 sentences sampled (fixed seed, numpy) from the bigram distribution of Brown and Gutenberg together, written
-once to WORKDIR and reused. `lmplz` runs where it is on PATH (or --lmplz names it), otherwise its columns say
-so; by default it reserves 80% of RAM for sorting, so its peak memory means more with --lmplz-memory. On Brown
-and Gutenberg both models are also scored on the corpus's test set with the kenlm module, to show they are the
-same model.
+once to WORKDIR and reused, with 100K held-out tokens sampled the same way (another seed). `lmplz` runs where
+it is on PATH (or --lmplz names it), otherwise its columns say so; by default it reserves 80% of RAM for
+sorting, so its peak memory means more with --lmplz-memory. Both models are scored on the corpus's test set
+(the held-out tokens for the generated corpus) with the kenlm module, to show they are the same model.
 
 Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB, lmplz -S 2G): Brown and Gutenberg take about a
 minute in all; --size 30000000 about 12 minutes more (the generated 5-gram: ngramlm 3.2 GiB peak, lmplz
@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))
 CORPORA = {name: SHARED / "corpora" / name for name in ("brown", "gutenberg")}
 SEED = 20261123
+TEST_TOKENS = 100_000  # held-out text sampled from the generated corpus's source, to show the two models agree
 NGRAMLM = [sys.executable, "-c", "from ngramlm.cli.main import cli; cli(prog_name='ngramlm')", "train"]
 
 
@@ -67,7 +68,7 @@ def measure(command: list[str], log: Path) -> tuple[float, float]:
     return float(seconds), int(peak_kib) / 1024
 
 
-def generate_corpus(path: Path, tokens: int, sources: list[Path]) -> None:
+def generate_corpus(path: Path, tokens: int, sources: list[Path], seed: int = SEED) -> None:
     """Write about `tokens` tokens (words and sentence ends) sampled from the bigram distribution of `sources`.
 
     Many sentences are drawn side by side: each step draws the next word of every chain at once by inverting
@@ -86,7 +87,7 @@ def generate_corpus(path: Path, tokens: int, sources: list[Path]) -> None:
     total = np.where(last > first, cumulative[np.maximum(last - 1, 0)] - before, 0)
     spelling = np.array(counts.vocab.words, dtype=object)
     spelling[EOS_ID] = "\n"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     chains, steps = 1 << 16, 256
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -140,11 +141,13 @@ def main() -> None:
     corpora = {name: (folder / "train.txt", folder / "test.txt") for name, folder in CORPORA.items()}
     if not args.skip_generated:
         generated = args.workdir / f"generated-{args.size}.txt"
-        if not generated.exists():
-            start = time.perf_counter()
-            generate_corpus(generated, args.size, [c[0] for c in corpora.values()])
-            print(f"generated {generated} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-        corpora[f"generated ({args.size:.0e} tokens)"] = (generated, None)
+        held_out = args.workdir / f"generated-test-{TEST_TOKENS}.txt"  # the same source, another seed
+        for path, tokens, seed in ((generated, args.size, SEED), (held_out, TEST_TOKENS, SEED + 1)):
+            if not path.exists():
+                start = time.perf_counter()
+                generate_corpus(path, tokens, [c[0] for c in corpora.values()], seed)
+                print(f"generated {path} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        corpora[f"generated ({args.size:.0e} tokens)"] = (generated, held_out)
 
     print(f"Machine: {describe_machine()}")
     lmplz = f"{args.lmplz} -S {args.lmplz_memory or '80% (default)'}" if args.lmplz else "not on PATH: skipped"
@@ -166,11 +169,8 @@ def main() -> None:
                 row += [f"{seconds:.1f}", f"{peak:.0f}"]
             else:
                 row += ["skipped", "skipped"]
-            if test is not None:
-                row.append(f"{kenlm_perplexity(ours, test):.4f}")
-                row.append(f"{kenlm_perplexity(theirs, test):.4f}" if args.lmplz else "skipped")
-            else:
-                row += ["-", "-"]
+            row.append(f"{kenlm_perplexity(ours, test):.4f}")
+            row.append(f"{kenlm_perplexity(theirs, test):.4f}" if args.lmplz else "skipped")
             print("| " + " | ".join(row) + " |", flush=True)
             for arpa in (ours, theirs):
                 arpa.unlink(missing_ok=True)

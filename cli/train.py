@@ -16,8 +16,8 @@ from ngramlm.counts import DEFAULT_MEMORY, count_files, parse_memory
 from ngramlm.errors import ModelError, NgramlmError
 from ngramlm.progress import Progress
 from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning
-from ngramlm.smoothing.lmplz_on_disk import CountsOnDisk, LmplzOnDisk
-from ngramlm.vocab import UNK_ID, Vocabulary
+from ngramlm.smoothing.lmplz_on_disk import train_lmplz
+from ngramlm.vocab import Vocabulary
 
 from .common import report_errors
 
@@ -172,23 +172,22 @@ def _count(texts, order, vocab_path, tolower, quiet):
 
 
 def _train_lmplz(texts, order, arpa, vocab_path, tolower, unk, fallback, memory, temp_dir, quiet):
-    """lmplz's way (ngramlm.smoothing.lmplz_on_disk): count to files, index them and find the discounts
-    (reported with the n-gram counts, unless quiet), then compute and write the model."""
+    """lmplz's way (ngramlm.smoothing.lmplz_on_disk): the counts on disk, the n-grams and discounts of each
+    order reported (unless quiet) before the model is computed and written."""
     vocab = Vocabulary.read(vocab_path) if vocab_path else Vocabulary()
     # The counting budget (its sort and each range's counts), within the --memory limit where one is set.
     budget = parse_memory(DEFAULT_MEMORY) if memory is None else min(parse_memory(DEFAULT_MEMORY), memory // 4)
-    with CountsOnDisk(order, temp_dir, drop_word=None if unk else UNK_ID) as counts:
-        with Progress(f"counting {order}-grams", unit="n-grams", quiet=quiet) as progress:
-            vocab = count_files(texts, order, vocab, TextOptions(tolower=tolower), memory=budget, quiet=quiet,
-                                temp_dir=temp_dir, sink=counts).vocab
-            progress.update(sum(counts.sizes()))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ESTIMATION_WARNINGS)
-            estimator = LmplzOnDisk(counts, vocab, unk=unk, discount_fallback=fallback, quiet=quiet)
+
+    def report(estimator):
         _report(caught, estimator.sizes(), [f"  {_discount_text(d)}" for d in estimator.discounts], quiet)
+        caught.clear()
         if not quiet:
             click.echo(f"writing {arpa}", err=True)
-        estimator.write_arpa(arpa)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ESTIMATION_WARNINGS)
+        train_lmplz(texts, order, arpa, vocab, TextOptions(tolower=tolower), unk=unk, discount_fallback=fallback,
+                    memory=budget, temp_dir=temp_dir, quiet=quiet, before_writing=report)
 
 
 def _train(texts, order, vocab_path, tolower, method, interpolate, unk, fallback, params, quiet):

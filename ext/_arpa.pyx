@@ -4,7 +4,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from libc.math cimport NAN, frexp, isnan
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc, strtod
-from libc.string cimport memchr, memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 cimport numpy as cnp
 import numpy as np
@@ -277,6 +277,11 @@ cdef extern from "stdio.h":
     int snprintf(char* buffer, size_t size, const char* fmt, ...) nogil
 
 
+cdef const char* TWO_DIGITS = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839" \
+    b"40414243444546474849505152535455565758596061626364656667686970717273747576777879808182838485868788899091" \
+    b"9293949596979899"
+
+
 cdef inline Py_ssize_t format_g7(char* out, double value) nogil:
     """`value` as C's printf("%.7g") writes it (C99 7.19.6.1), without the cost of printf.
 
@@ -289,7 +294,8 @@ cdef inline Py_ssize_t format_g7(char* out, double value) nogil:
     cdef double product, fraction
     cdef int e, exponent, last, i
     cdef long digits
-    cdef char[7] d
+    cdef char[16] d
+    memset(d, 48, 16)
     cdef Py_ssize_t pos = 0
     if not (1e-16 <= x < 1e7):  # also NaN and infinities
         return snprintf(out, 32, "%.7g", value)
@@ -312,35 +318,30 @@ cdef inline Py_ssize_t format_g7(char* out, double value) nogil:
     if digits == 10000000:  # rounding carried into an eighth digit: 9999999.7 -> 1.000000e+07
         digits = 1000000
         exponent += 1
-    for i in range(6, -1, -1):
-        d[i] = <char> (48 + digits % 10)
-        digits //= 10
+    # The 7 digits, two at a time from a table (fewer dependent divisions); d[7..15] are padding.
+    memcpy(d + 5, TWO_DIGITS + 2 * (digits % 100), 2)
+    digits //= 100
+    memcpy(d + 3, TWO_DIGITS + 2 * (digits % 100), 2)
+    digits //= 100
+    memcpy(d + 1, TWO_DIGITS + 2 * (digits % 100), 2)
+    d[0] = <char> (48 + digits // 100)
     last = 6  # %g drops trailing zeros of the fraction
     while last > 0 and d[last] == b'0':
         last -= 1
     if value < 0:
         out[pos] = b'-'
         pos += 1
-    if -4 <= exponent < 7:  # style f with 6 - exponent decimals
-        if exponent >= 0:
-            for i in range(exponent + 1):
-                out[pos + i] = d[i]
-            pos += exponent + 1
-            if last > exponent:
-                out[pos] = b'.'
-                pos += 1
-                for i in range(exponent + 1, last + 1):
-                    out[pos] = d[i]
-                    pos += 1
-        else:
-            out[pos], out[pos + 1] = b'0', b'.'
-            pos += 2
-            for i in range(-exponent - 1):
-                out[pos] = b'0'
-                pos += 1
-            for i in range(last + 1):
-                out[pos] = d[i]
-                pos += 1
+    # Style f is built with fixed-size copies (the output has room for them), whatever the exponent: fewer
+    # branches that random digits would mispredict.
+    if 0 <= exponent < 7:  # ddd.dddd: the integer digits, the point, the decimals from d[exponent + 1]
+        memcpy(out + pos, d, 8)
+        memcpy(out + pos + exponent + 2, d + exponent + 1, 8)
+        out[pos + exponent + 1] = b'.'
+        pos += last + 2 if last > exponent else exponent + 1
+    elif -4 <= exponent < 0:  # 0.000ddd: -exponent - 1 zeros after the point
+        memcpy(out + pos, b"0.000000", 8)
+        memcpy(out + pos + 1 - exponent, d, 8)
+        pos += 2 - exponent + last
     else:  # style e: d.dddddde+XX, at least two exponent digits
         out[pos] = d[0]
         pos += 1
@@ -372,73 +373,87 @@ cdef inline Py_ssize_t format_log(char* out, double value) nogil:
 
 def format_ngram_lines(list spellings, const cnp.uint32_t[:, ::1] grams, const double[::1] logprob,
                        const double[::1] logbow, const cnp.uint8_t[::1] show_bow):
-    """The lines of one ARPA section, `log10p<TAB>w1 .. wn[<TAB>log10bow]`, as UTF-8 bytes.
+    """The lines of one ARPA section, `log10p<TAB>w1 .. wn[<TAB>log10bow]`, as UTF-8 bytes in a uint8 array.
 
     spellings[id] is the UTF-8 spelling of word `id`; rows are written in the order given, the weight only where
     show_bow[row]."""
-    cdef Py_ssize_t m = grams.shape[0], n = grams.shape[1], i, j, pos = 0, length, needed
-    cdef Py_ssize_t count = len(spellings), capacity = 1 << 16, longest = 0
-    cdef const char** text = <const char**> calloc(max(count, 1), sizeof(char*))
+    cdef Py_ssize_t m = grams.shape[0], n = grams.shape[1], i, j, pos = 0, length, needed, word_id
+    cdef Py_ssize_t count = len(spellings), longest = 0, letters = 0
+    cdef Py_ssize_t* offsets = <Py_ssize_t*> calloc(max(count, 1), sizeof(Py_ssize_t))
     cdef Py_ssize_t* lengths = <Py_ssize_t*> calloc(max(count, 1), sizeof(Py_ssize_t))
-    cdef char* out = <char*> malloc(capacity)
-    cdef char* grown
+    cdef char* arena = NULL
+    cdef char* out
     cdef bytes word
     cdef long long bad_id = -1
-    cdef bint no_memory = False
-    if text == NULL or lengths == NULL or out == NULL:
-        free(text)
+    cdef cnp.ndarray[cnp.uint8_t, ndim=1] buffer, grown
+    if offsets == NULL or lengths == NULL:
+        free(offsets)
         free(lengths)
-        free(out)
         raise MemoryError()
     try:
         if logprob.shape[0] != grams.shape[0] or logbow.shape[0] != grams.shape[0] or \
                 show_bow.shape[0] != grams.shape[0]:
             raise ValueError("grams, logprob, logbow and show_bow must have one entry per n-gram")
+        # The spellings side by side in one block, which stays in cache where the bytes objects lie scattered
+        # over the heap; 16 bytes of slack after it let a short word be copied with one fixed 16-byte move.
         for i in range(count):
             word = spellings[i]
-            text[i], lengths[i] = PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)
+            offsets[i], lengths[i] = letters, PyBytes_GET_SIZE(word)
+            letters += lengths[i]
             longest = max(longest, lengths[i])
-        with nogil:
-            for i in range(m):
-                # at most 2 x 32 bytes for the numbers, 2 tabs, n - 1 spaces, the newline and the words
-                needed = 67 + n * (longest + 1)
-                if pos + needed > capacity:
-                    capacity = 2 * capacity + needed
-                    grown = <char*> realloc(out, capacity)
-                    if grown == NULL:
-                        no_memory = True
-                        break
-                    out = grown
-                pos += format_log(out + pos, logprob[i])
-                out[pos] = b'\t'
-                pos += 1
-                for j in range(n):
-                    if grams[i, j] >= count:
-                        bad_id = grams[i, j]
-                        break
-                    if j:
-                        out[pos] = b' '
-                        pos += 1
-                    length = lengths[grams[i, j]]
-                    memcpy(out + pos, text[grams[i, j]], length)
-                    pos += length
-                if bad_id >= 0:
-                    break
-                if show_bow[i]:
+        arena = <char*> malloc(letters + 16)
+        if arena == NULL:
+            raise MemoryError()
+        for i in range(count):
+            word = spellings[i]
+            memcpy(arena + offsets[i], PyBytes_AS_STRING(word), lengths[i])
+        # Room for the lines as their words' average length predicts; grown (rarely) where they are longer.
+        buffer = np.empty(m * (32 + n * (letters // max(count, 1) + 2)) + 4096, dtype=np.uint8)
+        out = <char*> buffer.data
+        # at most 2 x 32 bytes for the numbers, 2 tabs, n - 1 spaces, the newline, the words and the slack
+        needed = 83 + n * (longest + 1)
+        i = 0
+        while i < m:
+            if pos + needed > buffer.shape[0]:
+                grown = np.empty(2 * buffer.shape[0] + needed, dtype=np.uint8)
+                memcpy(<char*> grown.data, out, pos)
+                buffer = grown
+                out = <char*> buffer.data
+            with nogil:
+                while i < m and pos + needed <= buffer.shape[0]:
+                    pos += format_log(out + pos, logprob[i])
                     out[pos] = b'\t'
                     pos += 1
-                    pos += format_log(out + pos, logbow[i])
-                out[pos] = b'\n'
-                pos += 1
-        if no_memory:
-            raise MemoryError()
-        if bad_id >= 0:
-            raise IndexError(f"word id {bad_id} is not in the vocabulary of {count} words")
-        return PyBytes_FromStringAndSize(out, pos)
+                    for j in range(n):
+                        word_id = grams[i, j]
+                        if word_id >= count:
+                            bad_id = word_id
+                            break
+                        if j:
+                            out[pos] = b' '
+                            pos += 1
+                        length = lengths[word_id]
+                        if length <= 16:
+                            memcpy(out + pos, arena + offsets[word_id], 16)
+                        else:
+                            memcpy(out + pos, arena + offsets[word_id], length)
+                        pos += length
+                    if bad_id >= 0:
+                        break
+                    if show_bow[i]:
+                        out[pos] = b'\t'
+                        pos += 1
+                        pos += format_log(out + pos, logbow[i])
+                    out[pos] = b'\n'
+                    pos += 1
+                    i += 1
+            if bad_id >= 0:
+                raise IndexError(f"word id {bad_id} is not in the vocabulary of {count} words")
+        return buffer[:pos]
     finally:
-        free(text)
+        free(offsets)
         free(lengths)
-        free(out)
+        free(arena)
 
 
 def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, Py_ssize_t buckets):

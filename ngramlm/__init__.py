@@ -23,6 +23,7 @@ from .prune import prune_by_count, prune_entropy, prune_low_probs
 from .query import Model, State
 from .smoothing import estimate
 from .smoothing.lmplz import Lmplz, estimate_lmplz
+from .smoothing.lmplz_on_disk import train_lmplz
 from .vocab import BOS, EOS, UNK, Vocabulary
 
 __version__ = "0.1.0"
@@ -75,6 +76,7 @@ __all__ = [
     "TextOptions",
     "TextStats",
     "train_class_model",
+    "train_lmplz",
     "tune_cache_weight",
     "tune_interpolation",
     "UNK",

@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .._ext import _arpa
-from ..counts import COUNT_DTYPE
+from ..corpus import TextOptions
+from ..counts import COUNT_DTYPE, DEFAULT_MEMORY, count_files
 from ..io import atomic_write
 from ..progress import Progress
 from ..vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
@@ -38,6 +39,27 @@ from .lmplz import (NgramIndex, _full_fallback, _to_log10, count_of_counts, init
 
 # N-grams per slice read from disk: bounds the temporaries of a slice (a few hundred MB at most).
 SLICE_ROWS = 1 << 22
+
+
+def train_lmplz(paths: Sequence[str], order: int, arpa: str, vocab: Vocabulary | None = None,
+                options: TextOptions = TextOptions(), *, unk: bool = True,
+                discount_fallback: Sequence[float] | None = None, memory: str | int = DEFAULT_MEMORY,
+                temp_dir: str | None = None, quiet: bool = True,
+                before_writing: Callable[["LmplzOnDisk"], None] | None = None) -> "LmplzOnDisk":
+    """Text files to an ARPA file, estimated as KenLM's `lmplz -o ORDER` estimates (`ngramlm train`).
+
+    The counts go to a temporary folder in `temp_dir` (removed at the end), counted within the `memory` budget
+    (see count_files); `before_writing`, if given, sees the estimator once its n-grams and discounts are known.
+    Returns the estimator, whose `sizes()` and `discounts` describe the model written.
+    """
+    with CountsOnDisk(order, temp_dir, drop_word=None if unk else UNK_ID) as counts:
+        vocab = count_files(paths, order, vocab if vocab is not None else Vocabulary(), options, memory=memory,
+                            quiet=quiet, temp_dir=temp_dir, sink=counts).vocab
+        estimator = LmplzOnDisk(counts, vocab, unk=unk, discount_fallback=discount_fallback, quiet=quiet)
+        if before_writing is not None:
+            before_writing(estimator)
+        estimator.write_arpa(arpa)
+    return estimator
 
 
 class _Column:
