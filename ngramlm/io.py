@@ -28,6 +28,13 @@ def open_binary(path: str):
     return _opener(path)(path, "rb")
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
     """Write `path` through a temporary file that is renamed into place only if the block succeeds.
@@ -58,6 +65,7 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
             f = raw if binary else io.TextIOWrapper(raw, encoding=encoding, newline="\n")
         with f:
             yield f
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a model is shared as any new file is
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -6,6 +6,7 @@ import gzip
 import math
 import os
 import re
+import stat
 import tempfile
 
 import pytest
@@ -169,6 +170,17 @@ def test_write_is_atomic_and_leaves_nothing_on_failure(tmp_path):
         write_arpa(model, str(target))
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["model.arpa"]
+
+
+def test_written_model_gets_the_permissions_of_any_new_file(tmp_path):
+    # The temporary file an atomic write goes through is private (mkstemp); the model must not stay so.
+    model = read_arpa(write_text(tmp_path, SMALL))
+    saved = os.umask(0o027)
+    try:
+        write_arpa(model, str(tmp_path / "shared.arpa"))
+    finally:
+        os.umask(saved)
+    assert stat.S_IMODE(os.stat(tmp_path / "shared.arpa").st_mode) == 0o640
 
 
 def test_kenlm_loads_what_we_write_and_scores_as_we_read(tmp_path, reference_dir):
