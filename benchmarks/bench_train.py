@@ -13,9 +13,9 @@ sorting, so its peak memory means more with --lmplz-memory. Both models are scor
 (the held-out tokens for the generated corpus) with the kenlm module, to show they are the same model.
 
 Expected runtime (measured on a shared 2-core AMD EPYC, 24 GiB, lmplz -S 2G): Brown and Gutenberg take about a
-minute in all; --size 30000000 about 12 minutes more (the generated 5-gram: ngramlm 3.2 GiB peak, lmplz
-1.4 GiB). Time and memory grow about linearly with the size, so the default 1e8 tokens takes roughly 45 minutes
-and, for ngramlm's 5-gram, about 11 GiB of memory: on a smaller machine pass --size or --orders 3.
+minute in all; the default 1e8 generated tokens about 20 minutes more, most of it lmplz and the kenlm module
+loading the two 5-gram models to score them (ngramlm's 5-gram trains in about 3 minutes and 2 GiB, with its
+counts on disk: give WORKDIR's disk and the temporary folder about 15 GB).
 """
 from __future__ import annotations
 
