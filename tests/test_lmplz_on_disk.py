@@ -127,3 +127,13 @@ def test_failed_estimation_leaves_no_output_and_no_temporary_files(tmp_path):
             vocab = count_files([str(tmp_path / "tiny.txt")], 2, Vocabulary(), sink=counts).vocab
             LmplzOnDisk(counts, vocab).write_arpa(str(out))
     assert not out.exists() and os.listdir(scratch) == []
+
+
+def test_empty_text_gives_the_in_memory_model(tmp_path):
+    text = tmp_path / "empty.txt"
+    text.write_text("\n\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        disk = on_disk_model(text, 3, tmp_path)
+        assert_identical(disk, in_memory_model(text, 3))
+    assert disk.sizes() == [3, 0, 0]

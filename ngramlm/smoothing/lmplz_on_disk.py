@@ -82,6 +82,8 @@ class _Column:
         """Rows start..stop-1 (a 1-D array for width 1)."""
         stop = min(stop, self.rows)
         out = np.empty((max(stop - start, 0), self.width), dtype=self.dtype)
+        if out.size == 0:
+            return out[:, 0] if self.width == 1 else out
         self._file.flush()
         view, offset = memoryview(out).cast("B"), start * self.row_bytes
         while len(view):
