@@ -154,10 +154,7 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
         if not quiet:
             click.echo(f"writing {arpa}", err=True)
         write_arpa(model, arpa)
-    except (MemoryError, RuntimeError) as exc:
-        # Under --memory, a thread whose stack cannot be mapped fails with RuntimeError, not MemoryError.
-        if isinstance(exc, RuntimeError) and "can't start new thread" not in str(exc):
-            raise
+    except MemoryError:
         allowed = f"the {memory:,} bytes --memory allows" if memory is not None else "the memory of this machine"
         raise NgramlmError(f"out of memory: training needs more than {allowed}; lower the order or train on "
                            "less text") from None

@@ -320,13 +320,30 @@ def _is_context(count: int, longer_prefixes: np.ndarray) -> np.ndarray:
     return context
 
 
+def arpa_header(sizes: list[int]) -> bytes:
+    """The start of an ARPA file: the \\data\\ section with the number of n-grams of each order."""
+    return b"\n\\data\\\n" + b"".join(f"ngram {n}={size}\n".encode() for n, size in enumerate(sizes, 1))
+
+
+def section_title(n: int) -> bytes:
+    return f"\n\\{n}-grams:\n".encode()
+
+
+ARPA_END = b"\n\\end\\\n"
+
+
+def shown_weights(is_context: np.ndarray, logbow: np.ndarray) -> np.ndarray:
+    """Which n-grams of a lower order get their back-off weight written: the contexts of longer n-grams, and
+    any weight that is not zero, or is -0.0 (a zero that was written on a non-context in the file read)."""
+    return is_context | (logbow != 0) | np.signbit(logbow)
+
+
 def write_arpa(model: BackoffModel, path: str) -> None:
     """Write `model` in the ARPA format exactly as SRILM writes it.
 
     N-grams are ordered as SRILM orders them (by context, most recent word first, then by the word, comparing
-    spellings byte by byte), values are printed with %.7g, log10(0) is `-99`, and a back-off weight is written
-    on an n-gram of a lower order when it is the context of a longer n-gram, or not zero, or -0.0 (a zero that
-    was written on a non-context in the file read; see read_arpa). Written atomically; compressed by extension.
+    spellings byte by byte), values are printed with %.7g, log10(0) is `-99`, and back-off weights are written
+    where `shown_weights` says (see also read_arpa). Written atomically; compressed by extension.
     """
     spellings = [w.encode("utf-8") for w in model.vocab.words]
     rank = _spelling_rank(spellings)
@@ -336,15 +353,13 @@ def write_arpa(model: BackoffModel, path: str) -> None:
     else:  # some n-gram lacks its context (SRILM never writes such a model): sort by all the words' ranks
         orders = (_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams)
     with atomic_write(path, "wb") as f:
-        f.write(b"\n\\data\\\n")
-        for n, size in enumerate(model.sizes(), 1):
-            f.write(f"ngram {n}={size}\n".encode())
+        f.write(arpa_header(model.sizes()))
         # One order at a time, each in slices of rows: the text of a large model never sits in memory whole.
         for k, order in enumerate(orders):
-            f.write(f"\n\\{k + 1}-grams:\n".encode())
+            f.write(section_title(k + 1))
             grams, logprob, bows = model.ngrams[k], model.logprob[k], model.logbow[k]
             if k + 1 < model.order:
-                show_bow = _is_context(len(bows), prefixes[k + 1]) | (bows != 0) | np.signbit(bows)
+                show_bow = shown_weights(_is_context(len(bows), prefixes[k + 1]), bows)
             else:
                 show_bow = np.zeros(len(bows), dtype=bool)
             prefixes[k] = None  # the sort of this order was its last use
@@ -355,7 +370,7 @@ def write_arpa(model: BackoffModel, path: str) -> None:
                                                  np.ascontiguousarray(bows[rows], dtype=np.float64),
                                                  show_bow[rows].view(np.uint8)))
             del order, show_bow
-        f.write(b"\n\\end\\\n")
+        f.write(ARPA_END)
 
 
 def _rows(grams: np.ndarray, order: np.ndarray) -> np.ndarray:

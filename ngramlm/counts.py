@@ -228,12 +228,18 @@ def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder,
     about as long)."""
     text_encoder = _TextEncoder(encoder, options)
     blocks = ((block, path, lineno) for path in paths for block, lineno in read_blocks(path, block_bytes))
-    if not pipelined:
+    # One worker runs the tokenize jobs in the order they are given, so the table sees the blocks in order.
+    tokenizer = ThreadPoolExecutor(1) if pipelined else None
+    if tokenizer is not None:
+        try:
+            tokenizer.submit(int).result()  # start its thread now
+        except RuntimeError:  # no thread to be had (a memory limit leaves no room for its stack): go without
+            tokenizer = None
+    if tokenizer is None:
         for block, path, lineno in blocks:
             yield text_encoder.encode_block(block, path, lineno)
         return
-    # One worker runs the tokenize jobs in the order they are given, so the table sees the blocks in order.
-    with ThreadPoolExecutor(1) as tokenizer:
+    with tokenizer:
         waiting = None
         for block, path, lineno in blocks:
             job = (tokenizer.submit(text_encoder.tokenize, block), block, path, lineno)

@@ -420,3 +420,21 @@ def test_a_forked_process_counts_on_threads_after_its_parent_did(tmp_path):
     script.write_text(FORKED_COUNTING)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_reading_goes_on_one_thread_when_no_second_thread_can_start(tmp_path, monkeypatch):
+    """Under a memory limit a thread's stack may not be mappable: the reading must not fail for it."""
+    import ngramlm.counts as counts_module
+
+    class NoThreads(counts_module.ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            raise RuntimeError("can't start new thread")
+
+    path = tmp_path / "text.txt"
+    path.write_text("a b c\nb c\n" * 50)
+    expected = count_files([str(path)], 3, threads=1)
+    monkeypatch.setattr(counts_module, "ThreadPoolExecutor", NoThreads)
+    counted = count_files([str(path)], 3, threads=2)
+    for k in range(3):
+        np.testing.assert_array_equal(counted.ngrams[k], expected.ngrams[k])
+        np.testing.assert_array_equal(counted.counts[k], expected.counts[k])

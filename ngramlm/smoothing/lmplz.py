@@ -7,7 +7,8 @@ row of stages; each is a function here, named after what it computes, and `Lmplz
   count_of_counts         a -> n_1..n_4, the number of n-grams with adjusted count 1..4, per order
   kneser_ney_discounts    n_1..n_4 -> D1, D2, D3+ of one order (Chen & Goodman 1998, eq. 26)
   initial_probabilities   a, D -> discounted estimate u(w | h) and interpolation weight gamma(h)
-  interpolate             u, gamma -> p(w | h) = u(w | h) + gamma(h) p(w | h'); Lmplz.model folds the result
+  interpolate             u, gamma -> p(w | h) = u(w | h) + gamma(h) p(w | h') (unigrams: interpolate_with_uniform);
+                          Lmplz.model folds the result
                           into back-off form (p as the n-gram's probability, gamma as its context's weight)
 
 What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.smoothing.estimate's
@@ -259,6 +260,15 @@ def interpolate(estimate: np.ndarray, gamma: np.ndarray, contexts: np.ndarray, l
     return estimate
 
 
+def interpolate_with_uniform(estimate: np.ndarray, gamma: float, words: np.ndarray) -> np.ndarray:
+    """Probabilities of the unigrams `words`: p(w) = u(w) + gamma / |V|, |V| counting every word but <s>, whose
+    probability is 1 (lmplz: it is only ever a context). Written over `estimate`."""
+    is_bos = words == BOS_ID
+    estimate += gamma / (len(estimate) - np.count_nonzero(is_bos))
+    estimate[is_bos] = 1.0
+    return estimate
+
+
 def _slices(size: int) -> Iterator[slice]:
     """Consecutive slices of _SEARCH_SLICE rows: gathers done a slice at a time keep their temporaries small."""
     return (slice(start, start + _SEARCH_SLICE) for start in range(0, size, _SEARCH_SLICE))
@@ -312,7 +322,7 @@ class Lmplz:
             estimate, gamma = initial_probabilities(self.adjusted[k], self.discounts[k], self.index.context_rows[k],
                                                     n_contexts)
             if k == 0:
-                probs = self._interpolate_with_uniform(estimate, gamma[0])
+                probs = interpolate_with_uniform(estimate, gamma[0], self.grams[0][:, 0])
             else:
                 probs = interpolate(estimate, gamma, self.index.context_rows[k], lower, self.index.suffix_rows[k])
                 logbow.append(np.log10(gamma))
@@ -323,14 +333,6 @@ class Lmplz:
         logprob.append(_to_log10(lower))
         logbow.append(np.zeros(len(self.grams[-1])))
         return BackoffModel(self.vocab, self.grams, logprob, logbow)
-
-    def _interpolate_with_uniform(self, estimate: np.ndarray, gamma: float) -> np.ndarray:
-        """Unigrams: p(w) = u(w) + gamma / |V|, |V| counting every word but <s>, whose probability is 1 (lmplz:
-        it is only ever a context)."""
-        is_bos = self.grams[0][:, 0] == BOS_ID
-        estimate += gamma / (len(estimate) - np.count_nonzero(is_bos))
-        estimate[is_bos] = 1.0
-        return estimate
 
 
 def _to_log10(probs: np.ndarray) -> np.ndarray:

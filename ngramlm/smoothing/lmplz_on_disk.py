@@ -31,11 +31,12 @@ import numpy as np
 from .._ext import _arpa
 from ..corpus import TextOptions
 from ..counts import COUNT_DTYPE, DEFAULT_MEMORY, count_files
+from ..arpa import ARPA_END, arpa_header, section_title, shown_weights
 from ..io import atomic_write
 from ..progress import Progress
 from ..vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
 from .lmplz import (NgramIndex, _full_fallback, _to_log10, count_of_counts, initial_probabilities, interpolate,
-                    kneser_ney_discounts)
+                    interpolate_with_uniform, kneser_ney_discounts)
 
 # N-grams per slice read from disk: bounds the temporaries of a slice (a few hundred MB at most).
 SLICE_ROWS = 1 << 22
@@ -82,15 +83,14 @@ class _Column:
         """Rows start..stop-1 (a 1-D array for width 1)."""
         stop = min(stop, self.rows)
         out = np.empty((max(stop - start, 0), self.width), dtype=self.dtype)
-        if out.size == 0:
-            return out[:, 0] if self.width == 1 else out
-        self._file.flush()
-        view, offset = memoryview(out).cast("B"), start * self.row_bytes
-        while len(view):
-            got = os.preadv(self._file.fileno(), [view], offset)
-            if got <= 0:
-                raise OSError(f"{self._file.name}: ended early")
-            view, offset = view[got:], offset + got
+        if out.size:  # (memoryview cannot cast an empty array)
+            self._file.flush()
+            view, offset = memoryview(out).cast("B"), start * self.row_bytes
+            while len(view):
+                got = os.preadv(self._file.fileno(), [view], offset)
+                if got <= 0:
+                    raise OSError(f"{self._file.name}: ended early")
+                view, offset = view[got:], offset + got
         return out[:, 0] if self.width == 1 else out
 
     def close(self) -> None:
@@ -108,6 +108,7 @@ class CountsOnDisk:
     def __init__(self, order: int, temp_dir: str | None = None, drop_word: int | None = None):
         self.folder = tempfile.mkdtemp(prefix="ngramlm-counts-", dir=temp_dir)
         self.drop_word = drop_word
+        self._columns: list[_Column] = []  # every file opened in the folder, closed on leaving
         self.ngrams = [self.column(f"{n}-grams", ID_DTYPE, n) for n in range(1, order + 1)]
         self.counts = [self.column(f"{n}-counts", COUNT_DTYPE) for n in range(1, order + 1)]
 
@@ -119,7 +120,9 @@ class CountsOnDisk:
         return [column.rows for column in self.counts]
 
     def column(self, name: str, dtype, width: int = 1) -> _Column:
-        return _Column(os.path.join(self.folder, name), dtype, width)
+        """A new file of rows in the folder."""
+        self._columns.append(_Column(os.path.join(self.folder, name), dtype, width))
+        return self._columns[-1]
 
     def __call__(self, ngrams: list[np.ndarray], counts: list[np.ndarray]) -> None:
         for grams, totals, grams_file, counts_file in zip(ngrams, counts, self.ngrams, self.counts):
@@ -133,7 +136,7 @@ class CountsOnDisk:
         return self
 
     def __exit__(self, *exc) -> None:
-        for column in self.ngrams + self.counts:
+        for column in self._columns:
             column.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -261,10 +264,9 @@ class LmplzOnDisk:
         spellings = [w.encode("utf-8") for w in self.vocab.words]
         with atomic_write(path, "wb") as f, \
                 Progress("estimating", unit="n-grams", total=sum(self._sizes), quiet=self.quiet) as progress:
-            f.write(b"\n\\data\\\n")
-            for n, size in enumerate(self._sizes, 1):
-                f.write(f"ngram {n}={size}\n".encode())
-            lower = self._unigram_probabilities()
+            f.write(arpa_header(self._sizes))
+            estimate, gamma = initial_probabilities(self.adjusted[0], self.discounts[0], None, 1)
+            lower = interpolate_with_uniform(estimate, gamma[0], self.unigrams[:, 0])
             progress.update(self._sizes[0])
             for k in range(1, self.order):
                 probs, gamma, is_context = self._probabilities(k, lower, progress)
@@ -272,15 +274,7 @@ class LmplzOnDisk:
                 lower = probs
                 del probs, gamma, is_context
             self._write_section(f, spellings, self.order - 1, lower, None, None)
-            f.write(b"\n\\end\\\n")
-
-    def _unigram_probabilities(self) -> np.ndarray:
-        """p of the unigrams, as Lmplz gives them (interpolated with the uniform distribution; <s> gets 1)."""
-        estimate, gamma = initial_probabilities(self.adjusted[0], self.discounts[0], None, 1)
-        is_bos = self.unigrams[:, 0] == BOS_ID
-        estimate += gamma[0] / (len(estimate) - np.count_nonzero(is_bos))
-        estimate[is_bos] = 1.0
-        return estimate
+            f.write(ARPA_END)
 
     def _probabilities(self, k: int, lower: np.ndarray, progress: Progress):
         """p of the (k+1)-grams (in memory, or for the highest order in a file, read back as it is written), and
@@ -308,9 +302,8 @@ class LmplzOnDisk:
 
     def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: np.ndarray | None,
                        is_context: np.ndarray | None) -> None:
-        """Write the (k+1)-grams: log10 p, and log10 gamma where they are contexts (or it is not 0), as
-        write_arpa shows back-off weights."""
-        f.write(f"\n\\{k + 1}-grams:\n".encode())
+        """Write the (k+1)-grams: log10 p, and log10 gamma where write_arpa would show it (shown_weights)."""
+        f.write(section_title(k + 1))
         for start, stop in _slices(self._sizes[k], 1 << 20):
             grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
             logprob = _to_log10(probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop))
@@ -319,6 +312,6 @@ class LmplzOnDisk:
                 show = np.zeros(stop - start, dtype=bool)
             else:
                 logbow = np.log10(gamma[start:stop])
-                show = is_context[start:stop] | (logbow != 0) | np.signbit(logbow)
+                show = shown_weights(is_context[start:stop], logbow)
             f.write(_arpa.format_ngram_lines(spellings, np.ascontiguousarray(grams, dtype=ID_DTYPE), logprob,
                                              logbow, show.view(np.uint8)))
