@@ -30,6 +30,7 @@ from queue import SimpleQueue
 
 import numpy as np
 
+cimport cython
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
@@ -73,6 +74,7 @@ cdef void _bucket_starts(const uint32_t *text, const int64_t *windows, int64_t s
 cdef extern from *:
     int __builtin_clzll(unsigned long long) nogil
     int __builtin_ctzll(unsigned long long) nogil
+    void __builtin_prefetch(const void *) nogil
 
 
 cdef inline int _key_words(uint64_t key, const uint8_t *words_below) noexcept nogil:
@@ -400,6 +402,92 @@ cdef class _PackedPieces:
                           &self.layout, self.gram_rows, self.count_rows, self.piece_rows + k * (self.order + 1))
 
 
+cdef inline uint64_t _key_at(const uint32_t *text, int64_t q, const KeyLayout *layout) noexcept nogil:
+    """The packed key of the window at q, made from the text (the sweeps of _KeyChunks.fill make each key from
+    the next one instead): the words after q up to the sentence's end. `text` ends with zeros, so q may be its
+    end."""
+    cdef uint64_t key = 0
+    cdef int j
+    if text[q] == 0:
+        return 0
+    for j in range(1, layout.groups + 1):
+        if text[q + j] == 0:
+            break
+        key |= <uint64_t>text[q + j] << (layout.bits * (layout.groups - j))
+    return key
+
+
+cdef class _KeyChunks:
+    """The keys of one range bucketed by first word, made a chunk of text a thread: `count` tallies a chunk's
+    windows by first word; once the chunks' parts of each bucket are laid out one after another (`layout_parts`),
+    `fill` sweeps a chunk backwards, each key made from the next one, into its own parts."""
+
+    cdef const uint32_t *text
+    cdef int64_t text_size, lo, span, num_words, chunks
+    cdef KeyLayout layout
+    cdef uint64_t *keys
+    # places[t * (span + 1) + b]: chunk t's windows that start with word lo + b; after layout_parts, where its
+    # part of bucket b ends; after fill, where it starts.
+    cdef int64_t *places
+    cdef int64_t chunk_start[257]
+    cdef bint out_of_range[256]
+    cdef object keep_alive
+
+    def __cinit__(self, int64_t chunks, int64_t span):
+        places = np.zeros(chunks * (span + 1), dtype=np.int64)
+        self.places = <int64_t *>cnp.PyArray_DATA(places)
+        self.keep_alive = places
+        self.chunks, self.span = chunks, span
+
+    def count(self, int64_t t):
+        cdef int64_t p
+        cdef int64_t *places = self.places + t * (self.span + 1)
+        cdef uint32_t word
+        cdef bint out_of_range = False
+        with nogil:
+            for p in range(self.chunk_start[t], self.chunk_start[t + 1]):
+                word = self.text[p]
+                out_of_range |= word >= self.num_words
+                if <uint64_t>(word - self.lo) < <uint64_t>self.span:
+                    places[word - self.lo] += 1
+        self.out_of_range[t] = out_of_range
+
+    cdef int64_t layout_parts(self, int64_t *largest) noexcept nogil:
+        """Each bucket holds the chunks' parts in chunk order; returns the number of windows."""
+        cdef int64_t b, t, total = 0, part, end
+        largest[0] = 0
+        for b in range(self.span):
+            for t in range(self.chunks):
+                total += self.places[t * (self.span + 1) + b]
+            end = total
+            for t in range(self.chunks - 1, -1, -1):
+                part = self.places[t * (self.span + 1) + b]
+                self.places[t * (self.span + 1) + b] = end
+                end -= part
+            largest[0] = max(largest[0], total - end)
+        self.places[self.span] = total
+        return total
+
+    def fill(self, int64_t t):
+        cdef int64_t p
+        cdef int64_t *places = self.places + t * (self.span + 1)
+        cdef uint32_t word
+        cdef int shift = self.layout.bits * (self.layout.groups - 1)
+        cdef uint64_t key
+        with nogil:
+            # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a
+            # sentence's end). Order within a bucket does not matter, as each bucket is sorted next.
+            key = _key_at(self.text, self.chunk_start[t + 1], &self.layout)
+            for p in range(self.chunk_start[t + 1] - 1, self.chunk_start[t] - 1, -1):
+                word = self.text[p]
+                if word == 0:
+                    continue
+                key = 0 if self.text[p + 1] == 0 else (<uint64_t>self.text[p + 1] << shift) | (key >> self.layout.bits)
+                if <uint64_t>(word - self.lo) < <uint64_t>self.span:
+                    places[word - self.lo] -= 1
+                    self.keys[places[word - self.lo]] = key
+
+
 cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits, int64_t lo, int64_t hi,
                    int64_t num_words, list ngrams, list counts, int64_t[::1] rows, int threads):
     """count_marked when keys fit: the words 2..N of a window, `bits` bits each, the second word highest, are one
@@ -407,57 +495,55 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     first word and each bucket sorted as integers, and the longest common prefix of neighbours is read off the
     keys' XOR without going back to the text.
 
-    With several threads the buckets are cut into pieces of about equal windows (_PackedPieces), sorted piece by
-    piece in parallel; the same sweep tallies each piece's distinct n-grams, so that each piece then knows the
-    rows it writes to, and the pieces are written in parallel too."""
+    With several threads, the text is cut into chunks that threads bucket side by side (_KeyChunks); the buckets
+    are then cut into pieces of about equal windows (_PackedPieces), sorted piece by piece in parallel; the same
+    sweep tallies each piece's distinct n-grams, so that each piece then knows the rows it writes to, and the
+    pieces are written in parallel too."""
     cdef KeyLayout layout
     cdef int64_t span = hi - lo
-    cdef int64_t p, b, k, pieces, before, tally, total = 0, largest = 0
-    cdef int n, j
-    cdef uint32_t word
-    cdef uint64_t key
-    cdef bint out_of_range = False
+    cdef int64_t t, total, largest
+    cdef int j
     layout.groups, layout.bits = order - 1, bits
     layout.mask = (<uint64_t>1 << bits) - 1
     for j in range(64):
         layout.words_below[j] = layout.groups - j // bits
         layout.words_above[j] = (j - (64 - layout.groups * bits)) // bits if j >= 64 - layout.groups * bits else 0
-    bounds_array = np.zeros(span + 1, dtype=np.int64)
-    cdef int64_t[::1] bounds_view = bounds_array
-    cdef int64_t *bounds = &bounds_view[0]
+    # A chunk a thread, where the chunks' counts a word (span each) take less memory than the keys.
+    threads = max(1, min(threads, text_size // PARALLEL_MIN_WINDOWS))
+    cdef int64_t chunks = min(threads, 256) if threads * (span + 1) <= text_size else 1
+    cdef _KeyChunks bucketing = _KeyChunks(chunks, span)
+    bucketing.text, bucketing.text_size, bucketing.lo, bucketing.num_words, bucketing.layout = (
+        text, text_size, lo, num_words, layout)
+    for t in range(chunks + 1):
+        bucketing.chunk_start[t] = text_size * t // chunks
+    pool = ThreadPoolExecutor(threads) if threads > 1 else None
+    try:
+        list(pool.map(bucketing.count, range(chunks)) if chunks > 1 else map(bucketing.count, range(chunks)))
+        for t in range(chunks):
+            if bucketing.out_of_range[t]:
+                raise ValueError("count_marked: the text holds an id above max_word")
+        with nogil:
+            total = bucketing.layout_parts(&largest)
+        keys_array = np.empty(total, dtype=np.uint64)
+        bucketing.keys = <uint64_t *>cnp.PyArray_DATA(keys_array)
+        list(pool.map(bucketing.fill, range(chunks)) if chunks > 1 else map(bucketing.fill, range(chunks)))
+        _count_bucketed(<uint64_t *>cnp.PyArray_DATA(keys_array), bucketing.places, total, largest, layout, order,
+                        lo, span, ngrams, counts, rows, max(1, min(threads, total // PARALLEL_MIN_WINDOWS)), pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
-    with nogil:
-        # bounds[b]: where the windows that start with word lo + b end; placing them moves it to where they
-        # start, so that bounds[b]..bounds[b + 1] is that word's bucket.
-        for p in range(text_size):
-            out_of_range |= text[p] >= num_words
-            if <uint64_t>(text[p] - lo) < <uint64_t>span:
-                bounds[text[p] - lo] += 1
-        for b in range(span + 1):
-            largest = max(largest, bounds[b])
-            total += bounds[b]
-            bounds[b] = total
-    if out_of_range:
-        raise ValueError("count_marked: the text holds an id above max_word")
-    threads = max(1, min(threads, total // PARALLEL_MIN_WINDOWS))
-    keys_array = np.empty(total, dtype=np.uint64)
-    cdef uint64_t[::1] keys_view = keys_array
-    cdef uint64_t *keys = &keys_view[0] if total > 0 else NULL
+
+cdef _count_bucketed(uint64_t *keys, const int64_t *bounds, int64_t total, int64_t largest, KeyLayout layout,
+                     int order, int64_t lo, int64_t span, list ngrams, list counts, int64_t[::1] rows,
+                     int threads, object pool):
+    """The rest of _count_packed: sort the buckets bounds[b]..bounds[b + 1] of keys and write their n-grams."""
+    cdef int64_t k, pieces, before, tally
+    cdef int n
     # Pieces: one with one thread; with more, several a thread, so that a slow piece does not hold up the rest.
     piece_array = np.empty(PIECES_PER_THREAD * threads + 1 if threads > 1 else 2, dtype=np.int64)
     cdef int64_t[::1] piece_first = piece_array
     with nogil:
-        # Backwards, each key from the next one: drop its last word, put the next word in front (0 at a sentence's
-        # end). Order within a bucket does not matter, as each bucket is sorted next.
-        key = 0
-        for p in range(text_size - 1, -1, -1):
-            word = text[p]
-            if word == 0:
-                continue
-            key = 0 if text[p + 1] == 0 else (<uint64_t>text[p + 1] << (bits * (layout.groups - 1))) | (key >> bits)
-            if <uint64_t>(word - lo) < <uint64_t>span:
-                bounds[word - lo] -= 1
-                keys[bounds[word - lo]] = key
         pieces = _split_buckets(bounds, span, piece_first.shape[0] - 1, &piece_first[0])
 
     cdef _PackedPieces work = _PackedPieces()
@@ -473,16 +559,15 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     else:
         # Python threads, each running compiled code without the GIL (unlike OpenMP's threads, they survive a
         # fork: a process forked from this one can count on several threads too).
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work.sort, range(pieces), [True] * pieces))
-            # Each piece's first row of each order: the distinct n-grams of the pieces before it.
-            for n in range(1, order + 1):
-                before = 0
-                for k in range(pieces):
-                    tally = work.piece_rows[k * (order + 1) + n]
-                    work.piece_rows[k * (order + 1) + n] = before
-                    before += tally
-            list(pool.map(work.write, range(pieces)))
+        list(pool.map(work.sort, range(pieces), [True] * pieces))
+        # Each piece's first row of each order: the distinct n-grams of the pieces before it.
+        for n in range(1, order + 1):
+            before = 0
+            for k in range(pieces):
+                tally = work.piece_rows[k * (order + 1) + n]
+                work.piece_rows[k * (order + 1) + n] = before
+                before += tally
+        list(pool.map(work.write, range(pieces)))
     for n in range(1, order + 1):
         rows[n - 1] += work.piece_rows[(pieces - 1) * (order + 1) + n]
 
@@ -677,18 +762,86 @@ cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
     return c == 10
 
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    #define NGRAMLM_LITTLE_ENDIAN 1
+    #else
+    #define NGRAMLM_LITTLE_ENDIAN 0
+    #endif
+    /* The n (1..8) bytes at p as one integer, the others zero: the same integer for the same bytes whatever
+       follows them. `room`: the bytes that may be read at p; with 8, one load and a mask. */
+    static inline uint64_t ngramlm_load_bytes(const unsigned char *p, int64_t n, int64_t room) {
+        uint64_t x = 0;
+        if (NGRAMLM_LITTLE_ENDIAN && room >= 8) {
+            memcpy(&x, p, 8);
+            return n >= 8 ? x : x & ((1ULL << (8 * n)) - 1);
+        }
+        memcpy(&x, p, n < 8 ? n : 8);
+        return x;
+    }
+    """
+    bint LITTLE_ENDIAN "NGRAMLM_LITTLE_ENDIAN"
+    uint64_t _load_bytes "ngramlm_load_bytes"(const unsigned char *p, int64_t n, int64_t room) noexcept nogil
+
+
+cdef inline int64_t _token_end(const unsigned char *text, int64_t i, int64_t size) noexcept nogil:
+    """Where the token at i ends: the first white-space byte from i on, or `size`. Eight bytes at a time: every
+    byte below 33 gets its top bit set in `below` (the borrow of a subtraction; a byte above a flagged one may be
+    flagged too, never one below it), and each flagged byte is then tested exactly (a control byte is no space)."""
+    cdef uint64_t x, below
+    while LITTLE_ENDIAN and i + 8 <= size:
+        x = _load_bytes(text + i, 8, 8)
+        below = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL
+        while below:
+            if _is_space(text[i + (__builtin_ctzll(below) >> 3)]):
+                return i + (__builtin_ctzll(below) >> 3)
+            below &= below - 1
+        i += 8
+    while i < size and not _is_space(text[i]):
+        i += 1
+    return i
+
+
+cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
+    """MurmurHash3's 64-bit finaliser: every bit of h moves every bit of the result, so that the low bits index a
+    table well."""
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 33
+    h *= 0xC4CEB9FE1A85EC53ULL
+    return h ^ (h >> 33)
+
+
+cdef enum:
+    # How many tokens the tokenizer's scan runs ahead of its table lookups (see TokenTable.tokenize).
+    TOKENS_AHEAD = 16
+
+
+cdef struct TokenSlot:
+    # A token of the hash table: its first 8 bytes (zero-padded), its length and its number + 1 (0: an empty
+    # slot). A short token is recognised from the slot alone, without reading the token's own memory.
+    uint64_t prefix
+    uint32_t length
+    uint32_t number
+
+
+@cython.final
 cdef class TokenTable:
     """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects:
     `tokenize` turns a block of whole lines into token numbers (in order of first appearance) and line lengths;
     `new_tokens` (or `new_tokens_joined`) hands over the tokens first seen since its last call, so the caller maps
-    each distinct token to a word once. (FNV-1a hashing, open addressing with linear probing.) The arena keeps
-    each token followed by a line break, so the new tokens leave as one bytes object, ready for str.split."""
+    each distinct token to a word once. (Open addressing with linear probing; a token is hashed eight bytes at a
+    time.) The arena keeps each token followed by a line break, so the new tokens leave as one bytes object, ready
+    for str.split."""
 
     cdef unsigned char *arena
     cdef int64_t arena_used, arena_size
     cdef int64_t *starts
     cdef uint64_t *hashes
-    cdef uint64_t *slots  # (high 32 bits of the hash) << 32 | (token number + 1); 0 = empty
+    cdef TokenSlot *slots
     cdef int64_t tokens, token_capacity, num_slots, reported
 
     def __cinit__(self):
@@ -696,7 +849,7 @@ cdef class TokenTable:
         self.arena = <unsigned char *>malloc(self.arena_size)
         self.starts = <int64_t *>malloc((self.token_capacity + 1) * sizeof(int64_t))
         self.hashes = <uint64_t *>malloc(self.token_capacity * sizeof(uint64_t))
-        self.slots = <uint64_t *>calloc(self.num_slots, sizeof(uint64_t))
+        self.slots = <TokenSlot *>calloc(self.num_slots, sizeof(TokenSlot))
         if not (self.arena and self.starts and self.hashes and self.slots):
             raise MemoryError()
         self.starts[0] = 0
@@ -714,6 +867,7 @@ cdef class TokenTable:
         """Room for one more token of `more_bytes` bytes, and a table at most half full."""
         cdef int64_t i, slot
         cdef void *grown
+        cdef TokenSlot *old_slots
         while self.arena_used + more_bytes > self.arena_size:
             grown = realloc(self.arena, self.arena_size * 2)
             if grown == NULL:
@@ -721,6 +875,9 @@ cdef class TokenTable:
                     raise MemoryError()
             self.arena, self.arena_size = <unsigned char *>grown, self.arena_size * 2
         if self.tokens == self.token_capacity:
+            if self.tokens >= <int64_t>0xFFFFFFFE:
+                with gil:
+                    raise ValueError("a block holds more than 2**32 - 2 distinct tokens")
             grown = realloc(self.starts, (2 * self.token_capacity + 1) * sizeof(int64_t))
             if grown == NULL:
                 with gil:
@@ -732,41 +889,44 @@ cdef class TokenTable:
                     raise MemoryError()
             self.hashes, self.token_capacity = <uint64_t *>grown, 2 * self.token_capacity
         if 2 * (self.tokens + 1) > self.num_slots:
-            free(self.slots)
-            self.num_slots *= 2
-            self.slots = <uint64_t *>calloc(self.num_slots, sizeof(uint64_t))
+            old_slots = self.slots
+            self.slots = <TokenSlot *>calloc(2 * self.num_slots, sizeof(TokenSlot))
             if self.slots == NULL:
+                self.slots = old_slots
                 with gil:
                     raise MemoryError()
-            for i in range(self.tokens):
-                slot = self.hashes[i] & (self.num_slots - 1)
-                while self.slots[slot] != 0:
-                    slot = (slot + 1) & (self.num_slots - 1)
-                self.slots[slot] = (self.hashes[i] & 0xFFFFFFFF00000000ULL) | <uint64_t>(i + 1)
+            for i in range(self.num_slots):
+                if old_slots[i].number != 0:
+                    slot = self.hashes[old_slots[i].number - 1] & (2 * self.num_slots - 1)
+                    while self.slots[slot].number != 0:
+                        slot = (slot + 1) & (2 * self.num_slots - 1)
+                    self.slots[slot] = old_slots[i]
+            free(old_slots)
+            self.num_slots *= 2
         return 0
 
-    cdef int64_t _intern(self, const unsigned char *token, int64_t length, uint64_t h) except -1 nogil:
-        """The number of the token of `length` bytes at `token`, whose FNV-1a hash is `h`."""
-        cdef int64_t i, slot, found
-        cdef uint64_t entry, tag = h & 0xFFFFFFFF00000000ULL
+    cdef int64_t _intern(self, const unsigned char *token, int64_t length, uint64_t prefix,
+                         uint64_t h) except -1 nogil:
+        """The number of the token of `length` bytes at `token`, whose first 8 bytes are `prefix` and hash `h`."""
+        cdef int64_t i, slot = h & (self.num_slots - 1)
         cdef const unsigned char *known
-        slot = h & (self.num_slots - 1)
-        while self.slots[slot] != 0:
-            entry = self.slots[slot]
-            found = <int64_t>(entry & 0xFFFFFFFFULL) - 1
-            # The tag in the slot turns most mismatches away without touching the token's own memory.
-            if (entry & 0xFFFFFFFF00000000ULL) == tag and self.starts[found + 1] - self.starts[found] == length + 1:
+        cdef TokenSlot *entry
+        while self.slots[slot].number != 0:
+            entry = &self.slots[slot]
+            if entry.prefix == prefix and entry.length == length:
+                if length <= 8:
+                    return entry.number - 1
                 # Tokens are short: a byte loop beats a call to memcmp.
-                known = self.arena + self.starts[found]
-                i = 0
+                known = self.arena + self.starts[entry.number - 1]
+                i = 8
                 while i < length and known[i] == token[i]:
                     i += 1
                 if i == length:
-                    return found
+                    return entry.number - 1
             slot = (slot + 1) & (self.num_slots - 1)
         self._grow(length + 1)
         slot = h & (self.num_slots - 1)
-        while self.slots[slot] != 0:
+        while self.slots[slot].number != 0:
             slot = (slot + 1) & (self.num_slots - 1)
         memcpy(self.arena + self.arena_used, token, length)
         self.arena[self.arena_used + length] = 10
@@ -774,19 +934,29 @@ cdef class TokenTable:
         self.hashes[self.tokens] = h
         self.starts[self.tokens + 1] = self.arena_used
         self.tokens += 1
-        self.slots[slot] = tag | <uint64_t>self.tokens
+        self.slots[slot].prefix, self.slots[slot].length, self.slots[slot].number = prefix, length, self.tokens
         return self.tokens - 1
 
     def tokenize(self, const unsigned char[::1] block):
         """Token numbers of the block's tokens (uint32) and the number of tokens of each line (int64, zeros for
-        empty lines); the block holds whole lines."""
+        empty lines); the block holds whole lines.
+
+        A token's slot in the table is fetched into the cache while the tokens before it are looked up: the
+        scanner runs TOKENS_AHEAD tokens ahead of the lookups (a table larger than the core's cache would make
+        each lookup wait for memory)."""
         cdef int64_t size = block.shape[0]
         token_array = np.empty(size // 2 + 1, dtype=np.uint32)
         length_array = np.empty(size + 1, dtype=np.int64)
         cdef uint32_t[::1] token_numbers = token_array
         cdef int64_t[::1] line_lengths = length_array
-        cdef int64_t i = 0, start, count = 0, lines = 0, in_line = 0
-        cdef uint64_t h
+        cdef int64_t i = 0, start, length, chunk, scanned = 0, looked_up = 0, lines = 0, in_line = 0
+        cdef uint64_t h, prefix
+        cdef int k
+        # The tokens scanned but not yet looked up, in a ring.
+        cdef int64_t ahead_start[TOKENS_AHEAD]
+        cdef int64_t ahead_length[TOKENS_AHEAD]
+        cdef uint64_t ahead_prefix[TOKENS_AHEAD]
+        cdef uint64_t ahead_hash[TOKENS_AHEAD]
         cdef const unsigned char *text = &block[0] if size > 0 else NULL
         with nogil:
             while i < size:
@@ -799,17 +969,35 @@ cdef class TokenTable:
                     i += 1
                 else:
                     start = i
-                    h = 14695981039346656037ULL
-                    while i < size and not _is_space(text[i]):
-                        h = (h ^ text[i]) * 1099511628211ULL
-                        i += 1
-                    token_numbers[count] = <uint32_t>self._intern(text + start, i - start, h)
-                    count += 1
+                    i = _token_end(text, i, size)
+                    length = i - start
+                    if length >= <int64_t>0xFFFFFFFF:
+                        with gil:
+                            raise ValueError("a token is longer than 4 GB")
+                    # The hash: the first 8 bytes with the length, then every further 8 bytes, each mixed in.
+                    prefix = _load_bytes(text + start, length, size - start)
+                    h = _mix(prefix ^ (<uint64_t>length * 0x9E3779B97F4A7C15ULL))
+                    for chunk in range(start + 8, i, 8):
+                        h = _mix(h ^ _load_bytes(text + chunk, i - chunk, size - chunk))
+                    if scanned - looked_up == TOKENS_AHEAD:
+                        k = looked_up % TOKENS_AHEAD
+                        token_numbers[looked_up] = <uint32_t>self._intern(
+                            text + ahead_start[k], ahead_length[k], ahead_prefix[k], ahead_hash[k])
+                        looked_up += 1
+                    k = scanned % TOKENS_AHEAD
+                    ahead_start[k], ahead_length[k], ahead_prefix[k], ahead_hash[k] = start, length, prefix, h
+                    __builtin_prefetch(&self.slots[h & (self.num_slots - 1)])
+                    scanned += 1
                     in_line += 1
+            while looked_up < scanned:
+                k = looked_up % TOKENS_AHEAD
+                token_numbers[looked_up] = <uint32_t>self._intern(
+                    text + ahead_start[k], ahead_length[k], ahead_prefix[k], ahead_hash[k])
+                looked_up += 1
             if in_line > 0:
                 line_lengths[lines] = in_line
                 lines += 1
-        return token_array[:count], length_array[:lines]
+        return token_array[:scanned], length_array[:lines]
 
     def new_tokens(self):
         """The tokens (bytes) first seen since the last call, in the order of their numbers."""

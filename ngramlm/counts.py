@@ -19,12 +19,13 @@ a second thread also tokenizes the next block of text while the vocabulary takes
 from __future__ import annotations
 
 import os
+import queue
 import re
 import tempfile
+import threading
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain, count, islice, repeat
+from itertools import chain, count, repeat
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -46,6 +47,8 @@ _BATCH_TOKENS = 1 << 16
 # Text is read in blocks of about this many tokens, assuming this many bytes per token.
 _BLOCK_TOKENS = 1 << 19
 _BYTES_PER_TOKEN = 6
+# With a reading thread, how many tokenized blocks it may keep ready.
+_BLOCKS_AHEAD = 2
 # The working memory of sorting, per window: its packed key (the radix sort's copies hold one bucket a thread
 # only), or, with keys that do not pack, two positions and two bytes.
 _PACKED_SORT_BYTES_PER_WINDOW = 8
@@ -121,7 +124,6 @@ class _Encoder:
 
     def __init__(self, vocab: Vocabulary):
         self.vocab = vocab
-        self._known = len(vocab)
         self._ids = defaultdict(count(len(vocab)).__next__, ((word, wid) for wid, word in enumerate(vocab.words)))
 
     def encode(self, tokens: Iterable[str], size: int) -> np.ndarray:
@@ -141,8 +143,7 @@ class _Encoder:
 
     def sync(self) -> None:
         """Add the words seen since the last call to the vocabulary."""
-        self.vocab.extend(list(islice(self._ids, self._known, None)))
-        self._known = len(self._ids)
+        self.vocab.extend_to(self._ids)
 
 
 class _TextEncoder:
@@ -161,18 +162,15 @@ class _TextEncoder:
         # token_words[t]: the word id of token number t (grown by doubling, as new tokens keep coming).
         self.token_words = np.empty(1024, dtype=ID_DTYPE)
 
-    def encode_block(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.encode_tokenized(self.tokenize(block), block, path, lineno)
-
     def tokenize(self, block: bytes) -> tuple:
-        """The compiled table's part of encode_block, which may run on another thread (it releases the GIL), one
-        block at a time and in order: the block's token numbers and line lengths, and its new tokens."""
+        """The compiled table's part of encoding a block, which may run on another thread (it releases the GIL),
+        one block at a time and in order: the block's token numbers and line lengths, and its new tokens."""
         tokens, line_lengths = self.table.tokenize(block)
         new, joined = self.table.new_tokens_joined()
         return tokens, line_lengths, new, joined, len(self.table)
 
     def encode_tokenized(self, tokenized: tuple, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rest of encode_block (the vocabulary's part), given tokenize(block)."""
+        """The vocabulary's part of encoding a block, given tokenize(block): its word ids and sentence lengths."""
         tokens, line_lengths, new, joined, total = tokenized
         if new:
             if total > len(self.token_words):
@@ -218,36 +216,68 @@ class _TextEncoder:
         return words, lengths
 
 
+def _made_ahead(items: Iterator, depth: int) -> Iterator:
+    """The items of `items`, made by a thread of their own up to `depth` items ahead of the caller; an exception
+    raised making them is raised to the caller, in its place. Leaving early stops the thread and closes `items`.
+    Raises RuntimeError, before taking any item, if no thread can be started."""
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def offer(item) -> bool:
+        """Queue the item unless the caller has left; whether it was queued."""
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(end)
+        except BaseException as exc:  # raised to the caller when it reaches this place
+            offer(exc)
+        finally:
+            items.close()
+
+    def take() -> Iterator:
+        try:
+            while (item := made.get()) is not end:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            thread.join()
+
+    thread = threading.Thread(target=make, name="ngramlm-reader", daemon=True)
+    thread.start()
+    return take()
+
+
 def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder, block_bytes: int,
                   pipelined: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(word ids, sentence lengths) of the non-empty lines of the text files, a block of lines at a time, without
     the sentence markers (_count.mark_text adds them).
 
-    `pipelined`: a second thread runs the compiled tokenizer on the next block while this one looks the current
-    block's new tokens up in the vocabulary and the caller marks its sentences (the two halves of the work take
-    about as long)."""
+    `pipelined`: a second thread reads the blocks and runs the compiled tokenizer on them, a few blocks ahead,
+    while this one looks each block's new tokens up in the vocabulary and the caller marks its sentences (the
+    two halves of the work take about as long)."""
     text_encoder = _TextEncoder(encoder, options)
     blocks = ((block, path, lineno) for path in paths for block, lineno in read_blocks(path, block_bytes))
-    # One worker runs the tokenize jobs in the order they are given, so the table sees the blocks in order.
-    tokenizer = ThreadPoolExecutor(1) if pipelined else None
-    if tokenizer is not None:
-        try:
-            tokenizer.submit(int).result()  # start its thread now
-        except RuntimeError:  # no thread to be had (a memory limit leaves no room for its stack): go without
-            tokenizer = None
-    if tokenizer is None:
-        for block, path, lineno in blocks:
-            yield text_encoder.encode_block(block, path, lineno)
-        return
-    with tokenizer:
-        waiting = None
-        for block, path, lineno in blocks:
-            job = (tokenizer.submit(text_encoder.tokenize, block), block, path, lineno)
-            if waiting is not None:
-                yield text_encoder.encode_tokenized(waiting[0].result(), *waiting[1:])
-            waiting = job
-        if waiting is not None:
-            yield text_encoder.encode_tokenized(waiting[0].result(), *waiting[1:])
+    tokenized = ((text_encoder.tokenize(block), block, path, lineno) for block, path, lineno in blocks)
+    if pipelined:
+        try:  # one thread tokenizes, so the table sees the blocks in order
+            tokenized = _made_ahead(tokenized, _BLOCKS_AHEAD)
+        except RuntimeError:  # no thread to be had (a memory limit leaves no room for its stack): read on this one
+            pass
+    for tokens, block, path, lineno in tokenized:
+        yield text_encoder.encode_tokenized(tokens, block, path, lineno)
 
 
 def _sentence_batches(sentences: Iterable[list[str]], batch_tokens: int) -> Iterator[list[list[str]]]:

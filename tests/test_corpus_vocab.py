@@ -135,3 +135,17 @@ def test_vocabulary_extend_adds_new_words_in_order_and_refuses_known_ones():
     closed = Vocabulary(["x"], closed=True)
     with pytest.raises(ValueError):
         closed.extend(["y"])
+
+
+def test_vocabulary_extend_to_takes_the_new_words_of_a_dictionary_in_id_order():
+    vocab = Vocabulary(["a"])
+    ids = {word: wid for wid, word in enumerate(vocab.words)} | {"b": 4, "c": 5}
+    vocab.extend_to(ids)
+    assert vocab.words[3:] == ["a", "b", "c"] and vocab.id("c") == 5
+    ids["d"] = 6
+    assert "d" not in vocab  # a copy, not the caller's dictionary
+    for bad in ({"<unk>": 0}, {**ids, "e": 9}, {**dict(list(ids.items())[:3]), "z": 3, "a": 4}):
+        with pytest.raises(ValueError):
+            Vocabulary(["a"]).extend_to(bad)
+    with pytest.raises(ValueError):
+        Vocabulary(["x"], closed=True).extend_to({"<unk>": 0, "<s>": 1, "</s>": 2, "x": 3, "y": 4})

@@ -2,9 +2,12 @@
 words with the text in a temporary file, merging."""
 import gzip
 import io
+import re
 import subprocess
 import sys
+import threading
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -263,6 +266,49 @@ def test_threads_count_exactly_what_one_thread_counts(threads):
         _count.count_marked(text, order, top, 0, top + 1, ngrams, counts, np.zeros(order, dtype=np.int64), 0)
 
 
+@pytest.mark.parametrize("offset", [-3, -2, -1, 0, 1])
+def test_threads_cut_the_text_anywhere_in_a_sentence(offset):
+    """With two threads the compiled core buckets the text in two chunks, cut at its middle; the first chunk's
+    last key is made from the text, not from the key after it. The cut is placed on a sentence end (offset 0),
+    on the three words before it (-1, -2, -3) and on the next sentence's first word (1)."""
+    from ngramlm._ext import _count
+    order = 5
+    rng = np.random.default_rng(7 + offset)
+    lengths = list(rng.integers(1, 9, size=40000))
+    # The text: each sentence's words, then a 0; `order` zeros at the end. Find a sentence end near the middle,
+    # and lengthen the last sentence until the middle of the text lies `offset` after it.
+    ends = np.cumsum(np.array(lengths) + 1) - 1
+    sentence_ends = set(ends.tolist())
+    for extra in range(0, 200):
+        size = int(ends[-1]) + 1 + extra + order
+        end = size // 2 - offset  # a sentence end `offset` before the middle, after at least 4 words
+        if end in sentence_ends and not sentence_ends.intersection(range(end - 4, end)):
+            break
+    else:
+        pytest.fail("no sentence end at the middle")
+    lengths[-1] += extra
+    words = (rng.zipf(1.5, size=int(sum(lengths))) % 3000 + 3).astype(np.uint32)
+    lengths = np.array(lengths, dtype=np.int64)
+    text = np.zeros(len(words) + len(lengths) + order, dtype=np.uint32)
+    histogram = np.zeros(int(words.max()) + 2, dtype=np.int64)
+    _count.mark_text(words, lengths, False, False, text, histogram)
+    assert text[len(text) // 2 - offset] == 0 and np.all(text[len(text) // 2 - offset - 4:len(text) // 2 - offset])
+    top, windows = int(words.max()), int(histogram[1:].sum())
+    results = []
+    for workers in (1, 2):
+        ngrams = [np.empty((windows, n), dtype=np.uint32) for n in range(1, order + 1)]
+        counts = [np.empty(windows, dtype=np.int64) for _ in range(order)]
+        rows = np.zeros(order, dtype=np.int64)
+        _count.count_marked(text, order, top, 0, top + 1, ngrams, counts, rows, workers)
+        results.append([a[:r] for a, r in zip(ngrams + counts, list(rows) * 2)])
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
+    found = Counter({tuple(row): int(c) for n in range(order)
+                     for row, c in zip(results[1][n].tolist(), results[1][order + n].tolist())})
+    sentences = np.split(words.tolist(), np.cumsum(lengths)[:-1])
+    assert found == reference_counts([s.tolist() for s in sentences], order)
+
+
 def test_file_counting_with_threads_equals_one_thread_and_rejects_zero(tmp_path):
     rng = np.random.default_rng(3)
     path = tmp_path / "text.txt"
@@ -277,10 +323,10 @@ def test_file_counting_with_threads_equals_one_thread_and_rejects_zero(tmp_path)
 
 
 def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
-    """With threads, a second thread tokenizes block k + 1 while block k's words are looked up: with blocks of a
-    few lines, new words in every block, a block that only Python splits (U+3000 inside a token) and files given
-    one after another, the ids, sentence lengths and vocabulary are those of reading on one thread; bad bytes in
-    a later block are reported at their line."""
+    """With threads, a second thread reads and tokenizes the blocks ahead while the vocabulary takes in the words
+    of one: with blocks of a few lines, new words in every block, a block that only Python splits (U+3000 inside
+    a token) and files given one after another, the ids, sentence lengths and vocabulary are those of reading on
+    one thread; bad bytes in a later block are reported at their line."""
     from ngramlm.counts import _Encoder, _encoded_text
     rng = np.random.default_rng(5)
     lines = [" ".join(f"w{w}" for w in rng.zipf(1.3, rng.integers(1, 12)) % 900) for _ in range(400)]
@@ -315,6 +361,63 @@ def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
         count_windows(np.arange(2), np.array([3, -1]), 2)
     with pytest.raises(ValueError, match="too large"):
         count_windows(np.array([2**32 - 1]), np.array([1]), 2)
+
+
+# Tokens for the token table: short and long (the table compares the first 8 bytes in its slots, the rest in
+# its own memory), long ones that share their first 8 or 16 bytes, control bytes that are not white space (the
+# scanner's 8-byte test flags every byte below 33 and must check each), a NUL, multi-byte UTF-8.
+TABLE_TOKENS = [b"a", b"ab", b"abcdefg", b"abcdefgh", b"abcdefghi", b"abcdefghX", b"abcdefghijklmnop",
+                b"abcdefghijklmnopq", b"abcdefghijklmnopX", b"x\x00", b"x", b"\x01\x02", b"a\x0eb", b"a\x1bb",
+                b"\x1b", b"\xc3\xa9t\xc3\xa9", b"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac"]
+TABLE_SPACES = [b" ", b"  ", b"\t", b"\x0b", b"\x0c", b"\r", b"\x1c", b"\x1f", b"\n", b"\n\n", b" \n"]
+
+
+def python_token_table(blocks):
+    """What TokenTable.tokenize gives for each block, from Python: numbers in order of first appearance, line
+    lengths (lines end at \\n), tokens split at the ASCII white space str.split knows (9-13, 28-32)."""
+    numbers, results = {}, []
+    for block in blocks:
+        lines = block.split(b"\n")
+        tokens = [[t for t in re.split(rb"[\t\n\x0b\x0c\r\x1c-\x20]+", line) if t] for line in lines]
+        if not tokens[-1]:  # a last line without a line break counts only if it has tokens
+            tokens.pop()
+        ids = [numbers.setdefault(t, len(numbers)) for line in tokens for t in line]
+        results.append((ids, [len(line) for line in tokens]))
+    return results, list(numbers)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.lists(st.sampled_from(TABLE_TOKENS + TABLE_SPACES), max_size=40), min_size=1, max_size=4))
+def test_token_table_numbers_tokens_as_python_splits_them(pieces):
+    """Blocks of any length, a token at the very end of a block (the scanner reads 8 bytes at a time and must not
+    read past the end), tokens seen again in a later block."""
+    from ngramlm._ext import _count
+    blocks = [b"".join(block) for block in pieces]
+    table = _count.TokenTable()
+    expected, distinct = python_token_table(blocks)
+    seen = []
+    for block, (ids, line_lengths) in zip(blocks, expected):
+        numbers, lengths = table.tokenize(np.frombuffer(block, dtype=np.uint8) if block else block)
+        assert numbers.tolist() == ids
+        assert lengths.tolist() == line_lengths
+        seen += table.new_tokens()
+    assert seen == distinct and len(table) == len(distinct)
+
+
+def test_token_table_keeps_many_tokens_apart():
+    """Enough distinct tokens that the table grows many times, with long tokens that differ only after their
+    first 8 bytes: every token keeps its number, in a second pass too."""
+    from ngramlm._ext import _count
+    words = [f"{k}".encode() for k in range(30000)] + [f"prefix__{k}".encode() for k in range(30000)]
+    block = b"\n".join(b" ".join(words[k:k + 7]) for k in range(0, len(words), 7)) + b"\n"
+    table = _count.TokenTable()
+    numbers, _ = table.tokenize(block)
+    assert numbers.tolist() == list(range(len(words)))
+    again, _ = table.tokenize(block[::-1][1:] + b"\n")  # every token reversed: new ones, and some old ("11")
+    reference = {w: k for k, w in enumerate(words)}
+    for token, number in zip(block[::-1][1:].split(), again.tolist()):
+        assert reference.setdefault(token, len(reference)) == number
+    assert table.new_tokens()[-1] == max(reference, key=reference.get)
 
 
 # Pieces of text that tokenizing must treat exactly as corpus.read_sentences does: ASCII and non-ASCII white
@@ -426,14 +529,14 @@ def test_reading_goes_on_one_thread_when_no_second_thread_can_start(tmp_path, mo
     """Under a memory limit a thread's stack may not be mappable: the reading must not fail for it."""
     import ngramlm.counts as counts_module
 
-    class NoThreads(counts_module.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
+    class NoThreads(threading.Thread):
+        def start(self):
             raise RuntimeError("can't start new thread")
 
     path = tmp_path / "text.txt"
     path.write_text("a b c\nb c\n" * 50)
     expected = count_files([str(path)], 3, threads=1)
-    monkeypatch.setattr(counts_module, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(counts_module, "threading", SimpleNamespace(Thread=NoThreads, Event=threading.Event))
     counted = count_files([str(path)], 3, threads=2)
     for k in range(3):
         np.testing.assert_array_equal(counted.ngrams[k], expected.ngrams[k])
