@@ -357,13 +357,15 @@ def merge_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray], n: in
 
 class _MarkedText:
     """The text as the compiled counter reads it (see _count.mark_text), built batch by batch, with the number of
-    windows that start with each word. It stays in memory up to `limit` bytes and goes to a temporary file beyond,
-    which the counting passes then read through a memory map."""
+    windows that start with each word. It is written in place into one array (sized from `size_hint` entries
+    where known, and doubled when full), up to `limit` bytes, and goes to a temporary file beyond, which the
+    counting passes then read through a memory map."""
 
-    def __init__(self, limit: int, temp_dir: str | None):
+    def __init__(self, limit: int, temp_dir: str | None, size_hint: int = 0):
         self.limit, self.temp_dir = limit, temp_dir
-        self._pieces: list[np.ndarray] = []
-        self._bytes = 0
+        self._size_hint = min(size_hint, limit // ID_DTYPE().itemsize)
+        self._buffer = np.empty(0, dtype=ID_DTYPE)
+        self._used = 0
         self._file = None
         self.path: str | None = None
         # first_words[w + 1]: the windows that start with word w; first_words[0]: the sentence ends.
@@ -375,34 +377,54 @@ class _MarkedText:
             grown = np.zeros(max(bins, len(self.first_words) * 5 // 4), dtype=np.int64)
             grown[:len(self.first_words)] = self.first_words
             self.first_words = grown
-        marked = np.empty(len(words) + (1 + sos + eos) * len(lengths), dtype=ID_DTYPE)
-        marked = marked[:_count.mark_text(words, lengths, sos, eos, marked, self.first_words)]
-        self._bytes += marked.nbytes
-        if self._file is None and self._bytes > self.limit:
+        room = len(words) + (1 + sos + eos) * len(lengths)
+        if self._file is not None:
+            marked = np.empty(room, dtype=ID_DTYPE)
+            marked[:_count.mark_text(words, lengths, sos, eos, marked, self.first_words)].tofile(self._file)
+            return
+        self._reserve(self._used + room)
+        self._used += _count.mark_text(words, lengths, sos, eos, self._buffer[self._used:], self.first_words)
+        if self._used * ID_DTYPE().itemsize > self.limit:
             fd, self.path = tempfile.mkstemp(prefix="ngramlm-text-", suffix=".u32", dir=self.temp_dir)
             self._file = os.fdopen(fd, "wb")
-            for piece in self._pieces:
-                piece.tofile(self._file)
-            self._pieces = []
-        if self._file is not None:
-            marked.tofile(self._file)
-        else:
-            self._pieces.append(marked)
+            self._buffer[:self._used].tofile(self._file)
+            self._buffer = np.empty(0, dtype=ID_DTYPE)
+
+    def _reserve(self, entries: int) -> None:
+        if entries > len(self._buffer):
+            grown = np.empty(max(entries, 2 * len(self._buffer), self._size_hint, 1 << 16), dtype=ID_DTYPE)
+            grown[:self._used] = self._buffer[:self._used]
+            self._buffer = grown
 
     def finish(self, order: int) -> np.ndarray:
         """The whole text, followed by `order` zeros (count_marked reads past a window's sentence end)."""
         padding = np.zeros(order, dtype=ID_DTYPE)
         if self._file is None:
-            return np.concatenate(self._pieces + [padding])
+            self._reserve(self._used + order)
+            self._buffer[self._used:self._used + order] = padding
+            return self._buffer[:self._used + order]
         padding.tofile(self._file)
         self._file.close()
         return np.memmap(self.path, dtype=ID_DTYPE, mode="r")
 
     def remove(self) -> None:
+        self._buffer = np.empty(0, dtype=ID_DTYPE)
         if self._file is not None:
             self._file.close()
             os.unlink(self.path)
             self._file = None
+
+
+def _text_size_hint(paths: list[str]) -> int:
+    """About as many entries as the marked text of these files will have: a third of their bytes, enough for
+    words of two letters or more, with the markers (the text grows past it where needed); 0 if unknown (standard
+    input, compressed files)."""
+    if any(path == "-" or path.lower().endswith((".gz", ".bz2", ".xz")) for path in paths):
+        return 0
+    try:
+        return sum(os.path.getsize(path) for path in paths) // 3
+    except OSError:
+        return 0
 
 
 class _CountArrays:
@@ -485,10 +507,11 @@ def _count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: i
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: _Encoder,
                    budget: int, threads: int, quiet: bool, temp_dir: str | None, sos: bool = False,
-                   eos: bool = False, sink: CountSink | None = None) -> NgramCounts:
+                   eos: bool = False, sink: CountSink | None = None, size_hint: int = 0) -> NgramCounts:
     """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask.
-    With a `sink`, the counts go there (see _count_text) and the result has the vocabulary but no n-grams."""
-    text = _MarkedText(budget // 2, temp_dir)
+    With a `sink`, the counts go there (see _count_text) and the result has the vocabulary but no n-grams.
+    `size_hint`: about how many entries the marked text will have (see _MarkedText)."""
+    text = _MarkedText(budget // 2, temp_dir, size_hint)
     try:
         with Progress("counting", unit="tokens", quiet=quiet) as progress:
             for words, lengths in batches:
@@ -555,8 +578,10 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     threads = usable_threads(threads)
     encoder = _Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = _block_tokens(budget) * _BYTES_PER_TOKEN
+    paths = list(paths)
     batches = _encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1)
-    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos, sink)
+    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos, sink,
+                          _text_size_hint(paths))
 
 
 def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -460,6 +460,20 @@ def test_file_counting_across_many_small_blocks(tmp_path):
     assert as_counter(count_files([str(path)], 4, memory="4K")) == as_counter(expected)
 
 
+def test_text_larger_than_its_size_estimate_grows_in_place(tmp_path):
+    """The marked text is sized from the files' bytes (a third of them): one-letter sentences make four entries
+    from two bytes, so it grows several times over; two files, one of them empty."""
+    rng = np.random.default_rng(8)
+    path, empty = tmp_path / "short.txt", tmp_path / "empty.txt"
+    path.write_text("".join(rng.choice(["a\n", "b\n", "a b\n", "\n"], 30_000)))
+    empty.write_text("")
+    from ngramlm.counts import _text_size_hint
+    assert 0 < _text_size_hint([str(path), str(empty)]) < 30_000
+    expected = count_sentences(read_sentences(str(path)), 3, Vocabulary())
+    for threads in (1, 2):
+        assert as_counter(count_files([str(path), str(empty)], 3, threads=threads)) == as_counter(expected)
+
+
 def test_replaced_bad_bytes_count_as_the_corpus_reader_reads_them(tmp_path):
     path = tmp_path / "t.txt"
     path.write_bytes(b"a \xff\xfe b\n\xc3 c\xe9\n")
