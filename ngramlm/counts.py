@@ -11,10 +11,11 @@ reads them (_MarkedText: in memory, or in a temporary file beyond half the memor
 (ngramlm._ext._count) counts every order with one radix sort of the windows, one range of first words at a
 time: each range's sort fits in the budget, and its n-grams come after those of the ranges before, so the final
 arrays grow in place, with no runs to merge. So text larger than memory can be counted; only the final counts
-must fit. Within a range, the sorting and writing run on several threads (`threads`, every core by default): the
-range's buckets are cut into pieces that threads sort side by side, and a tally of each piece's distinct n-grams
-tells each where in the arrays to write, so the result is the same whatever the number of threads. With threads,
-a second thread also tokenizes the next block of text while the vocabulary takes in the current one.
+must fit. Within a range, the bucketing, sorting and writing run on several threads (`threads`, every core by
+default): the text is cut into chunks that threads bucket side by side, the range's buckets into pieces that
+threads sort side by side, and a tally of each piece's distinct n-grams tells each where in the arrays to write,
+so the result is the same whatever the number of threads. With threads, a reading thread also reads and tokenizes
+the blocks ahead while the vocabulary takes in the words of one.
 """
 from __future__ import annotations
 
