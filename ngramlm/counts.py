@@ -19,11 +19,9 @@ the blocks ahead while the vocabulary takes in the words of one.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import re
-import sys
 import tempfile
 import threading
 from collections import defaultdict
@@ -50,9 +48,8 @@ _BATCH_TOKENS = 1 << 16
 # Text is read in blocks of about this many tokens, assuming this many bytes per token.
 _BLOCK_TOKENS = 1 << 16
 _BYTES_PER_TOKEN = 6
-# With a reading thread, how many tokenized blocks it may keep ready, and the switch interval while it reads.
+# With a reading thread, how many tokenized blocks it may keep ready.
 _BLOCKS_AHEAD = 2
-_GIL_TURN = 0.0002
 # The working memory of sorting, per window: its packed key (the radix sort's copies hold one bucket a thread
 # only), or, with keys that do not pack, two positions and two bytes.
 _PACKED_SORT_BYTES_PER_WINDOW = 8
@@ -280,23 +277,8 @@ def _encoded_text(paths: Iterable[str], options: TextOptions, encoder: _Encoder,
             tokenized = _made_ahead(tokenized, _BLOCKS_AHEAD)
         except RuntimeError:  # no thread to be had (a memory limit leaves no room for its stack): read on this one
             pass
-    with _quick_gil_turns() if pipelined else contextlib.nullcontext():
-        for tokens, block, path, lineno in tokenized:
-            yield text_encoder.encode_tokenized(tokens, block, path, lineno)
-
-
-@contextlib.contextmanager
-def _quick_gil_turns() -> Iterator[None]:
-    """The interpreter's switch interval shortened to _GIL_TURN for a while. The reading thread's compiled
-    tokenizer runs without the GIL but needs it back to hand a block over; a thread that asks for the GIL waits
-    until its holder lets go, up to the switch interval (5 ms by default), and the vocabulary's work holds it
-    for about that long: the two threads would take turns instead of working side by side."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, _GIL_TURN))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
+    for tokens, block, path, lineno in tokenized:
+        yield text_encoder.encode_tokenized(tokens, block, path, lineno)
 
 
 def _sentence_batches(sentences: Iterable[list[str]], batch_tokens: int) -> Iterator[list[list[str]]]:
