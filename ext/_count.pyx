@@ -423,7 +423,7 @@ cdef class _KeyChunks:
     `fill` sweeps a chunk backwards, each key made from the next one, into its own parts."""
 
     cdef const uint32_t *text
-    cdef int64_t text_size, lo, span, num_words, chunks
+    cdef int64_t lo, span, num_words, chunks
     cdef KeyLayout layout
     cdef uint64_t *keys
     # places[t * (span + 1) + b]: chunk t's windows that start with word lo + b; after layout_parts, where its
@@ -512,13 +512,13 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     threads = max(1, min(threads, text_size // PARALLEL_MIN_WINDOWS))
     cdef int64_t chunks = min(threads, 256) if threads * (span + 1) <= text_size else 1
     cdef _KeyChunks bucketing = _KeyChunks(chunks, span)
-    bucketing.text, bucketing.text_size, bucketing.lo, bucketing.num_words, bucketing.layout = (
-        text, text_size, lo, num_words, layout)
+    bucketing.text, bucketing.lo, bucketing.num_words, bucketing.layout = text, lo, num_words, layout
     for t in range(chunks + 1):
         bucketing.chunk_start[t] = text_size * t // chunks
     pool = ThreadPoolExecutor(threads) if threads > 1 else None
+    each_chunk = pool.map if chunks > 1 else map
     try:
-        list(pool.map(bucketing.count, range(chunks)) if chunks > 1 else map(bucketing.count, range(chunks)))
+        list(each_chunk(bucketing.count, range(chunks)))
         for t in range(chunks):
             if bucketing.out_of_range[t]:
                 raise ValueError("count_marked: the text holds an id above max_word")
@@ -526,7 +526,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
             total = bucketing.layout_parts(&largest)
         keys_array = np.empty(total, dtype=np.uint64)
         bucketing.keys = <uint64_t *>cnp.PyArray_DATA(keys_array)
-        list(pool.map(bucketing.fill, range(chunks)) if chunks > 1 else map(bucketing.fill, range(chunks)))
+        list(each_chunk(bucketing.fill, range(chunks)))
         _count_bucketed(<uint64_t *>cnp.PyArray_DATA(keys_array), bucketing.places, total, largest, layout, order,
                         lo, span, ngrams, counts, rows, max(1, min(threads, total // PARALLEL_MIN_WINDOWS)), pool)
     finally:
