@@ -3,7 +3,7 @@ import glob
 import os
 import sys
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 try:
     import numpy
@@ -54,9 +54,9 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
-    packages=["ngramlm", "ngramlm._ext", "ngramlm.cli", "ngramlm.smoothing", "ngramlm.neural"],
+    packages=["ngramlm", "ngramlm._ext", "ngramlm.cli", "ngramlm.smoothing", "ngramlm.models.neural"],
     package_dir={"ngramlm.cli": "cli"},
-    package_data={"ngramlm": ["data/*"]},
+    package_data={"ngramlm": ["py.typed"], "ngramlm.corpora.synthetic": ["data/*.txt"]},
     ext_modules=extensions(),
     install_requires=["numpy>=1.24", "scipy>=1.9", "click>=8.0"],
     extras_require={

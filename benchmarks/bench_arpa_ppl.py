@@ -2,9 +2,9 @@
 
     python benchmarks/bench_arpa_ppl.py [--repeat 3]
 
-For each ARPA file: the time to read it (ngramlm.arpa.read_arpa vs kenlm.Model, which also builds its probing
+For each ARPA file: the time to read it (ngramlm.formats.arpa.read_arpa vs kenlm.Model, which also builds its probing
 index), to write it back (write_arpa; kenlm has no ARPA writer), and to compute the perplexity of the test text
-(ngramlm.evaluate.ppl_file vs kenlm's full_scores over every sentence), with the two perplexities side by
+(ngramlm.use.evaluate.ppl_file vs kenlm's full_scores over every sentence), with the two perplexities side by
 side. Best of --repeat runs, wall clock and CPU time. The reference files are in ../shared/reference
 (NGRAMLM_SHARED overrides the place).
 """
@@ -56,8 +56,8 @@ def main() -> None:
 
     import kenlm
 
-    from ngramlm.arpa import read_arpa, write_arpa
-    from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file
+    from ngramlm.formats.arpa import read_arpa, write_arpa
+    from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
 
     print(f"machine: {describe_machine()}")
     print(f"{'model':<36} {'n-grams':>9} {'task':<14} {'ngramlm wall/cpu s':>19} {'kenlm wall/cpu s':>17}  result")

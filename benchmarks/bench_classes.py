@@ -8,7 +8,7 @@ test ppl1 of the class trigram, of the word trigram (both interpolated modified 
 word-by-word interpolation with the weight tuned on valid (goal: <= 247).
 wikitext-2: the interpolated modified Kneser-Ney 5-gram without count cut-offs (gtmin 1, as SRILM's 224.8) with a
 unigram cache of 1000 tokens (SRILM's `ngram -cache 1000 -cache-lambda 0.2`: test ppl 224.8 -> 174.4), then the
-cache variants of ngramlm.cache, emptied at each article title, their weights tuned on valid (goal: <= 165); the
+cache variants of ngramlm.models.cache, emptied at each article title, their weights tuned on valid (goal: <= 165); the
 other settings (size, decay, fill) are the best of a search on valid.
 Every model treats <unk> as a word (-unk), as the shared reference tables do. SRILM itself is not run here.
 """
@@ -49,14 +49,14 @@ class _Discard:
 
 
 def ppl(scorer, path):
-    from ngramlm.evaluate import PplOptions, ppl_file
+    from ngramlm.use.evaluate import PplOptions, ppl_file
 
     return ppl_file(scorer, str(path), PplOptions(unk_is_word=True), out=_Discard())
 
 
 def word_model(corpus: Path, order: int, **params):
-    from ngramlm.counts import count_files
-    from ngramlm.evaluate import BackoffScorer
+    from ngramlm.counting.counts import count_files
+    from ngramlm.use.evaluate import BackoffScorer
     from ngramlm.smoothing import estimate
 
     counts = count_files([str(corpus / "train.txt")], order)
@@ -64,10 +64,10 @@ def word_model(corpus: Path, order: int, **params):
 
 
 def brown_rows(class_counts, max_passes):
-    from ngramlm.classes import ClassScorer, InterpolatedScorer, train_class_model, tune_interpolation
-    from ngramlm.clustering import cluster_counts
-    from ngramlm.counts import count_files
-    from ngramlm.evaluate import PplOptions
+    from ngramlm.models.classes import ClassScorer, InterpolatedScorer, train_class_model, tune_interpolation
+    from ngramlm.models.clustering import cluster_counts
+    from ngramlm.counting.counts import count_files
+    from ngramlm.use.evaluate import PplOptions
 
     rows = []
     start = time.perf_counter()
@@ -100,9 +100,9 @@ def brown_rows(class_counts, max_passes):
 
 
 def wiki_rows():
-    from ngramlm.cache import WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weights
-    from ngramlm.evaluate import PplOptions
-    from ngramlm.vocab import EOS_ID
+    from ngramlm.models.cache import WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weights
+    from ngramlm.use.evaluate import PplOptions
+    from ngramlm.core.vocab import EOS_ID
 
     options = PplOptions(unk_is_word=True)
     word = word_model(WIKI, 5, gtmin=1)

@@ -108,7 +108,7 @@ def main() -> int:
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args()
 
-    from ngramlm.compare import run_comparison
+    from ngramlm.apps.compare import run_comparison
 
     ngram_specs, neural_specs, neural_fractions = PROFILES[args.corpus][args.profile]
     if args.ngram_only:

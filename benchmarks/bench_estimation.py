@@ -48,10 +48,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from ngramlm.counts import count_files
+    from ngramlm.counting.counts import count_files
     from ngramlm.smoothing import estimate
     from ngramlm.smoothing.lmplz import estimate_lmplz
-    from ngramlm.vocab import Vocabulary
+    from ngramlm.core.vocab import Vocabulary
 
     print(f"machine: {describe_machine()}")
     print(f"text: {args.text}")

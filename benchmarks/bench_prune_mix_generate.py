@@ -44,11 +44,11 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=200)
     args = parser.parse_args()
 
-    from ngramlm.arpa import read_arpa
-    from ngramlm.generate import SamplingOptions, SentenceSampler, repetition_statistics
-    from ngramlm.mix import estimate_mixture_weights, mix_models, score_text
-    from ngramlm.prune import prune_entropy
-    from ngramlm.vocab import BOS, BOS_ID, EOS_ID, Vocabulary
+    from ngramlm.formats.arpa import read_arpa
+    from ngramlm.use.generate import SamplingOptions, SentenceSampler, repetition_statistics
+    from ngramlm.use.mix import estimate_mixture_weights, mix_models, score_text
+    from ngramlm.use.prune import prune_entropy
+    from ngramlm.core.vocab import BOS, BOS_ID, EOS_ID, Vocabulary
 
     print(f"machine: {describe_machine()}")
     print(f"peer: SRILM 1.7.3 outputs in {REFERENCE}\n")

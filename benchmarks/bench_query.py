@@ -1,4 +1,4 @@
-"""Query speed, load time and memory of ngramlm.query.Model beside kenlm.Model, in the same run.
+"""Query speed, load time and memory of ngramlm.use.query.Model beside kenlm.Model, in the same run.
 
     python benchmarks/bench_query.py [--corpora brown gutenberg] [--orders 3 5] [--work-dir DIR]
 
@@ -41,8 +41,8 @@ def train(corpus: str, order: int, work: Path) -> Path:
     """The cached ARPA of an interpolated modified Kneser-Ney model of the corpus."""
     arpa = work / f"{corpus}-mkn{order}-all.arpa"
     if not arpa.exists():
-        from ngramlm.arpa import write_arpa
-        from ngramlm.counts import count_files
+        from ngramlm.formats.arpa import write_arpa
+        from ngramlm.counting.counts import count_files
         from ngramlm.smoothing import estimate
 
         start = time.perf_counter()
@@ -80,7 +80,7 @@ kind, path, test = sys.argv[1:4]
 if kind == "kenlm":
     import kenlm as lib
 else:
-    import ngramlm.query as lib
+    import ngramlm.use.query as lib
 lines = [l for l in open(test, encoding="utf-8") if l.split()]
 before = rss()
 model = lib.Model(path)
@@ -99,9 +99,9 @@ def resident_growth(kind: str, path: Path, test: Path) -> int:
 def bench_model(corpus: str, order: int, work: Path) -> dict:
     import kenlm
 
-    from ngramlm.binary import write_binary
-    from ngramlm.query import Model, State, build_index
-    from ngramlm.arpa import read_arpa
+    from ngramlm.formats.binary import write_binary
+    from ngramlm.use.query import Model, State, build_index
+    from ngramlm.formats.arpa import read_arpa
 
     arpa = train(corpus, order, work)
     binary = work / f"{corpus}-mkn{order}-all.ngramlm.bin"

@@ -8,7 +8,7 @@ Each row is the model that
     ngram-count -text CORPUS/train.txt -order N FLAGS -unk -lm m.arpa
     ngram -lm m.arpa -order N -unk -ppl CORPUS/test.txt
 would build and score (the `command` column of the CSV spells both out). It is estimated in-process
-(ngramlm.counts.count_files, ngramlm.smoothing.estimate) and scored by ngramlm.evaluate.ppl_file, SRILM's -ppl
+(ngramlm.counting.counts.count_files, ngramlm.smoothing.estimate) and scored by ngramlm.use.evaluate.ppl_file, SRILM's -ppl
 rules: blank lines skipped, </s> counted in `ppl`, not in `ppl1`, `<unk>` an ordinary word of the closed
 vocabulary (-unk).
 
@@ -40,12 +40,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ngramlm.backoff import LOG10_ZERO, BackoffModel  # noqa: E402
-from ngramlm.corpus import TextOptions  # noqa: E402
-from ngramlm.counts import NgramCounts, count_files  # noqa: E402
-from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file  # noqa: E402
+from ngramlm.core.model import LOG10_ZERO, BackoffModel  # noqa: E402
+from ngramlm.corpora.reader import TextOptions  # noqa: E402
+from ngramlm.counting.counts import NgramCounts, count_files  # noqa: E402
+from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file  # noqa: E402
 from ngramlm.smoothing import DEFAULT_GTMIN, EstimationWarning, estimate  # noqa: E402
-from ngramlm.vocab import Vocabulary  # noqa: E402
+from ngramlm.core.vocab import Vocabulary  # noqa: E402
 from machine import describe_machine
 
 SHARED = Path(os.environ.get("NGRAMLM_SHARED", REPO.parent / "shared"))

@@ -7,12 +7,12 @@ import time
 import click
 import numpy as np
 
-from ngramlm.arpa import read_arpa
-from ngramlm.binary import load_binary, write_binary
-from ngramlm.corpus import iter_lines
-from ngramlm.query import Model, build_index
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.formats.binary import load_binary, write_binary
+from ngramlm.corpora.reader import iter_lines
+from ngramlm.use.query import Model, build_index
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 def _test_scores(model: Model, path: str) -> np.ndarray:
@@ -43,7 +43,7 @@ def _test_scores(model: Model, path: str) -> np.ndarray:
 def build_binary(arpa: str, output: str, probing_multiplier: float, prob_bits: int | None, backoff_bits: int | None,
                  test_text: str | None, check: bool, quiet: bool) -> None:
     """Index the ARPA model ARPA and write it to OUTPUT in ngramlm's binary format (load it with
-    ngramlm.query.Model(OUTPUT) or ngramlm.binary.load_binary)."""
+    ngramlm.use.query.Model(OUTPUT) or ngramlm.formats.binary.load_binary)."""
     tables = build_index(read_arpa(arpa), probing_multiplier=probing_multiplier)
     write_binary(tables, output, prob_bits, backoff_bits)
     if check:

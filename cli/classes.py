@@ -6,18 +6,18 @@ import sys
 
 import click
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.cache import (DEFAULT_CACHE_WEIGHT, WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words,
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.models.cache import (DEFAULT_CACHE_WEIGHT, WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words,
                            tune_cache_weights)
-from ngramlm.classes import (ClassNgramModel, ClassScorer, InterpolatedScorer, read_classes, train_class_model,
+from ngramlm.models.classes import (ClassNgramModel, ClassScorer, InterpolatedScorer, read_classes, train_class_model,
                              tune_interpolation, write_classes)
-from ngramlm.clustering import cluster_files
-from ngramlm.corpus import TextOptions
-from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file
+from ngramlm.models.clustering import cluster_files
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
 from ngramlm.smoothing import METHODS
-from ngramlm.vocab import EOS_ID, Vocabulary
+from ngramlm.core.vocab import EOS_ID, Vocabulary
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -99,7 +99,7 @@ def train(texts, classes_path, output, order, method, interpolate, unk, tolower)
 def eval_command(text, classes_path, lm, mix_lm, weight, tune_on, cache, cache_lambda, documents, cache_decay,
                  cache_bigram_lambda, cache_exclude_eos, cache_exclude_frequent, cache_fill, unk):
     """Perplexity of TEXT under a class n-gram model (or a word model without --classes), optionally mixed with
-    a word model and a cache (SRILM's unigram cache, or the variants of ngramlm.cache)."""
+    a word model and a cache (SRILM's unigram cache, or the variants of ngramlm.models.cache)."""
     model = read_arpa(lm, Vocabulary())
     scorer = ClassScorer(ClassNgramModel(read_classes(classes_path), model)) if classes_path else BackoffScorer(model)
     options = PplOptions(unk_is_word=unk)

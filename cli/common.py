@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ngramlm.errors import NgramlmError
+from ngramlm.core.errors import NgramlmError
 
 
 def report_errors(func):

@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from ngramlm.corpus import TextOptions
+from ngramlm.corpora.reader import TextOptions
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 def _fractions(text: str | None) -> list[float] | None:
@@ -49,7 +49,7 @@ def compare(corpus, ngram_specs, neural_specs, config_path, out_dir, fractions, 
     Markdown and CSV, a plot of test perplexity against training tokens, and the interpolation of the best
     n-gram model with each neural model (weight tuned on valid by EM). Needs the neural extra (PyTorch).
     """
-    from ngramlm.compare import run_comparison
+    from ngramlm.apps.compare import run_comparison
 
     ngram_specs, neural_specs = list(ngram_specs), list(neural_specs)
     if config_path:

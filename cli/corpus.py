@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ngramlm import datasets, grammar
-from ngramlm.corpus import iter_lines
-from ngramlm.errors import InputError
+from ngramlm.corpora import datasets
+from ngramlm.corpora.synthetic import grammar
+from ngramlm.corpora.reader import iter_lines
+from ngramlm.core.errors import InputError
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 @click.group()

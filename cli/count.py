@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.corpus import TextOptions
-from ngramlm.countfile import read_counts, write_counts
-from ngramlm.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
-from ngramlm.vocab import UNK
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.formats.countfile import read_counts, write_counts
+from ngramlm.counting.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
+from ngramlm.core.vocab import UNK
 
-from .common import report_errors
-from .ngram_count import read_vocabulary
+from ngramlm.cli.common import report_errors
+from ngramlm.cli.ngram_count import read_vocabulary
 
 
 @click.command()

@@ -1,6 +1,6 @@
 """`ngramlm demo`: the main job on the corpus that ships with the project.
 
-Trains every smoothing method at a few orders on corpora/synthetic/train.txt, scores test.txt the way
+Trains every smoothing method at a few orders on the synthetic corpus that ships inside the package, scores test.txt the way
 SRILM's `ngram -ppl` does, and prints each model's perplexity beside the true perplexity of the grammar that
 generated the text, so the gap a fixed n-gram context leaves is visible.
 """
@@ -13,12 +13,13 @@ import warnings
 import click
 
 from ngramlm.cli.common import report_errors
-from ngramlm.counts import NgramCounts, count_files
-from ngramlm.datasets import load_folder
-from ngramlm.errors import InputError
-from ngramlm.evaluate import PplOptions, evaluate_text
+from ngramlm.counting.counts import NgramCounts, count_files
+from ngramlm.corpora.datasets import load_folder
+from ngramlm.core.errors import InputError
+from ngramlm.use.evaluate import PplOptions, evaluate_text
 from ngramlm.smoothing import EstimationWarning, estimate
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.vocab import Vocabulary
+from ngramlm.corpora.synthetic import DEMO_CORPUS
 
 # (label, method, interpolate): Chen & Goodman's line-up, weakest first.
 METHODS = [
@@ -29,7 +30,6 @@ METHODS = [
     ("Kneser-Ney, interpolated", "kneser-ney", True),
     ("modified Kneser-Ney, interp.", "modified-kneser-ney", True),
 ]
-DEFAULT_CORPUS = os.path.join("corpora", "synthetic")
 
 
 def true_perplexity_line(folder: str) -> str | None:
@@ -45,16 +45,17 @@ def true_perplexity_line(folder: str) -> str | None:
 
 
 @click.command("demo")
-@click.option("--corpus", "folder", default=DEFAULT_CORPUS, show_default=True,
-              help="A folder with train.txt and test.txt (the shipped synthetic corpus by default).")
+@click.option("--corpus", "folder", default=None,
+              help="A folder with train.txt and test.txt  [default: the synthetic corpus shipped in the package]")
 @click.option("--orders", default="2,3,5", show_default=True, help="Comma-separated n-gram orders to train.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the estimators' warnings (undefined discounts and the like).")
 @report_errors
 def demo(folder: str, orders: str, quiet: bool) -> None:
     """Train every smoothing method on a corpus and print test perplexities (SRILM's counting)."""
+    folder = folder or DEMO_CORPUS
     if not os.path.isdir(folder):
-        raise InputError(folder, None, "no such corpus folder; run the demo from the repository root or pass "
-                                       "--corpus DIR (a folder with train.txt and test.txt)")
+        raise InputError(folder, None, "no such corpus folder; pass --corpus DIR (a folder with train.txt and "
+                                       "test.txt), or leave --corpus out for the corpus that ships with ngramlm")
     corpus = load_folder(folder)
     if quiet:
         warnings.simplefilter("ignore", EstimationWarning)

@@ -19,7 +19,7 @@ import warnings
 
 import click
 
-from ngramlm.errors import ModelError
+from ngramlm.core.errors import ModelError
 from ngramlm.smoothing import (DEFAULT_GTMAX, DEFAULT_GTMIN, EstimationWarning, estimate, make_discount,
                                write_discount_file)
 

@@ -10,11 +10,11 @@ import json
 
 import click
 
-from ngramlm.arpa import read_arpa
-from ngramlm.evaluate import PplOptions, evaluate_text, kenlm_number
-from ngramlm.vocab import UNK, Vocabulary
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.use.evaluate import PplOptions, evaluate_text, kenlm_number
+from ngramlm.core.vocab import UNK, Vocabulary
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 def _percent(value: float | None) -> str:

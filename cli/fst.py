@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.arpa import read_arpa
-from ngramlm.fst import write_fst_files
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.formats.fst import write_fst_files
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 @click.command("fst")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.arpa import read_arpa
-from ngramlm.corpus import iter_lines
-from ngramlm.generate import SamplingOptions, SentenceSampler, repetition_statistics
-from ngramlm.io import atomic_write
-from ngramlm.vocab import BOS, BOS_ID
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.corpora.reader import iter_lines
+from ngramlm.use.generate import SamplingOptions, SentenceSampler, repetition_statistics
+from ngramlm.core.io import atomic_write
+from ngramlm.core.vocab import BOS, BOS_ID
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 @click.command()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.errors import ModelError
-from ngramlm.mix import estimate_mixture_weights, mix_models, normalise_weights, score_text
-from ngramlm.vocab import Vocabulary
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.errors import ModelError
+from ngramlm.use.mix import estimate_mixture_weights, mix_models, normalise_weights, score_text
+from ngramlm.core.vocab import Vocabulary
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 def _report(label: str, result: dict) -> None:

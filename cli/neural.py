@@ -6,18 +6,18 @@ import sys
 
 import click
 
-from ngramlm.corpus import TextOptions
+from ngramlm.corpora.reader import TextOptions
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 CONTEXT_CHOICES = click.Choice(["sentence", "stream"])
 
 
 def _neural():
-    """ngramlm.neural, imported only when a neural command runs (it needs PyTorch)."""
-    import ngramlm.neural
+    """ngramlm.models.neural, imported only when a neural command runs (it needs PyTorch)."""
+    import ngramlm.models.neural
 
-    return ngramlm.neural
+    return ngramlm.models.neural
 
 
 @click.group()
@@ -69,11 +69,11 @@ def train(kind, train_path, valid_path, out_path, resume, context, order, embedd
           decay_start, early_stop, clip, max_minutes, seed, device, tolower, log_every, quiet):
     """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>).
 
-    Training options left unset take values that suit the model kind (ngramlm.neural.training.RECOMMENDED):
+    Training options left unset take values that suit the model kind (ngramlm.models.neural.training.RECOMMENDED):
     lstm: SGD, lr 20, clip 0.25, 20 x 35 batches (Zaremba et al.'s small model); ffnn and transformer: Adam.
     """
     nn = _neural()
-    from ngramlm.neural.training import recommended_config, seed_everything
+    from ngramlm.models.neural.training import recommended_config, seed_everything
 
     torch_device = nn.resolve_device(device)
     schedule = dict(context=context, epochs=epochs, batch_size=batch_size, bptt=bptt, optimizer=optimizer, lr=lr,

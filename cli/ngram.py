@@ -12,13 +12,13 @@ import sys
 import click
 import numpy as np
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel, sort_ngrams
-from ngramlm.errors import ModelError
-from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_counts_file, ppl_file
-from ngramlm.vocab import UNK, UNK_ID, Vocabulary
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel, sort_ngrams
+from ngramlm.core.errors import ModelError
+from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_counts_file, ppl_file
+from ngramlm.core.vocab import UNK, UNK_ID, Vocabulary
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 SRILM_DEFAULT_ORDER = 3
 
@@ -77,7 +77,7 @@ def at_order(model: BackoffModel, order: int | None, path: str, *, quiet: bool =
     return BackoffModel(model.vocab, model.ngrams[:order], model.logprob[:order], model.logbow[:order])
 
 
-# --- model-changing options: pruning, mixing, generation (ngramlm.prune / mix / generate) ---
+# --- model-changing options: pruning, mixing, generation (ngramlm.use.prune / mix / generate) ---
 # A model-changing option adds its click.option to MODEL_CHANGING_OPTIONS and its step to change_model(), which
 # runs after the model is read and cut to -order, and before it is written (-write-lm) and evaluated (-ppl,
 # -counts). `options` holds the values of those options by their parameter names.
@@ -152,9 +152,9 @@ def change_model(model: BackoffModel, options: dict) -> BackoffModel:
     """Apply the model-changing options to the model read from -lm, in SRILM's order: static mixing, -renorm,
     -prune, -prune-lowprobs. -gen / -gen-prefixes sample from the result (or from the dynamic mixture with
     -bayes 0) after -ppl and -counts are scored, as SRILM's ngram does them."""
-    from ngramlm.backoff_weights import compute_logbows
-    from ngramlm.mix import Mixture, mix_models
-    from ngramlm.prune import prune_entropy, prune_low_probs
+    from ngramlm.smoothing.backoff_weights import compute_logbows
+    from ngramlm.use.mix import Mixture, mix_models
+    from ngramlm.use.prune import prune_entropy, prune_low_probs
 
     if options["bayes"] not in (None, 0):
         raise ModelError(f"-bayes {options['bayes']}: only -bayes 0 (dynamic interpolation with the fixed -lambda "
@@ -179,9 +179,9 @@ def change_model(model: BackoffModel, options: dict) -> BackoffModel:
 
 def _generate(model, options: dict) -> None:
     """SRILM's -gen N and -gen-prefixes FILE: random sentences on standard output, one per line."""
-    from ngramlm.corpus import iter_lines
-    from ngramlm.generate import SamplingOptions, SentenceSampler
-    from ngramlm.vocab import BOS_ID
+    from ngramlm.corpora.reader import iter_lines
+    from ngramlm.use.generate import SamplingOptions, SentenceSampler
+    from ngramlm.core.vocab import BOS_ID
 
     sampler = SentenceSampler(model, SamplingOptions(max_words=MAX_GENERATED_WORDS), options["seed"])
     for _ in range(options["gen"]):
@@ -194,14 +194,14 @@ def _generate(model, options: dict) -> None:
 
 def model_scorer(model: BackoffModel, options: dict):
     """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
-    model with -classes and mixed with a unigram cache with -cache (ngramlm.classes, ngramlm.cache)."""
+    model with -classes and mixed with a unigram cache with -cache (ngramlm.models.classes, ngramlm.models.cache)."""
     scorer = options.get("_dynamic_mixture") or BackoffScorer(model)
     if options["classes"]:
-        from ngramlm.classes import ClassNgramModel, ClassScorer, read_classes
+        from ngramlm.models.classes import ClassNgramModel, ClassScorer, read_classes
 
         scorer = ClassScorer(ClassNgramModel(read_classes(options["classes"]), model))
     if options["cache"]:
-        from ngramlm.cache import CacheScorer
+        from ngramlm.models.cache import CacheScorer
 
         scorer = CacheScorer(scorer, options["cache"], options["cache_lambda"],
                              unk_is_word=bool(click.get_current_context().params.get("unk")))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.corpus import TextOptions
-from ngramlm.countfile import read_counts, write_counts
-from ngramlm.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
-from ngramlm.vocab import BOS, EOS, UNK, Vocabulary
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.formats.countfile import read_counts, write_counts
+from ngramlm.counting.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
+from ngramlm.core.vocab import BOS, EOS, UNK, Vocabulary
 
-from . import estimation_flags
-from .common import report_errors
+from ngramlm.cli import estimation_flags
+from ngramlm.cli.common import report_errors
 
 MAX_WRITE_ORDER = 9
 
@@ -131,7 +131,7 @@ def main(**params):
         if params[f"write{n}"]:
             write_counts(counts, params[f"write{n}"], order=n, sort=params["sort"])
     if params["lm"]:
-        from ngramlm.arpa import write_arpa
+        from ngramlm.formats.arpa import write_arpa
 
         model = estimation_flags.build_model(counts, params, params["quiet"])
         write_arpa(model, params["lm"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import click
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.countfile import read_counts
-from ngramlm.errors import ModelError
-from ngramlm.mix import score_text
-from ngramlm.prune import prune_by_count, prune_entropy, prune_low_probs
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.formats.countfile import read_counts
+from ngramlm.core.errors import ModelError
+from ngramlm.use.mix import score_text
+from ngramlm.use.prune import prune_by_count, prune_entropy, prune_low_probs
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 
 def _min_counts(text: str | None, order: int) -> list[int] | None:

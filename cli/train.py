@@ -10,16 +10,16 @@ import warnings
 import click
 
 from ngramlm import smoothing
-from ngramlm.arpa import write_arpa
-from ngramlm.corpus import TextOptions
-from ngramlm.counts import DEFAULT_MEMORY, count_files, parse_memory
-from ngramlm.errors import ModelError, NgramlmError
-from ngramlm.progress import Progress
+from ngramlm.formats.arpa import write_arpa
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.counting.counts import DEFAULT_MEMORY, count_files, parse_memory
+from ngramlm.core.errors import ModelError, NgramlmError
+from ngramlm.core.progress import Progress
 from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning
 from ngramlm.smoothing.lmplz_on_disk import train_lmplz
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.vocab import Vocabulary
 
-from .common import report_errors
+from ngramlm.cli.common import report_errors
 
 LMPLZ = "lmplz"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt%])b?\s*$", re.IGNORECASE)

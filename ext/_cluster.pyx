@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The hot loop of word clustering: one pass of the exchange algorithm over the words.
 
-ngramlm.clustering validates every array before calling in here.
+ngramlm.models.clustering validates every array before calling in here.
 
 The class-bigram model (Brown et al. 1992; Kneser & Ney 1993; Martin, Liermann & Ney 1998) gives the
 training text the log-likelihood

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 # distutils: language = c++
-"""The hot loops of n-gram counting. ngramlm.counts validates every array before calling in here.
+"""The hot loops of n-gram counting. ngramlm.counting.counts validates every array before calling in here.
 
 mark_text: the text as the counters read it: ids plus one, a 0 (smaller than every word) after each sentence,
     and the sentence markers added.

@@ -420,7 +420,7 @@ cdef class FullScoreReturn:
 
 
 cdef class NgramIndex:
-    """The compiled scorer over the tables of an index; ngramlm.query.Model is its public face.
+    """The compiled scorer over the tables of an index; ngramlm.use.query.Model is its public face.
 
     The KenLM-compatible methods (BaseScore, BaseFullScore, BeginSentenceWrite, NullContextWrite, score,
     full_scores) live here so that a call from Python reaches the probe loop without a Python layer between.

@@ -1,8 +1,8 @@
 """Small models built by hand from the published formulas, shared by several test files."""
 import math
 
-from ngramlm.backoff import BackoffModel
-from ngramlm.vocab import BOS, Vocabulary
+from ngramlm.core.model import BackoffModel
+from ngramlm.core.vocab import BOS, Vocabulary
 
 
 def katz_bigram_model(unigrams: dict, bigrams: dict) -> BackoffModel:

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel
-from ngramlm.errors import InputError
-from ngramlm.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel
+from ngramlm.core.errors import InputError
+from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
 
 # A 2-gram model small enough to check by eye; a, b and c are words 3, 4, 5 in file order.
 SMALL = """\\data\\
@@ -99,9 +99,9 @@ def test_srilm_files_are_written_back_byte_for_byte(reference_dir):
 @pytest.mark.parametrize("rows_per_call", [1, 7])
 def test_srilm_file_written_in_small_slices_is_still_byte_for_byte(reference_dir, monkeypatch, rows_per_call):
     # The writer formats a large section in slices of rows; slice borders must not show in the file.
-    import ngramlm.arpa
+    import ngramlm.formats.arpa
 
-    monkeypatch.setattr(ngramlm.arpa, "_WRITE_ROWS", rows_per_call)
+    monkeypatch.setattr(ngramlm.formats.arpa, "_WRITE_ROWS", rows_per_call)
     name = "srilm-brown-10k/kn3-interp.prune1e-6.arpa.gz"
     assert _written(read_arpa(str(reference_dir / name))) == gzip.open(reference_dir / name).read()
 
@@ -278,7 +278,7 @@ def test_invalid_utf8_word_is_refused(tmp_path):
 
 
 def test_long_files_cross_block_boundaries(tmp_path, monkeypatch):
-    import ngramlm.arpa as arpa
+    import ngramlm.formats.arpa as arpa
 
     monkeypatch.setattr(arpa, "BLOCK_SIZE", 7)  # every line straddles blocks
     monkeypatch.setattr(arpa, "INITIAL_ROWS", 1)  # and the arrays grow row by row

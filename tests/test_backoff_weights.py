@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
-from ngramlm.arpa import read_arpa
-from ngramlm.backoff import LOG10_ZERO, BackoffModel
-from ngramlm.backoff_weights import compute_logbows
-from ngramlm.vocab import Vocabulary
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.core.model import LOG10_ZERO, BackoffModel
+from ngramlm.smoothing.backoff_weights import compute_logbows
+from ngramlm.core.vocab import Vocabulary
 
 log = math.log10
 

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel
-from ngramlm.binary import MAGIC, QUANTIZED_VERSION, is_binary, load_binary, write_binary
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel
+from ngramlm.formats.binary import MAGIC, QUANTIZED_VERSION, is_binary, load_binary, write_binary
 from ngramlm.cli.main import cli
-from ngramlm.errors import InputError
-from ngramlm.quantize import encode, fit_codebook, quantize_backoffs
-from ngramlm.query import Model, State, build_index
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.errors import InputError
+from ngramlm.formats.quantize import encode, fit_codebook, quantize_backoffs
+from ngramlm.use.query import Model, State, build_index
+from ngramlm.core.vocab import Vocabulary
 
 kenlm = pytest.importorskip("kenlm")
 

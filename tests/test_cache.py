@@ -4,12 +4,12 @@ hand-computed values, document resets, normalisation, weight tuning."""
 import numpy as np
 import pytest
 
-from ngramlm.backoff import BackoffModel
-from ngramlm.cache import (WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weight,
+from ngramlm.core.model import BackoffModel
+from ngramlm.models.cache import (WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weight,
                            tune_cache_weights)
-from ngramlm.errors import ModelError
-from ngramlm.evaluate import BackoffScorer, TextStats
-from ngramlm.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from ngramlm.core.errors import ModelError
+from ngramlm.use.evaluate import BackoffScorer, TextStats
+from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
 
 # A unigram model: p(a) = 0.5, p(b) = 0.3, p(</s>) = 0.2.
 UNIGRAMS = {("a",): (np.log10(0.5), 0.0), ("b",): (np.log10(0.3), 0.0), ("</s>",): (np.log10(0.2), 0.0),
@@ -104,7 +104,7 @@ def test_bad_cache_parameters_are_model_errors():
 def test_ngram_cache_flags_score_the_hand_computed_mixture(tmp_path):
     from click.testing import CliRunner
 
-    from ngramlm.arpa import write_arpa
+    from ngramlm.formats.arpa import write_arpa
     from ngramlm.cli.ngram import main as ngram
 
     lm = str(tmp_path / "unigram.arpa")
@@ -218,7 +218,7 @@ def test_most_probable_words_leave_out_the_markers():
 def test_classes_eval_scores_a_word_model_with_cache_variants(tmp_path):
     from click.testing import CliRunner
 
-    from ngramlm.arpa import write_arpa
+    from ngramlm.formats.arpa import write_arpa
     from ngramlm.cli.classes import classes
 
     lm = str(tmp_path / "unigram.arpa")

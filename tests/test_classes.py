@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from ngramlm.classes import (ClassFileWarning, ClassScorer, InterpolatedScorer, WordClasses, read_classes,
+from ngramlm.models.classes import (ClassFileWarning, ClassScorer, InterpolatedScorer, WordClasses, read_classes,
                              train_class_model, tune_interpolation, write_classes)
-from ngramlm.counts import count_files
-from ngramlm.errors import InputError
-from ngramlm.evaluate import BackoffScorer, ppl_file
+from ngramlm.counting.counts import count_files
+from ngramlm.core.errors import InputError
+from ngramlm.use.evaluate import BackoffScorer, ppl_file
 from ngramlm.smoothing import estimate
-from ngramlm.vocab import BOS_ID, UNK_ID, Vocabulary
+from ngramlm.core.vocab import BOS_ID, UNK_ID, Vocabulary
 
 CORPUS = "a b\nb c\na c c\n"
 
@@ -141,7 +141,7 @@ def test_singleton_classes_reproduce_srilm_word_model_perplexity(reference_dir):
     classes = WordClasses({w: "C:" + w for w in words}, {w: 0.0 for w in words})
     model = train_class_model([str(folder / "train.txt")], classes, 3, "modified-kneser-ney", interpolate=True,
                               unk=True, gtmin={3: 1})
-    from ngramlm.evaluate import PplOptions
+    from ngramlm.use.evaluate import PplOptions
     stats = ppl_file(ClassScorer(model), str(folder / "test.txt"), PplOptions(unk_is_word=True), out=_Null())
     assert (stats.sentences, stats.words, stats.oovs) == (2874, 57934, 0)
     assert stats.logprob == pytest.approx(-138109.5, abs=0.1)
@@ -170,7 +170,7 @@ def test_ngram_classes_flag_scores_hand_computed_class_bigram(tmp_path, corpus, 
 def test_classes_commands_induce_train_and_evaluate_a_mixture(tmp_path, corpus):
     from click.testing import CliRunner
 
-    from ngramlm.arpa import write_arpa
+    from ngramlm.formats.arpa import write_arpa
     from ngramlm.cli.main import cli
 
     runner = CliRunner()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ngramlm import smoothing
-from ngramlm.arpa import read_arpa
+from ngramlm.formats.arpa import read_arpa
 from ngramlm.cli.main import cli
 
 kenlm = pytest.importorskip("kenlm")

@@ -5,8 +5,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from ngramlm.clustering import cluster_sentences
-from ngramlm.errors import ModelError
+from ngramlm.models.clustering import cluster_sentences
+from ngramlm.core.errors import ModelError
 
 
 def class_bigram_log_likelihood(sentences, word_class):

@@ -10,10 +10,10 @@ torch = pytest.importorskip("torch")
 from click.testing import CliRunner  # noqa: E402
 
 from ngramlm.cli.main import cli  # noqa: E402
-from ngramlm.compare import (  # noqa: E402
+from ngramlm.apps.compare import (  # noqa: E402
     Comparer, mixture_logprobs, parse_neural_spec, parse_ngram_spec, run_comparison, tune_mixture_weight, work_name,
 )
-from ngramlm.errors import NgramlmError  # noqa: E402
+from ngramlm.core.errors import NgramlmError  # noqa: E402
 
 pytestmark = pytest.mark.neural
 
@@ -153,7 +153,7 @@ def test_cli_writes_table_csv_and_plot(corpus, tmp_path):
 
 
 def test_a_larger_training_budget_resumes_the_same_checkpoint(corpus, tmp_path):
-    from ngramlm.neural import Trainer
+    from ngramlm.models.neural import Trainer
 
     out = tmp_path / "out"
     spec = "lstm:hidden=4,layers=1,batch_size=2,bptt=4"

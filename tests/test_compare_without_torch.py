@@ -11,8 +11,8 @@ pytest.importorskip("kenlm")
 SCRIPT = textwrap.dedent("""
     import sys
     sys.modules["torch"] = None  # as if PyTorch were not installed: `import torch` raises ImportError
-    from ngramlm.compare import run_comparison
-    from ngramlm.errors import NgramlmError
+    from ngramlm.apps.compare import run_comparison
+    from ngramlm.core.errors import NgramlmError
     corpus, out = sys.argv[1:3]
     comparison = run_comparison(corpus, out, ["kn:2", "wb:2"], [], quiet=True, plot=False)
     print(" ".join(f"{r.model}={r.test_ppl:.6f}" for r in comparison.results))

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from ngramlm.corpus import TextOptions, add_markers, iter_lines, read_corpus, read_sentences
-from ngramlm.errors import InputError
-from ngramlm.vocab import BOS_ID, EOS_ID, UNK, UNK_ID, Vocabulary
+from ngramlm.corpora.reader import TextOptions, add_markers, iter_lines, read_corpus, read_sentences
+from ngramlm.core.errors import InputError
+from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK, UNK_ID, Vocabulary
 
 TEXT = "the cat\n\n   \nsat on the mat\n"
 SENTENCES = [["<s>", "the", "cat", "</s>"], ["<s>", "sat", "on", "the", "mat", "</s>"]]

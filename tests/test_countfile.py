@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.countfile import read_counts, write_counts
-from ngramlm.counts import count_files, count_sentences
-from ngramlm.errors import InputError
-from ngramlm.vocab import UNK, Vocabulary
+from ngramlm.formats.countfile import read_counts, write_counts
+from ngramlm.counting.counts import count_files, count_sentences
+from ngramlm.core.errors import InputError
+from ngramlm.core.vocab import UNK, Vocabulary
 
 SENTENCES = [["<s>", "the", "cat", "sat", "</s>"], ["<s>", "The", "dog", "sat", "</s>"],
              ["<s>", "the", "cat", "</s>"], ["<s>", "Émile", "zebra", "</s>"]]

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.corpus import TextOptions, add_markers, read_sentences
-from ngramlm.counts import (NgramCounts, count_files, count_sentences, count_windows, merge_counts,
+from ngramlm.corpora.reader import TextOptions, add_markers, read_sentences
+from ngramlm.counting.counts import (NgramCounts, count_files, count_sentences, count_windows, merge_counts,
                             parse_memory)
-from ngramlm.errors import InputError, NgramlmError
-from ngramlm.vocab import UNK, Vocabulary
+from ngramlm.core.errors import InputError, NgramlmError
+from ngramlm.core.vocab import UNK, Vocabulary
 
 
 def reference_counts(sentences, order):
@@ -327,7 +327,7 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     of one: with blocks of a few lines, new words in every block, a block that only Python splits (U+3000 inside
     a token) and files given one after another, the ids, sentence lengths and vocabulary are those of reading on
     one thread; bad bytes in a later block are reported at their line."""
-    from ngramlm.counts import _Encoder, _encoded_text
+    from ngramlm.counting.counts import _Encoder, _encoded_text
     rng = np.random.default_rng(5)
     lines = [" ".join(f"w{w}" for w in rng.zipf(1.3, rng.integers(1, 12)) % 900) for _ in range(400)]
     lines[150] = "ideographic\u3000space inside"
@@ -464,7 +464,7 @@ def test_text_larger_than_its_size_estimate_grows_in_place(tmp_path):
     path, empty = tmp_path / "short.txt", tmp_path / "empty.txt"
     path.write_text("".join(rng.choice(["a\n", "b\n", "a b\n", "\n"], 30_000)))
     empty.write_text("")
-    from ngramlm.counts import _text_size_hint
+    from ngramlm.counting.counts import _text_size_hint
     assert 0 < _text_size_hint([str(path), str(empty)]) < 30_000
     expected = count_sentences(read_sentences(str(path)), 3, Vocabulary())
     for threads in (1, 2):
@@ -494,7 +494,7 @@ def test_standard_input(monkeypatch):
 
 @pytest.mark.parametrize("runs", [1, 2, 3, 7, 16, 33])
 def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
-    from ngramlm.counts import merge_runs
+    from ngramlm.counting.counts import merge_runs
 
     rng = np.random.default_rng(runs)
     expected: Counter = Counter()
@@ -516,7 +516,7 @@ def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
 
 FORKED_COUNTING = """
 import multiprocessing, numpy as np
-from ngramlm.counts import count_windows
+from ngramlm.counting.counts import count_windows
 
 def count(_):
     words = (np.random.default_rng(1).zipf(1.3, 300000) % 5000).astype(np.uint32)
@@ -541,7 +541,7 @@ def test_a_forked_process_counts_on_threads_after_its_parent_did(tmp_path):
 
 def test_reading_goes_on_one_thread_when_no_second_thread_can_start(tmp_path, monkeypatch):
     """Under a memory limit a thread's stack may not be mappable: the reading must not fail for it."""
-    import ngramlm.counts as counts_module
+    import ngramlm.counting.counts as counts_module
 
     class NoThreads(threading.Thread):
         def start(self):

@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from ngramlm import datasets
+from ngramlm.corpora import datasets
 from ngramlm.cli.main import cli
-from ngramlm.datasets import Dataset, Download, DownloadError
-from ngramlm.errors import InputError
+from ngramlm.corpora.datasets import Dataset, Download, DownloadError
+from ngramlm.core.errors import InputError
 
 TEXTS = {"train": b"a b c\nb c d\n", "valid": b"a b\n", "test": b"a e\n"}
 

@@ -5,9 +5,9 @@ import string
 import numpy as np
 import pytest
 
-from ngramlm.backoff import BackoffModel
-from ngramlm.query import Model
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.model import BackoffModel
+from ngramlm.use.query import Model
+from ngramlm.core.vocab import Vocabulary
 
 SENTENCES = ["the cat sat on the mat", "the dog sat on the mat", "she wore a cap", "a map of the town"]
 SPOKEN = "the cat sat on the mat"
@@ -50,7 +50,7 @@ def emissions(labels: list[str], blank: str, space: str) -> np.ndarray:
 
 def test_pyctcdecode_with_ngramlm_model_fixes_confusions():
     pytest.importorskip("pyctcdecode")
-    from ngramlm.decoders import build_ctcdecoder
+    from ngramlm.use.decoders import build_ctcdecoder
 
     labels = ["", " "] + list(string.ascii_lowercase)
     logits = emissions(labels, "", " ")
@@ -65,7 +65,7 @@ def test_flashlight_lexicon_decoder_with_ngramlm_model_fixes_confusions():
     from flashlight.lib.text.decoder import (CriterionType, LexiconDecoder, LexiconDecoderOptions, SmearingMode,
                                              Trie, ZeroLM)
 
-    from ngramlm.decoders import FlashlightLM
+    from ngramlm.use.decoders import FlashlightLM
 
     tokens = ["-", "|"] + list(string.ascii_lowercase)
     blank, silence = 0, 1

@@ -11,12 +11,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from ngramlm.arpa import read_arpa
-from ngramlm.backoff import BackoffModel
-from ngramlm.errors import InputError, ModelError
-from ngramlm.evaluate import (BackoffScorer, PplOptions, TextStats, evaluate_text, kenlm_number, ppl_counts_file,
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.core.model import BackoffModel
+from ngramlm.core.errors import InputError, ModelError
+from ngramlm.use.evaluate import (BackoffScorer, PplOptions, TextStats, evaluate_text, kenlm_number, ppl_counts_file,
                               ppl_file)
-from ngramlm.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
 
 L = math.log10
 # A closed-vocabulary bigram model: p(a|<s>) = .6, p(b|a) = .5, bow(<s>) = .5, bow(a) = .25, b is no context.

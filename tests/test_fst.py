@@ -5,10 +5,10 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.backoff import BackoffModel
+from ngramlm.core.model import BackoffModel
 from ngramlm.cli.main import cli
-from ngramlm.fst import write_fst_files
-from ngramlm.vocab import Vocabulary
+from ngramlm.formats.fst import write_fst_files
+from ngramlm.core.vocab import Vocabulary
 
 kenlm = pytest.importorskip("kenlm")
 

@@ -6,12 +6,12 @@ import pytest
 from click.testing import CliRunner
 
 from handmade import katz_bigram_model
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel
 from ngramlm.cli.main import cli
-from ngramlm.generate import SamplingOptions, SentenceSampler, generate_sentences, repetition_statistics
-from ngramlm.ngram_lookup import NgramLookup
-from ngramlm.vocab import BOS, EOS
+from ngramlm.use.generate import SamplingOptions, SentenceSampler, generate_sentences, repetition_statistics
+from ngramlm.core.index import NgramLookup
+from ngramlm.core.vocab import BOS, EOS
 
 WORDS = ["a", "b", "c", "d", EOS]
 UNIGRAMS = {"a": 0.3, "b": 0.25, "c": 0.2, "d": 0.1, EOS: 0.15}

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chisquare
 
-from ngramlm import grammar, lexicon
+from ngramlm.corpora.synthetic import DEMO_CORPUS, grammar, lexicon
 from ngramlm.cli.main import cli
-from ngramlm.errors import ModelError
-from ngramlm.synthetic import SourceBuilder, WordClass
-from ngramlm.vocab import EOS
+from ngramlm.core.errors import ModelError
+from ngramlm.corpora.synthetic.source import SourceBuilder, WordClass
+from ngramlm.core.vocab import EOS
 
-SHIPPED = Path(__file__).resolve().parent.parent / "corpora" / "synthetic"
+SHIPPED = Path(DEMO_CORPUS)
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import math
 
 import pytest
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.counts import count_files
-from ngramlm.evaluate import PplOptions, evaluate_text
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.counting.counts import count_files
+from ngramlm.use.evaluate import PplOptions, evaluate_text
 from ngramlm.smoothing import estimate
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.vocab import Vocabulary
 
 kenlm = pytest.importorskip("kenlm")
 

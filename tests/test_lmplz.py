@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.arpa import read_arpa
-from ngramlm.counts import NgramCounts, count_files, count_sentences
-from ngramlm.errors import ModelError
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.counting.counts import NgramCounts, count_files, count_sentences
+from ngramlm.core.errors import ModelError
 from ngramlm.smoothing.lmplz import DiscountFallbackWarning, Lmplz, estimate_lmplz
-from ngramlm.vocab import BOS, EOS, UNK, Vocabulary
+from ngramlm.core.vocab import BOS, EOS, UNK, Vocabulary
 
 TOLERANCE = 1e-4  # lmplz computes in single precision and prints 8 significant digits
 

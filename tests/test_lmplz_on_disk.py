@@ -9,14 +9,14 @@ import warnings
 import numpy as np
 import pytest
 
-from ngramlm.arpa import read_arpa
-from ngramlm.corpus import TextOptions
-from ngramlm.counts import count_files
-from ngramlm.errors import ModelError
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.counting.counts import count_files
+from ngramlm.core.errors import ModelError
 from ngramlm.smoothing import lmplz_on_disk
 from ngramlm.smoothing.lmplz import Lmplz
 from ngramlm.smoothing.lmplz_on_disk import CountsOnDisk, LmplzOnDisk
-from ngramlm.vocab import UNK_ID, Vocabulary
+from ngramlm.core.vocab import UNK_ID, Vocabulary
 
 
 def write_corpus(path, sentences=400, words=40, seed=1):

@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handmade import katz_bigram_model
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel
 from ngramlm.cli.main import cli
-from ngramlm.mix import Mixture, estimate_mixture_weights, mix_models, score_text, shared_vocabulary
-from ngramlm.ngram_lookup import NgramLookup
-from ngramlm.vocab import BOS, EOS, Vocabulary
+from ngramlm.use.mix import Mixture, estimate_mixture_weights, mix_models, score_text, shared_vocabulary
+from ngramlm.core.index import NgramLookup
+from ngramlm.core.vocab import BOS, EOS, Vocabulary
 
 WORDS = ["a", "b", "c", EOS]
 

@@ -15,14 +15,14 @@ torch = pytest.importorskip("torch")
 from click.testing import CliRunner  # noqa: E402
 
 from ngramlm.cli.main import cli  # noqa: E402
-from ngramlm.corpus import TextOptions  # noqa: E402
-from ngramlm.errors import ModelError, NgramlmError  # noqa: E402
-from ngramlm.neural import (  # noqa: E402
+from ngramlm.corpora.reader import TextOptions  # noqa: E402
+from ngramlm.core.errors import ModelError, NgramlmError  # noqa: E402
+from ngramlm.models.neural import (  # noqa: E402
     Trainer, build_model, count_parameters, encode_file, evaluate, load_checkpoint, resolve_device,
     target_logprobs, vocabulary_from_file,
 )
-from ngramlm.neural.training import TrainConfig  # noqa: E402
-from ngramlm.vocab import BOS_ID, EOS_ID  # noqa: E402
+from ngramlm.models.neural.training import TrainConfig  # noqa: E402
+from ngramlm.core.vocab import BOS_ID, EOS_ID  # noqa: E402
 
 pytestmark = pytest.mark.neural
 
@@ -65,14 +65,14 @@ def tiny_model(kind, vocab_size, seed=0):
 
 
 def test_import_ngramlm_does_not_import_torch():
-    code = "import sys, ngramlm, ngramlm.cli.main, ngramlm.compare; assert 'torch' not in sys.modules"
+    code = "import sys, ngramlm, ngramlm.cli.main, ngramlm.apps.compare; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_missing_torch_is_reported_with_the_install_command():
     code = ("import sys; sys.modules['torch'] = None\n"
-            "from ngramlm.errors import NgramlmError\n"
-            "try:\n    import ngramlm.neural\nexcept NgramlmError as e:\n    print(e)\n")
+            "from ngramlm.core.errors import NgramlmError\n"
+            "try:\n    import ngramlm.models.neural\nexcept NgramlmError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert 'pip install "ngramlm[neural]"' in out
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.backoff import BackoffModel
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.core.model import BackoffModel
 from ngramlm.cli.main import cli
-from ngramlm.counts import count_sentences
-from ngramlm.mix import score_text
-from ngramlm.prune import prune_by_count, prune_entropy, prune_low_probs
-from ngramlm.vocab import BOS, EOS, Vocabulary
+from ngramlm.counting.counts import count_sentences
+from ngramlm.use.mix import score_text
+from ngramlm.use.prune import prune_by_count, prune_entropy, prune_low_probs
+from ngramlm.core.vocab import BOS, EOS, Vocabulary
 
 WORDS = ["a", "b", "c", "d", EOS]
 
@@ -128,7 +128,7 @@ def test_low_prob_pruning_leaves_no_ngram_below_its_backoff_estimate():
 
 
 def test_low_prob_pruning_keeps_needed_contexts_at_their_backoff_estimate():
-    from ngramlm.backoff_weights import compute_logbows
+    from ngramlm.smoothing.backoff_weights import compute_logbows
 
     bigrams = {**BIGRAMS, ("d", "a"): 0.01, ("d", "b"): 0.4}
     model = katz_bigram_model(UNIGRAMS, bigrams)

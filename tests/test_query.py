@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.backoff import BackoffModel
-from ngramlm.query import STATE_DTYPE, Model, State, unpack_state
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.model import BackoffModel
+from ngramlm.use.query import STATE_DTYPE, Model, State, unpack_state
+from ngramlm.core.vocab import Vocabulary
 
 kenlm = pytest.importorskip("kenlm")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ngramlm.arpa import read_arpa
-from ngramlm.evaluate import BackoffScorer, PplOptions, ppl_file
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
 
 SRILM_DIR = "srilm-brown-10k"
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.arpa import read_arpa, write_arpa
-from ngramlm.counts import NgramCounts, count_files
+from ngramlm.formats.arpa import read_arpa, write_arpa
+from ngramlm.counting.counts import NgramCounts, count_files
 from ngramlm.smoothing import estimate
 from ngramlm.smoothing.ngram_keys import NgramKeys
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.vocab import Vocabulary
 
 TOLERANCE = 1e-4
 NO_CUTOFFS_3 = {3: 1}
@@ -124,7 +124,7 @@ PTB_REFERENCES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PTB_REFERENCES))
 def test_penn_treebank_test_logprob_is_srilms(name, shared_corpora):
-    from ngramlm.corpus import read_sentences
+    from ngramlm.corpora.reader import read_sentences
 
     arguments, srilm_logprob = PTB_REFERENCES[name]
     counts = count_files([str(shared_corpora / "ptb" / "train.txt")], 3, Vocabulary())

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ngramlm.corpus import TextOptions
-from ngramlm.counts import count_files
-from ngramlm.vocab import Vocabulary
+from ngramlm.corpora.reader import TextOptions
+from ngramlm.counting.counts import count_files
+from ngramlm.core.vocab import Vocabulary
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "results_table.py"
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ngramlm.arpa import read_arpa
-from ngramlm.counts import count_files
+from ngramlm.formats.arpa import read_arpa
+from ngramlm.counting.counts import count_files
 from ngramlm.smoothing import estimate
-from ngramlm.vocab import Vocabulary
+from ngramlm.core.vocab import Vocabulary
 
 from test_smoothing_normalisation import random_corpus
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ngramlm.counts import count_sentences
-from ngramlm.errors import InputError, ModelError
+from ngramlm.counting.counts import count_sentences
+from ngramlm.core.errors import InputError, ModelError
 from ngramlm.smoothing import (METHODS, EstimationWarning, estimate, make_discount, read_discount_file,
                                write_discount_file)
 from ngramlm.smoothing.discount import OrderCounts
-from ngramlm.vocab import BOS, EOS, Vocabulary
+from ngramlm.core.vocab import BOS, EOS, Vocabulary
 
 from test_smoothing_normalisation import assert_normalised, random_corpus
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ngramlm.counts import count_sentences
+from ngramlm.counting.counts import count_sentences
 from ngramlm.smoothing import estimate
 from ngramlm.smoothing.continuation_counts import continuation_counts
 from ngramlm.smoothing.discount import OrderCounts
@@ -19,7 +19,7 @@ from ngramlm.smoothing.good_turing import GoodTuring
 from ngramlm.smoothing.kneser_ney import KneserNey
 from ngramlm.smoothing.modified_kneser_ney import ModifiedKneserNey
 from ngramlm.smoothing.ngram_keys import NgramKeys
-from ngramlm.vocab import BOS, EOS, Vocabulary
+from ngramlm.core.vocab import BOS, EOS, Vocabulary
 
 SENTENCES = [[BOS, "a", "b", EOS], [BOS, "a", "b", EOS], [BOS, "a", "c", EOS]]
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngramlm.counts import count_sentences
+from ngramlm.counting.counts import count_sentences
 from ngramlm.smoothing import METHODS, estimate
-from ngramlm.vocab import BOS, BOS_ID, EOS, UNK, UNK_ID, Vocabulary
+from ngramlm.core.vocab import BOS, BOS_ID, EOS, UNK, UNK_ID, Vocabulary
 
 INTERPOLATING = {"witten-bell", "absolute", "kneser-ney", "modified-kneser-ney"}
 

@@ -2,15 +2,15 @@
 
 One module per method, named after the math (additive, good_turing, witten_bell, absolute_discounting,
 kneser_ney, modified_kneser_ney, maximum_likelihood), on one shared estimator (backoff_estimator) and the
-shared back-off weight computation (ngramlm.backoff_weights). `estimate` is the entry point.
+shared back-off weight computation (ngramlm.smoothing.backoff_weights). `estimate` is the entry point.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from ..backoff import BackoffModel
-from ..counts import NgramCounts
-from ..errors import ModelError
+from ..core.model import BackoffModel
+from ..counting.counts import NgramCounts
+from ..core.errors import ModelError
 from .absolute_discounting import AbsoluteDiscounting
 from .additive import Additive
 from .backoff_estimator import OrderPlan, estimate_backoff
@@ -39,7 +39,7 @@ def estimate(counts: NgramCounts, method: str | Sequence[str] = "modified-kneser
     """Estimate a back-off model from n-gram counts.
 
     Args:
-        counts: counts of orders 1..N (ngramlm.counts); not modified.
+        counts: counts of orders 1..N (ngramlm.counting.counts); not modified.
         method: one name for every order, or a list with one name per order (SRILM's -wbdiscount1
             -kndiscount2 ...). Names, and the ngram-count flag each matches:
               "mle"                  relative frequencies, no discounting (-gtNmax 0)

@@ -11,7 +11,7 @@ For each order n = 1..N, shortest first (an interpolated estimate needs the fini
   4. If a context's explicit probabilities leave no mass (sum > 1 - 3e-6) although not every word of the
      vocabulary was seen in it, SRILM first turns interpolation off for that context, then adds 1 to T until
      some mass is left (a hack it credits to Doug Paul); so do we.
-  5. The back-off weights of the contexts are computed by normalisation (ngramlm.backoff_weights). Unigram
+  5. The back-off weights of the contexts are computed by normalisation (ngramlm.smoothing.backoff_weights). Unigram
      mass left over is spread evenly over the words with zero probability, or over all words if there are none.
 Finally every context and each of its sub-sequences gets an explicit probability (equal to its back-off
 estimate) where it has none, since the ARPA format needs a line for every context.
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Imported as a module: ngramlm.backoff_weights itself imports this package's ngram_keys.
-from .. import backoff_weights as weights
-from ..backoff import LOG10_ZERO, BackoffModel, sort_ngrams
-from ..counts import NgramCounts
-from ..vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
+# Imported as a module: ngramlm.smoothing.backoff_weights itself imports this package's ngram_keys.
+from . import backoff_weights as weights
+from ..core.model import LOG10_ZERO, BackoffModel, sort_ngrams
+from ..counting.counts import NgramCounts
+from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
 from .continuation_counts import continuation_counts
 from .discount import Discount, OrderCounts
 from .ngram_keys import NgramKeys, find, group_starts, run_index

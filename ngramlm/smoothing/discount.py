@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 
 @dataclass
@@ -115,7 +115,7 @@ def _count_text(value: float) -> str:
 
 def read_discount_file(discount: Discount, path: str) -> None:
     """Load `discount`'s parameters from an SRILM discount file (-gtN / -knN)."""
-    from ..corpus import iter_lines
+    from ..corpora.reader import iter_lines
 
     lines = [(n, line) for n, line in iter_lines(path) if line.strip()]
     discount.read(path, lines)
@@ -123,7 +123,7 @@ def read_discount_file(discount: Discount, path: str) -> None:
 
 def write_discount_file(discount: Discount, path: str) -> None:
     """Save `discount`'s parameters as an SRILM discount file."""
-    from ..io import atomic_write
+    from ..core.io import atomic_write
 
     with atomic_write(path) as f:
         discount.write(f)

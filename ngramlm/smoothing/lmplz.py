@@ -27,10 +27,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ..backoff import BackoffModel
-from ..counts import NgramCounts
-from ..errors import ModelError
-from ..vocab import BOS_ID, ID_DTYPE, UNK_ID
+from ..core.model import BackoffModel
+from ..counting.counts import NgramCounts
+from ..core.errors import ModelError
+from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID
 from .ngram_keys import find
 
 # lmplz's --discount_fallback default: D1, D2, D3+ used where the closed-form estimate fails.
@@ -281,7 +281,7 @@ class Lmplz:
     here), so `sizes` and `discounts` can be reported before `model()` builds the BackoffModel.
 
     Args:
-        counts: raw n-gram counts of every order (ngramlm.counts), with <s> and </s> markers.
+        counts: raw n-gram counts of every order (ngramlm.counting.counts), with <s> and </s> markers.
         unk: keep <unk> in the model (lmplz always does). With unk=False, n-grams containing <unk> are left
             out and the uniform distribution is over the vocabulary less <s> and <unk>.
         discount_fallback: D1, D2, D3+ (one to three values; the last repeats) substituted, with a warning,

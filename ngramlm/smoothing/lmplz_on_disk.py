@@ -29,12 +29,12 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from .._ext import _arpa
-from ..corpus import TextOptions
-from ..counts import COUNT_DTYPE, DEFAULT_MEMORY, count_files
-from ..arpa import ARPA_END, arpa_header, section_title, shown_weights
-from ..io import atomic_write
-from ..progress import Progress
-from ..vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
+from ..corpora.reader import TextOptions
+from ..counting.counts import COUNT_DTYPE, DEFAULT_MEMORY, count_files
+from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
+from ..core.io import atomic_write
+from ..core.progress import Progress
+from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
 from .lmplz import (NgramIndex, _full_fallback, _to_log10, count_of_counts, initial_probabilities, interpolate,
                     interpolate_with_uniform, kneser_ney_discounts)
 

@@ -1,0 +1,6 @@
+"""The ground floor: what every other room builds on and nothing here imports from above.
+
+vocab (words <-> ids, the special words), model (BackoffModel, the one representation), index (its lookup and
+the one back-off recursion), errors (the error hierarchy), io (files, compressed or not, read by line with
+file:line errors, written atomically), progress (progress on a terminal).
+"""

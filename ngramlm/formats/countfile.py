@@ -1,0 +1,247 @@
+"""SRILM count files: one n-gram per line, `w1 w2 ... wn<TAB>count`.
+
+Reading (ngram-count -read) accepts any whitespace between the fields, adds up repeated n-grams, skips blank
+lines and, as SRILM does, n-grams longer than the order asked for. A line that is not an n-gram with a
+non-negative integer count stops the run with the file and line. Blocks of lines are split by the compiled
+TokenTable, so that each distinct token is parsed and looked up once.
+
+Writing (ngram-count -write, -writeN, -write-order) lists the n-grams in the order of a depth-first walk of the
+n-gram trie: each n-gram is followed by its extensions. With `sort` (-sort) the words at each level are in
+lexicographic order of their bytes, as SRILM's -sort writes them and ngram-merge expects; without it they are in
+vocabulary-id order.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from .._ext._count import TokenTable
+from ..corpora.reader import decode_block, read_blocks
+from ..counting.counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows
+from ..core.errors import InputError
+from ..core.io import atomic_write
+from ..core.vocab import ID_DTYPE, Vocabulary
+
+# Count files are read in blocks of this many bytes.
+_READ_BLOCK_BYTES = 1 << 22
+# Lines are formatted this many at a time (bounds the memory held in Python strings).
+_WRITE_BLOCK = 1 << 16
+# Ids of words missing from a closed vocabulary under -limit-vocab: their n-grams are dropped.
+_OUT_OF_VOCABULARY = np.iinfo(ID_DTYPE).max
+
+
+def _parse_count(text: str, path: str, lineno: int) -> int:
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+        raise InputError(path, lineno, f"negative count {text}; counts must be 0 or more")
+    raise InputError(path, lineno, f"the last field {text!r} is not a whole-number count; each line must be "
+                                   "'w1 ... wn<TAB>count' (fractional counts are not supported)")
+
+
+def read_counts(path: str, vocab: Vocabulary | None = None, order: int | None = None, *,
+                limit_vocab: bool = False, tolower: bool = False, errors: str = "strict") -> NgramCounts:
+    """Read a count file (plain, .gz, .bz2, .xz, or '-').
+
+    Args:
+        path: the count file.
+        vocab: words -> ids (a new open vocabulary by default). An open vocabulary gains the file's new words; a
+            closed one maps them to <unk> (SRILM's -vocab), or drops their n-grams with `limit_vocab`.
+        order: keep n-grams of orders 1..order and skip longer ones; by default the longest in the file.
+        limit_vocab: with a closed vocabulary, discard n-grams that contain a word outside it (-limit-vocab).
+        tolower: lower-case the words (-tolower).
+        errors: "strict" stops at undecodable bytes, "replace" substitutes U+FFFD.
+
+    Raises:
+        InputError naming the file and line of a line that is not an n-gram followed by a count.
+    """
+    vocab = vocab if vocab is not None else Vocabulary()
+    reader = _CountReader(vocab, order, limit_vocab and vocab.closed, tolower, errors, path)
+    for block, lineno in read_blocks(path, _READ_BLOCK_BYTES):
+        reader.read_block(block, lineno)
+    return reader.counts()
+
+
+class _CountReader:
+    """Count-file lines -> n-gram id arrays and counts, a block of lines at a time.
+
+    The compiled TokenTable numbers the distinct tokens of a block, so each is decoded, parsed as a count and
+    looked up as a word once. A block that holds a malformed line, or a token that Python would split further
+    (non-ASCII white space), is parsed line by line instead, which names the line at fault."""
+
+    _UNSET = np.iinfo(np.int64).min
+
+    def __init__(self, vocab: Vocabulary, order: int | None, drop_unknown: bool, tolower: bool, errors: str,
+                 path: str):
+        self.vocab, self.order, self.drop_unknown = vocab, order, drop_unknown
+        self.tolower, self.errors, self.path = tolower, errors, path
+        self.table = TokenTable()
+        self.texts: list[str] = []
+        # Per token number: its count value (-1 if not a whole number) and its word id (_UNSET until needed as a
+        # word, -1 if str.split would cut it further).
+        self.values = np.empty(0, dtype=np.int64)
+        self.word_ids = np.empty(0, dtype=np.int64)
+        self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    def read_block(self, block: bytes, lineno: int) -> None:
+        tokens, line_lengths = self.table.tokenize(block)
+        new = self.table.new_tokens()
+        if new and not self._learn(new):
+            self._read_lines(block, lineno)
+            return
+        lengths = line_lengths[line_lengths > 0]
+        ends = np.cumsum(lengths)
+        values = self.values[tokens[ends - 1]] if len(lengths) else np.empty(0, dtype=np.int64)
+        orders = lengths - 1
+        too_long = self.order is None and len(orders) and orders.max() > MAX_ORDER
+        if np.any(values < 0) or np.any(orders == 0) or too_long:
+            self._read_lines(block, lineno)
+            return
+        is_word = np.ones(len(tokens), dtype=bool)
+        is_word[ends - 1] = False
+        words = self._word_ids_of(tokens, is_word)
+        if np.any(words[is_word] < 0):
+            self._read_lines(block, lineno)
+            return
+        starts = ends - lengths
+        for n in np.unique(orders).tolist():
+            if self.order is not None and n > self.order:
+                continue
+            chosen = orders == n
+            grams = words[starts[chosen][:, None] + np.arange(n)]
+            self._add(n, grams, values[chosen])
+
+    def _learn(self, new: list[bytes]) -> bool:
+        """Decode the new tokens and parse them as counts; False if they cannot be decoded strictly."""
+        try:
+            texts = [token.decode("utf-8", self.errors) for token in new]
+        except UnicodeDecodeError:
+            return False
+        if self.tolower:
+            texts = [text.lower() for text in texts]
+        self.texts.extend(texts)
+        values = [int(t) if t.isascii() and t.isdigit() else -1 for t in texts]
+        self.values = np.concatenate([self.values, np.array(values, dtype=np.int64)])
+        self.word_ids = np.concatenate([self.word_ids, np.full(len(texts), self._UNSET, dtype=np.int64)])
+        return True
+
+    def _word_ids_of(self, tokens: np.ndarray, is_word: np.ndarray) -> np.ndarray:
+        """Word ids of the block's tokens (looked up on first use as a word, so counts do not become words)."""
+        needed = np.unique(tokens[is_word])
+        unset = needed[self.word_ids[needed] == self._UNSET]
+        if len(unset):
+            texts = [self.texts[t] for t in unset.tolist()]
+            simple = np.array([text.split() == [text] for text in texts], dtype=bool)
+            ids = np.full(len(texts), -1, dtype=np.int64)
+            ids[simple] = _encode(self.vocab, (t for t, ok in zip(texts, simple) if ok), self.drop_unknown)
+            self.word_ids[unset] = ids
+        return self.word_ids[tokens]
+
+    def _read_lines(self, block: bytes, lineno: int) -> None:
+        """The block parsed line by line, with errors naming their line."""
+        text = decode_block(block, self.errors, self.path, lineno)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        words: dict[int, list[str]] = {}
+        counts: dict[int, list[int]] = {}
+        longest = self.order if self.order is not None else MAX_ORDER
+        for number, line in enumerate(lines, lineno):
+            fields = (line.lower() if self.tolower else line).split()
+            if not fields:
+                continue
+            count = _parse_count(fields[-1], self.path, number)
+            n = len(fields) - 1
+            if n == 0:
+                raise InputError(self.path, number, f"the count {fields[0]} has no n-gram before it; each line "
+                                                    "must be 'w1 ... wn<TAB>count'")
+            if n > longest:
+                if self.order is None:
+                    raise InputError(self.path, number,
+                                     f"{n}-gram is longer than the longest order supported ({MAX_ORDER})")
+                continue
+            words.setdefault(n, []).extend(fields[:-1])
+            counts.setdefault(n, []).append(count)
+        for n in words:
+            grams = _encode(self.vocab, words[n], self.drop_unknown).reshape(-1, n).astype(np.int64)
+            self._add(n, grams, np.array(counts[n], dtype=COUNT_DTYPE))
+
+    def _add(self, n: int, grams: np.ndarray, totals: np.ndarray) -> None:
+        if self.drop_unknown and len(grams):
+            keep = ~np.any(grams == _OUT_OF_VOCABULARY, axis=1)
+            grams, totals = grams[keep], totals[keep]
+        self.parts.setdefault(n, []).append((grams.astype(ID_DTYPE), totals))
+
+    def counts(self) -> NgramCounts:
+        top = self.order if self.order is not None else max(self.parts, default=0)
+        rows = []
+        for n in range(1, top + 1):
+            parts = self.parts.get(n, [])
+            grams = np.concatenate([g for g, _ in parts]) if parts else np.empty((0, n), dtype=ID_DTYPE)
+            totals = np.concatenate([t for _, t in parts]) if parts else np.empty(0, dtype=COUNT_DTYPE)
+            rows.append((grams, totals))
+        return counts_from_rows(self.vocab, rows)
+
+
+def _encode(vocab: Vocabulary, words: Iterable[str], drop_unknown: bool) -> np.ndarray:
+    """Words -> ids; with `drop_unknown`, words outside the vocabulary get a mark instead of <unk>."""
+    if drop_unknown:
+        return np.fromiter((vocab.id(w) if w in vocab else _OUT_OF_VOCABULARY for w in words), dtype=ID_DTYPE)
+    return vocab.encode(words)
+
+
+def _preorder(keys: list[np.ndarray]) -> np.ndarray:
+    """The depth-first (prefix before its extensions) order of the n-grams of all orders, given per-order keys
+    (rows of word ranks); returns indices into the concatenation of the orders."""
+    longest = len(keys)
+    total = sum(len(k) for k in keys)
+    padded = np.zeros((total, longest), dtype=np.uint32)
+    start = 0
+    for n, key in enumerate(keys, 1):
+        # Ranks shift up by one: 0 marks "no more words" and sorts a prefix before its extensions.
+        padded[start:start + len(key), :n] = key + 1
+        start += len(key)
+    return np.lexsort(padded.T[::-1])
+
+
+def _word_ranks(vocab: Vocabulary) -> np.ndarray:
+    """rank[id]: the place of the word in byte-wise lexicographic order (code-point order of str is the same)."""
+    ranks = np.empty(len(vocab), dtype=ID_DTYPE)
+    ranks[sorted(range(len(vocab)), key=vocab.word)] = np.arange(len(vocab))
+    return ranks
+
+
+def write_counts(counts: NgramCounts, path: str, *, order: int = 0, sort: bool = False) -> None:
+    """Write a count file: all orders (`order` 0, SRILM's default) or one order; `sort` as SRILM's -sort."""
+    orders = list(range(1, counts.order + 1)) if order == 0 else [order] if order <= counts.order else []
+    grams = [counts.ngrams[n - 1] for n in orders]
+    totals = [counts.counts[n - 1] for n in orders]
+    if sort:
+        ranks = _word_ranks(counts.vocab)
+        keys = [ranks[g] for g in grams]
+    else:
+        keys = grams
+    if len(orders) == 1:
+        sequence = np.lexsort(keys[0].T[::-1]) if sort else np.arange(len(totals[0]))
+    elif orders:
+        sequence = _preorder(keys)
+    else:
+        sequence = np.empty(0, dtype=np.int64)
+    offsets = np.cumsum([0] + [len(t) for t in totals])
+    words = np.array(counts.vocab.words, dtype=object)
+    with atomic_write(path) as f:
+        for block in range(0, len(sequence), _WRITE_BLOCK):
+            f.write("".join(_format_block(sequence[block:block + _WRITE_BLOCK], offsets, grams, totals, words)))
+
+
+def _format_block(indices: np.ndarray, offsets: np.ndarray, grams: list[np.ndarray], totals: list[np.ndarray],
+                  words: np.ndarray) -> list[str]:
+    """The lines of the n-grams at `indices` (into the concatenation of the orders), in that sequence."""
+    lines = [""] * len(indices)
+    which = np.searchsorted(offsets, indices, side="right") - 1
+    for part in np.unique(which):
+        places = np.flatnonzero(which == part)
+        rows = indices[places] - offsets[part]
+        texts = map(" ".join, words[grams[part][rows]].tolist())
+        for place, text, count in zip(places.tolist(), texts, totals[part][rows].tolist()):
+            lines[place] = f"{text}\t{count}\n"
+    return lines

@@ -1,0 +1,82 @@
+"""A causal Transformer language model (the decoder of Vaswani et al. 2017 without cross-attention, as in
+GPT, Radford et al. 2018): every position attends to itself and the positions before it, never after."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ngramlm.core.errors import ModelError
+
+from .base import NeuralLM
+
+POSITIONAL_ENCODINGS = ("sinusoidal", "learned")
+
+
+def sinusoidal_positions(length: int, width: int) -> torch.Tensor:
+    """Vaswani et al. (2017), section 3.5: PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(...)."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    frequency = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-math.log(10000.0) / width))
+    table = torch.zeros(length, width)
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency[: width // 2])
+    return table
+
+
+class TransformerLM(NeuralLM):
+    """Embedding + positions -> `layers` pre-norm self-attention blocks under a causal mask -> softmax.
+
+    Args:
+        vocab_size: number of ids.
+        layers, heads, width: depth, attention heads, model width d (the feed-forward inner width is 4d).
+        dropout: dropout on attention weights and residual branches.
+        positional: "sinusoidal" (Vaswani et al. 2017, section 3.5) or "learned" (one vector per position).
+        memory: how many previous tokens a chunk may attend to beyond itself (context carried across chunks).
+        max_length: the longest window (memory + chunk) a learned positional table covers.
+        tied: share the input embedding and the output matrix.
+    """
+
+    kind = "transformer"
+
+    def __init__(self, vocab_size: int, layers: int = 2, heads: int = 4, width: int = 128, dropout: float = 0.1,
+                 positional: str = "sinusoidal", memory: int = 64, max_length: int = 512, tied: bool = True):
+        super().__init__(vocab_size, layers=layers, heads=heads, width=width, dropout=dropout,
+                         positional=positional, memory=memory, max_length=max_length, tied=tied)
+        if positional not in POSITIONAL_ENCODINGS:
+            raise ModelError(f"unknown positional encoding {positional!r}; choose one of {POSITIONAL_ENCODINGS}")
+        if width % heads:
+            raise ModelError(f"the width ({width}) must be a multiple of the number of heads ({heads})")
+        self.width, self.memory, self.max_length, self.positional = width, memory, max_length, positional
+        self.embed = nn.Embedding(vocab_size, width)
+        if positional == "learned":
+            self.position_table = nn.Embedding(max_length, width)
+        else:
+            self.register_buffer("position_table", sinusoidal_positions(max_length, width), persistent=False)
+        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout, batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.final_norm = nn.LayerNorm(width)
+        self.dropout = nn.Dropout(dropout)
+        self.output_layer = nn.Linear(width, vocab_size)
+        if tied:
+            self.output_layer.weight = self.embed.weight
+        nn.init.normal_(self.embed.weight, std=width ** -0.5)
+
+    def _positions(self, length: int) -> torch.Tensor:
+        if length > self.max_length:
+            raise ModelError(f"a window of {length} tokens is longer than the model's max_length "
+                             f"({self.max_length}); use shorter chunks or less memory")
+        if self.positional == "learned":
+            return self.position_table.weight[:length]
+        return self.position_table[:length]
+
+    def forward(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
+        """State: up to `memory` input ids preceding this chunk, re-read as context (no cached activations)."""
+        window = inputs if state is None else torch.cat([state, inputs], dim=1)
+        length = window.shape[1]
+        x = self.embed(window) * math.sqrt(self.width) + self._positions(length)
+        causal = nn.Transformer.generate_square_subsequent_mask(length, device=inputs.device)
+        hidden = self.blocks(self.dropout(x), mask=causal, is_causal=True)
+        hidden = self.final_norm(hidden[:, length - inputs.shape[1]:])
+        next_state = window[:, max(0, length - self.memory):] if self.memory > 0 else None
+        return self.never_predict_bos(self.output_layer(self.dropout(hidden))), next_state

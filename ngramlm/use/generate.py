@@ -1,0 +1,200 @@
+"""Sampling sentences from a back-off model, with the decoding controls of neural text generation, and the
+repetition statistics that describe what was generated.
+
+Each step computes the context's whole next-word distribution at once (NgramLookup.distribution: numpy over the
+vocabulary, by the back-off recursion), reshapes it, and draws one word:
+
+  repetition penalty  (Keskar et al. 2019, CTRL) the log-probability of a word already in the sentence is
+                      multiplied by the penalty (log-probabilities are negative, so a penalty > 1 lowers it:
+                      p -> p^penalty before renormalisation);
+  no-repeat n-gram    a word that would complete an n-gram already in the sentence is banned;
+  temperature         p -> p^(1/T), renormalised; T = 0 picks the most probable word (greedy decoding);
+  top-k               (Fan et al. 2018) only the k most probable words are kept;
+  top-p               (Holtzman et al. 2020, nucleus sampling) only the smallest set of most probable words
+                      whose probability reaches p is kept.
+
+With none of them set, a sentence is drawn from the model's own distribution, as SRILM's `ngram -gen` does: start
+after <s> (or a given prefix), draw words until </s>; <s> is never drawn. The random numbers come from numpy's
+generator seeded with `seed`, so a seed reproduces a run of this toolkit (not SRILM's drand48 sequence).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..core.model import BackoffModel
+from ..core.errors import ModelError
+from ..core.index import NgramLookup
+from ..core.vocab import BOS_ID, EOS_ID
+
+LN10 = np.log(10.0)
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How each next word is drawn (defaults: plain sampling from the model)."""
+
+    temperature: float = 1.0
+    top_k: int = 0  # 0: no limit
+    top_p: float = 1.0  # 1: no limit
+    no_repeat_ngram_size: int = 0  # 0: no ban
+    repetition_penalty: float = 1.0  # 1: none
+    max_words: int = 100  # a sentence stops after this many words even without </s>
+
+    def check(self) -> None:
+        """Raise ModelError for values outside their ranges."""
+        if self.temperature < 0:
+            raise ModelError(f"temperature must be >= 0, not {self.temperature}")
+        if self.top_k < 0:
+            raise ModelError(f"top-k must be >= 0 (0 turns it off), not {self.top_k}")
+        if not 0 < self.top_p <= 1:
+            raise ModelError(f"top-p must be in (0, 1], not {self.top_p}")
+        if self.no_repeat_ngram_size < 0:
+            raise ModelError("the no-repeat n-gram size must be >= 0 (0 turns it off), "
+                             f"not {self.no_repeat_ngram_size}")
+        if self.repetition_penalty <= 0:
+            raise ModelError(f"the repetition penalty must be > 0 (1 turns it off), not {self.repetition_penalty}")
+        if self.max_words < 1:
+            raise ModelError(f"max_words must be at least 1, not {self.max_words}")
+
+
+class SentenceSampler:
+    """Draws sentences from `model`; `seed` makes the draws reproducible.
+
+    `model` is a BackoffModel, or anything with `vocab`, `order` and `distribution(context)` giving log10
+    p(w | context) for every word id (such as the dynamic mixture, ngramlm.use.mix.Mixture)."""
+
+    CACHED_CONTEXTS = 512
+
+    def __init__(self, model, options: SamplingOptions = SamplingOptions(), seed: int | None = None):
+        options.check()
+        self.model = model
+        self.options = options
+        self._source = model if hasattr(model, "distribution") else NgramLookup(model)
+        self.rng = np.random.default_rng(seed)
+        self._cache: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+
+    def model_log_distribution(self, context: Sequence[int]) -> np.ndarray:
+        """Natural-log p(w | context) for every word id, from the model alone (<s> gets -inf: it is never
+        predicted). A copy the caller may change."""
+        key = tuple(int(w) for w in context[max(0, len(context) - (self.model.order - 1)):]) \
+            if self.model.order > 1 else ()
+        scores = self._cache.get(key)
+        if scores is None:
+            scores = np.asarray(self._source.distribution(key), dtype=np.float64) * LN10
+            scores[BOS_ID] = -np.inf
+            self._cache[key] = scores
+            if len(self._cache) > self.CACHED_CONTEXTS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return scores.copy()
+
+    def next_word_scores(self, sequence: Sequence[int]) -> np.ndarray:
+        """Natural-log scores of the next word after `sequence` (which starts with <s> or a prefix) with the
+        repetition penalty, the no-repeat ban, temperature, top-k and top-p applied; -inf marks excluded words."""
+        opts = self.options
+        scores = self.model_log_distribution(sequence)
+        if opts.repetition_penalty != 1.0:
+            seen = np.unique(np.asarray([w for w in sequence if w not in (BOS_ID, EOS_ID)], dtype=np.int64))
+            if len(seen):
+                scores[seen] = scores[seen] * opts.repetition_penalty
+        if opts.no_repeat_ngram_size:
+            scores[self._banned_words(sequence, opts.no_repeat_ngram_size)] = -np.inf
+        if opts.temperature == 0:
+            best = int(np.argmax(scores))
+            greedy = np.full_like(scores, -np.inf)
+            greedy[best] = 0.0 if np.isfinite(scores[best]) else -np.inf
+            return greedy
+        scores = scores / opts.temperature
+        if opts.top_k and opts.top_k < np.count_nonzero(np.isfinite(scores)):
+            cutoff = np.argpartition(scores, -opts.top_k)[:-opts.top_k]
+            scores[cutoff] = -np.inf
+        if opts.top_p < 1.0:
+            scores = _nucleus(scores, opts.top_p)
+        return scores
+
+    @staticmethod
+    def _banned_words(sequence: Sequence[int], n: int) -> list[int]:
+        """Words that would complete an n-gram already present in `sequence`."""
+        if len(sequence) < n - 1:
+            return []
+        tail = tuple(sequence[len(sequence) - (n - 1):]) if n > 1 else ()
+        return [sequence[i + n - 1] for i in range(len(sequence) - n + 1) if tuple(sequence[i:i + n - 1]) == tail]
+
+    def sample_word(self, sequence: Sequence[int]) -> int | None:
+        """Draw the next word after `sequence`; None when every word is excluded."""
+        scores = self.next_word_scores(sequence)
+        finite = np.isfinite(scores)
+        if not finite.any():
+            return None
+        weights = np.where(finite, np.exp(scores - scores[finite].max()), 0.0)
+        cumulative = np.cumsum(weights)
+        return int(np.searchsorted(cumulative, self.rng.random() * cumulative[-1], side="right"))
+
+    def sample_sentence(self, prefix: Sequence[int] = (BOS_ID,)) -> list[int]:
+        """The words drawn after `prefix` (word ids, oldest first; <s> is not added), up to but excluding </s>."""
+        sequence = list(prefix)
+        words: list[int] = []
+        while len(words) < self.options.max_words:
+            word = self.sample_word(sequence)
+            if word is None or word == EOS_ID:
+                break
+            words.append(word)
+            sequence.append(word)
+        return words
+
+
+def _nucleus(scores: np.ndarray, top_p: float) -> np.ndarray:
+    """Keep the smallest set of highest-scoring words whose probability mass reaches `top_p` (Holtzman et al.
+    2020, eq. 3); the most probable word is always kept."""
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return scores
+    probs = np.where(finite, np.exp(scores - scores[finite].max()), 0.0)
+    probs /= probs.sum()
+    order = np.argsort(-probs)
+    cumulative = np.cumsum(probs[order])
+    keep = int(np.searchsorted(cumulative, top_p, side="left")) + 1
+    trimmed = np.full_like(scores, -np.inf)
+    trimmed[order[:keep]] = scores[order[:keep]]
+    return trimmed
+
+
+def generate_sentences(model: BackoffModel, count: int, *, seed: int | None = None,
+                       options: SamplingOptions = SamplingOptions(),
+                       prefix: Sequence[str] | None = None) -> list[list[str]]:
+    """Draw `count` sentences (as words, without <s> and </s>); after `prefix` if given (<s> is not added to
+    it, as in SRILM's -gen-prefixes), else after <s>. The prefix is not repeated in the result."""
+    sampler = SentenceSampler(model, options, seed)
+    start = [BOS_ID] if prefix is None else [model.vocab.id(w) for w in prefix]
+    return [model.vocab.decode(sampler.sample_sentence(start)) for _ in range(count)]
+
+
+def ngram_list(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+def repetition_statistics(sentences: Sequence[Sequence[str]], orders: Sequence[int] = (1, 2, 3, 4)) -> dict:
+    """How repetitive generated text is.
+
+    distinct-n (Li et al. 2016): distinct n-grams over all n-grams of all sentences (1 = no n-gram repeats).
+    seq-rep-n (Welleck et al. 2020, sec. 6): per sentence, 1 - distinct n-grams / n-grams, averaged over the
+    sentences that have an n-gram (0 = no sentence repeats an n-gram of its own).
+    """
+    stats: dict[str, float] = {"sentences": len(sentences),
+                               "mean_length": float(np.mean([len(s) for s in sentences])) if sentences else 0.0}
+    for n in orders:
+        every: list[tuple[str, ...]] = []
+        repeats = []
+        for words in sentences:
+            grams = ngram_list(words, n)
+            every.extend(grams)
+            if grams:
+                repeats.append(1.0 - len(set(grams)) / len(grams))
+        stats[f"distinct-{n}"] = len(set(every)) / len(every) if every else 0.0
+        stats[f"seq-rep-{n}"] = float(np.mean(repeats)) if repeats else 0.0
+    return stats
