@@ -38,7 +38,9 @@ def extensions():
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )
-    return cythonize(modules, language_level=3, include_path=["ext"])
+    # The .pxd of ngramlm._ext.NAME sits beside the compiled module (ngramlm/_ext/NAME.pxd), where Cython looks for
+    # it by the module's full name from the project root, and where other Cython code would cimport it.
+    return cythonize(modules, language_level=3, include_path=[HERE, "ext"])
 
 
 def long_description():
@@ -54,18 +56,26 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
-    packages=["ngramlm", "ngramlm._ext", "ngramlm.cli", "ngramlm.smoothing", "ngramlm.models.neural"],
+    # Every room of the library (found, so that a new sub-package cannot be left out of a wheel), and cli/.
+    packages=find_packages(include=["ngramlm", "ngramlm.*"]) + ["ngramlm.cli"],
     package_dir={"ngramlm.cli": "cli"},
-    package_data={"ngramlm": ["py.typed"], "ngramlm.corpora.synthetic": ["data/*.txt"]},
+    # The typed surface of the compiled modules ships with them: stubs for type checkers, .pxd for cimport.
+    package_data={"ngramlm": ["py.typed"], "ngramlm._ext": ["*.pyi", "*.pxd"],
+                  "ngramlm.corpora.synthetic": ["data/*.txt"]},
     ext_modules=extensions(),
     install_requires=["numpy>=1.24", "scipy>=1.9", "click>=8.0"],
     extras_require={
         # torch==2.13.0 is the CPU build on disk here; an unpinned torch would pull a CUDA build of several GB.
         "neural": ["torch==2.13.0"],
         "plot": ["matplotlib>=3.5"],
+        # jieba's word list (dict.txt, MIT) is read from the installed package by `ngramlm segment --lexicon jieba`.
+        "zh": ["jieba==0.42.1"],
+        # `ngramlm draw` also needs Graphviz's `dot` program (apt-get install graphviz).
+        "draw": ["graphviz"],
         # pyctcdecode itself is installed with --no-deps by the test command: it declares numpy<2 but works
         # with numpy 2, and an ordinary install would downgrade numpy.
-        "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini"],
+        "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini", "jieba==0.42.1",
+                 "graphviz", "matplotlib>=3.5"],
     },
     entry_points={
         "console_scripts": [

@@ -57,7 +57,8 @@ def main() -> None:
     import kenlm
 
     from ngramlm.formats.arpa import read_arpa, write_arpa
-    from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
+    from ngramlm.use.ppl_report import PplOptions, ppl_file
+    from ngramlm.use.scoring import BackoffScorer
 
     print(f"machine: {describe_machine()}")
     print(f"{'model':<36} {'n-grams':>9} {'task':<14} {'ngramlm wall/cpu s':>19} {'kenlm wall/cpu s':>17}  result")

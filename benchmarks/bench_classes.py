@@ -49,14 +49,14 @@ class _Discard:
 
 
 def ppl(scorer, path):
-    from ngramlm.use.evaluate import PplOptions, ppl_file
+    from ngramlm.use.ppl_report import PplOptions, ppl_file
 
     return ppl_file(scorer, str(path), PplOptions(unk_is_word=True), out=_Discard())
 
 
 def word_model(corpus: Path, order: int, **params):
-    from ngramlm.counting.counts import count_files
-    from ngramlm.use.evaluate import BackoffScorer
+    from ngramlm.counting.corpus_count import count_files
+    from ngramlm.use.scoring import BackoffScorer
     from ngramlm.smoothing import estimate
 
     counts = count_files([str(corpus / "train.txt")], order)
@@ -66,8 +66,8 @@ def word_model(corpus: Path, order: int, **params):
 def brown_rows(class_counts, max_passes):
     from ngramlm.models.classes import ClassScorer, InterpolatedScorer, train_class_model, tune_interpolation
     from ngramlm.models.clustering import cluster_counts
-    from ngramlm.counting.counts import count_files
-    from ngramlm.use.evaluate import PplOptions
+    from ngramlm.counting.corpus_count import count_files
+    from ngramlm.use.ppl_report import PplOptions
 
     rows = []
     start = time.perf_counter()
@@ -101,7 +101,7 @@ def brown_rows(class_counts, max_passes):
 
 def wiki_rows():
     from ngramlm.models.cache import WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weights
-    from ngramlm.use.evaluate import PplOptions
+    from ngramlm.use.ppl_report import PplOptions
     from ngramlm.core.vocab import EOS_ID
 
     options = PplOptions(unk_is_word=True)

@@ -74,7 +74,7 @@ def python_loop(path: str, order: int, max_words: int | None) -> int:
 
 
 def ngramlm_count(path: str, order: int, memory: str, threads: int) -> int:
-    from ngramlm.counting.counts import count_files  # imported (and timed apart) by measure()
+    from ngramlm.counting.corpus_count import count_files  # imported (and timed apart) by measure()
 
     counts = count_files([path], order, memory=memory, quiet=True, threads=threads)
     starts = counts.counts[0][counts.ngrams[0][:, 0] == 1].sum()
@@ -86,7 +86,7 @@ def measure(tool: str, path: str, order: int, memory: str, max_words: int | None
     the import is a fixed cost per process, not per word, and is reported apart."""
     import_start = time.process_time()
     if tool == "ngramlm":
-        import ngramlm.counting.counts  # noqa: F401
+        import ngramlm.counting.corpus_count  # noqa: F401
     import_cpu = time.process_time() - import_start
     start, cpu_start = time.perf_counter(), time.process_time()
     if tool == "ngramlm":
@@ -137,7 +137,7 @@ def spread(speedups: list[float]) -> str:
 
 def bigram_corpus(path: Path, scale: int, seed: int = 2024) -> int:
     """Write about `scale` times Brown's words, sampled from Brown's bigram distribution; returns the words."""
-    from ngramlm.counting.counts import count_files
+    from ngramlm.counting.corpus_count import count_files
     from ngramlm.core.vocab import BOS_ID, EOS_ID
 
     counts = count_files([str(BROWN)], 2)
@@ -184,7 +184,7 @@ def main() -> None:
         tool, path, order, memory, max_words, threads = args.measure
         print(json.dumps(measure(tool, path, int(order), memory, int(max_words) or None, int(threads))))
         return
-    from ngramlm.counting.counts import usable_threads
+    from ngramlm.counting.memory import usable_threads
 
     threads = usable_threads(args.threads)
     ours = f"ngramlm, {threads} threads" if threads > 1 else "ngramlm, 1 thread"

@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from ngramlm.counting.counts import count_files
+    from ngramlm.counting.corpus_count import count_files
     from ngramlm.smoothing import estimate
     from ngramlm.smoothing.lmplz import estimate_lmplz
     from ngramlm.core.vocab import Vocabulary

@@ -5,13 +5,14 @@
 Peer: SRILM 1.7.3, through the outputs kept in ../shared/reference/srilm-brown-10k (`ngram -prune`, `ngram
 -mix-lm -lambda 0.6 -write-lm`, `-bayes 0`): sizes, n-gram sets and test perplexities are compared with them.
 SRILM itself is not run here, so only ngramlm is timed. Generation is timed against the obvious loop that SRILM's
-LM::generateWord uses (score every word of the vocabulary one by one, here with BackoffModel.logprob_ids).
+LM::generateWord uses (score every word of the vocabulary one by one, here with tests/reference_backoff.logprob_ids).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def main() -> None:
     from ngramlm.use.mix import estimate_mixture_weights, mix_models, score_text
     from ngramlm.use.prune import prune_entropy
     from ngramlm.core.vocab import BOS, BOS_ID, EOS_ID, Vocabulary
+    sys.path.insert(0, str(REPO / "tests"))  # the slow reference recursion, the peer of generation
+    from reference_backoff import logprob_ids, table
 
     print(f"machine: {describe_machine()}")
     print(f"peer: SRILM 1.7.3 outputs in {REFERENCE}\n")
@@ -115,15 +118,15 @@ def main() -> None:
     def naive_sentence():
         sentence = [BOS_ID]
         while sentence[-1] != EOS_ID and len(sentence) < 100:
-            probs = np.array([10 ** kn3.logprob_ids(int(w), sentence)[0] for w in words])
+            probs = np.array([10 ** logprob_ids(kn3, int(w), sentence)[0] for w in words])
             sentence.append(int(words[np.searchsorted(np.cumsum(probs), rng.random() * probs.sum(), side="right")]))
         return sentence
 
-    kn3.table()
+    table(kn3)
     naive, seconds = timed(lambda: [naive_sentence() for _ in range(3)])
     print(f"{'peer: word-by-word loop (SRILM generateWord)':<44} {sum(len(s) - 1 for s in naive) / seconds:>9.0f} "
           f"{'-':>10} {'-':>9}")
-    print(f"({BOS} is never drawn; the peer scores each of {len(words)} words with BackoffModel.logprob_ids)")
+    print(f"({BOS} is never drawn; the peer scores each of {len(words)} words with reference_backoff.logprob_ids)")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def train(corpus: str, order: int, work: Path) -> Path:
     arpa = work / f"{corpus}-mkn{order}-all.arpa"
     if not arpa.exists():
         from ngramlm.formats.arpa import write_arpa
-        from ngramlm.counting.counts import count_files
+        from ngramlm.counting.corpus_count import count_files
         from ngramlm.smoothing import estimate
 
         start = time.perf_counter()

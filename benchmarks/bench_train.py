@@ -75,7 +75,7 @@ def generate_corpus(path: Path, tokens: int, sources: list[Path], seed: int = SE
     the cumulative bigram counts of its current word (np.searchsorted). Each block of chains ends its last
     sentence where the block ends.
     """
-    from ngramlm.counting.counts import count_files
+    from ngramlm.counting.corpus_count import count_files
     from ngramlm.core.vocab import BOS_ID, EOS_ID, Vocabulary
 
     counts = count_files([str(s) for s in sources], 2, Vocabulary())

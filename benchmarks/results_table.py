@@ -42,8 +42,10 @@ sys.path.insert(0, str(REPO))
 
 from ngramlm.core.model import LOG10_ZERO, BackoffModel  # noqa: E402
 from ngramlm.corpora.reader import TextOptions  # noqa: E402
-from ngramlm.counting.counts import NgramCounts, count_files  # noqa: E402
-from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file  # noqa: E402
+from ngramlm.counting.corpus_count import count_files  # noqa: E402
+from ngramlm.counting.counts import NgramCounts
+from ngramlm.use.ppl_report import PplOptions, ppl_file  # noqa: E402
+from ngramlm.use.scoring import BackoffScorer  # noqa: E402
 from ngramlm.smoothing import DEFAULT_GTMIN, EstimationWarning, estimate  # noqa: E402
 from ngramlm.core.vocab import Vocabulary  # noqa: E402
 from machine import describe_machine

@@ -9,8 +9,9 @@ import numpy as np
 
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.formats.binary import load_binary, write_binary
-from ngramlm.corpora.reader import iter_lines
-from ngramlm.use.query import Model, build_index
+from ngramlm.formats.probing import build_index
+from ngramlm.core.io import iter_lines
+from ngramlm.use.query import Model
 
 from ngramlm.cli.common import report_errors
 

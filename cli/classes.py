@@ -13,7 +13,8 @@ from ngramlm.models.classes import (ClassNgramModel, ClassScorer, InterpolatedSc
                              tune_interpolation, write_classes)
 from ngramlm.models.clustering import cluster_files
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
+from ngramlm.use.ppl_report import PplOptions, ppl_file
+from ngramlm.use.scoring import BackoffScorer
 from ngramlm.smoothing import METHODS
 from ngramlm.core.vocab import EOS_ID, Vocabulary
 

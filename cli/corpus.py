@@ -6,7 +6,7 @@ import click
 
 from ngramlm.corpora import datasets
 from ngramlm.corpora.synthetic import grammar
-from ngramlm.corpora.reader import iter_lines
+from ngramlm.core.io import iter_lines
 from ngramlm.core.errors import InputError
 
 from ngramlm.cli.common import report_errors

@@ -5,11 +5,15 @@ import click
 
 from ngramlm.corpora.reader import TextOptions
 from ngramlm.formats.countfile import read_counts, write_counts
-from ngramlm.counting.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
+from ngramlm.counting.corpus_count import count_files
+from ngramlm.counting.counts import NgramCounts
+from ngramlm.counting.memory import DEFAULT_MEMORY
+from ngramlm.counting.merging import merge_counts
 from ngramlm.core.vocab import UNK
 
 from ngramlm.cli.common import report_errors
 from ngramlm.cli.ngram_count import read_vocabulary
+from ngramlm.cli.text_checks import warn_if_unsegmented
 
 
 @click.command()
@@ -51,6 +55,7 @@ def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit
     counts = NgramCounts.empty(vocabulary, order)
     if texts:
         options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
+        warn_if_unsegmented(texts, errors)
         counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads)
     for path in reads:
         counts = merge_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,

@@ -13,10 +13,12 @@ import warnings
 import click
 
 from ngramlm.cli.common import report_errors
-from ngramlm.counting.counts import NgramCounts, count_files
+from ngramlm.counting.corpus_count import count_files
+from ngramlm.counting.counts import NgramCounts
 from ngramlm.corpora.datasets import load_folder
 from ngramlm.core.errors import InputError
-from ngramlm.use.evaluate import PplOptions, evaluate_text
+from ngramlm.use.evaluation import evaluate_text
+from ngramlm.use.ppl_report import PplOptions
 from ngramlm.smoothing import EstimationWarning, estimate
 from ngramlm.core.vocab import Vocabulary
 from ngramlm.corpora.synthetic import DEMO_CORPUS

@@ -163,7 +163,6 @@ def write_discount_parameters(counts, params: dict) -> None:
     """Without -lm: estimate the discounts of the orders that name a -gtN / -knN file and write them there
     (nothing to do when no such file is named)."""
     from ngramlm.smoothing.backoff_estimator import OrderPlan, predicted_words, prepare_counts
-    from ngramlm.smoothing.ngram_keys import NgramKeys
 
     methods, per_order, _ = _plan(params, counts.order)
     files = [per_order.get("discount_file", {}).get(n) for n in range(1, counts.order + 1)]
@@ -174,7 +173,7 @@ def write_discount_parameters(counts, params: dict) -> None:
         options = {name: values[n] for name, values in per_order.items() if n in values and name != "discount_file"}
         plans.append(OrderPlan(make_discount(method, n, **options)))
     predicted = predicted_words(len(counts.vocab), bool(params.get("unk")))
-    prepare_counts(counts, plans, predicted, int(predicted.sum()), NgramKeys(len(counts.vocab)))
+    prepare_counts(counts, plans, predicted, int(predicted.sum()))
     for plan, path in zip(plans, files):
         if path:
             write_discount_file(plan.discount, path)

@@ -11,10 +11,12 @@ import json
 import click
 
 from ngramlm.formats.arpa import read_arpa
-from ngramlm.use.evaluate import PplOptions, evaluate_text, kenlm_number
+from ngramlm.use.evaluation import evaluate_text, kenlm_number
+from ngramlm.use.ppl_report import PplOptions
 from ngramlm.core.vocab import UNK, Vocabulary
 
 from ngramlm.cli.common import report_errors
+from ngramlm.cli.text_checks import warn_if_unsegmented
 
 
 def _percent(value: float | None) -> str:
@@ -42,6 +44,7 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
              else Vocabulary(unk_word=unk_word))
     lm = read_arpa(model, vocab)
     options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, errors=errors)
+    warn_if_unsegmented([text], errors)
     result = evaluate_text(lm, text, order, options)
     if as_json:
         click.echo(json.dumps({"model": model, "text": text, **result.as_dict()}, indent=2))

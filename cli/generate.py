@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ngramlm.formats.arpa import read_arpa
-from ngramlm.corpora.reader import iter_lines
+from ngramlm.core.io import iter_lines
 from ngramlm.use.generate import SamplingOptions, SentenceSampler, repetition_statistics
 from ngramlm.core.io import atomic_write
 from ngramlm.core.vocab import BOS, BOS_ID

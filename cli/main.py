@@ -20,6 +20,10 @@ SUBCOMMANDS = {
     "fst": ("fst", "fst"),
     "eval": ("eval", "eval_command"),
     "classes": ("classes", "classes"),
+    "segment": ("segment", "segment"),
+    "prepare": ("prepare", "prepare"),
+    "stats": ("stats", "stats"),
+    "draw": ("draw", "draw"),
 }
 
 

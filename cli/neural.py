@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,7 +11,16 @@ from ngramlm.corpora.reader import TextOptions
 
 from ngramlm.cli.common import report_errors
 
+if TYPE_CHECKING:
+    from ngramlm.models.neural.training import TrainConfig
+
 CONTEXT_CHOICES = click.Choice(["sentence", "stream"])
+# The options of `neural train` that set TrainConfig's fields (same names; --max-minutes sets max_seconds), and
+# those that set the model's architecture (build_model's hyperparameters).
+SCHEDULE_OPTIONS = ("context", "epochs", "batch_size", "bptt", "optimizer", "lr", "lr_decay", "decay_start",
+                    "early_stop", "clip", "seed", "log_every")
+ARCHITECTURE_OPTIONS = ("order", "embedding", "hidden", "direct", "layers", "heads", "width", "positional", "memory",
+                        "dropout", "input_dropout", "tied")
 
 
 def _neural():
@@ -64,36 +74,28 @@ def neural():
 @click.option("--log-every", type=int, default=None, help="Batches between progress lines on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @report_errors
-def train(kind, train_path, valid_path, out_path, resume, context, order, embedding, hidden, direct, layers, heads,
-          width, positional, memory, dropout, input_dropout, tied, epochs, batch_size, bptt, optimizer, lr, lr_decay,
-          decay_start, early_stop, clip, max_minutes, seed, device, tolower, log_every, quiet):
+def train(kind, train_path, valid_path, out_path, resume, device, tolower, quiet, **settings):
     """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>).
 
     Training options left unset take values that suit the model kind (ngramlm.models.neural.training.RECOMMENDED):
     lstm: SGD, lr 20, clip 0.25, 20 x 35 batches (Zaremba et al.'s small model); ffnn and transformer: Adam.
     """
     nn = _neural()
-    from ngramlm.models.neural.training import recommended_config, seed_everything
+    from ngramlm.models.neural.training import seed_everything
 
     torch_device = nn.resolve_device(device)
-    schedule = dict(context=context, epochs=epochs, batch_size=batch_size, bptt=bptt, optimizer=optimizer, lr=lr,
-                    lr_decay=lr_decay, decay_start=decay_start, early_stop=early_stop, clip=clip, seed=seed,
-                    max_seconds=None if max_minutes is None else 60.0 * max_minutes, log_every=log_every)
     if resume:
         if not os.path.exists(out_path):
             raise click.UsageError(f"--resume: {out_path} does not exist")
-        trainer = nn.Trainer.resume(out_path, torch_device, quiet=quiet, epochs=epochs, early_stop=early_stop,
-                                    max_seconds=schedule["max_seconds"], log_every=log_every)
+        trainer = nn.Trainer.resume(out_path, torch_device, quiet=quiet, epochs=settings["epochs"],
+                                    early_stop=settings["early_stop"], max_seconds=_max_seconds(settings),
+                                    log_every=settings["log_every"])
     else:
         options = TextOptions(tolower=tolower)
         vocab = nn.vocabulary_from_file(train_path, options)
-        hyperparameters = {k: v for k, v in dict(
-            order=order, embedding=embedding, hidden=hidden, direct=direct, layers=layers, heads=heads,
-            width=width, positional=positional, memory=memory, dropout=dropout, input_dropout=input_dropout,
-            tied=tied).items() if v is not None}
-        seed_everything(seed)
-        model = nn.build_model(kind, len(vocab), **hyperparameters)
-        trainer = nn.Trainer(model, recommended_config(kind, **schedule), vocab, options, torch_device, quiet=quiet)
+        seed_everything(settings["seed"])
+        model = nn.build_model(kind, len(vocab), **architecture(settings))
+        trainer = nn.Trainer(model, train_config(kind, settings), vocab, options, torch_device, quiet=quiet)
     if not quiet:
         click.echo(f"{trainer.model.kind}: {nn.count_parameters(trainer.model):,} parameters, vocabulary "
                    f"{len(trainer.vocab):,}, device {torch_device}", err=True)
@@ -104,6 +106,24 @@ def train(kind, train_path, valid_path, out_path, resume, context, order, embedd
     if not quiet:
         click.echo(f"best valid ppl {trainer.best_valid:.2f} after {trainer.epoch} epochs "
                    f"({trainer.train_seconds:.0f} s); model in {out_path}", err=True)
+
+
+def train_config(kind: str, settings: dict) -> TrainConfig:
+    """The TrainConfig (ngramlm.models.neural.training) of `neural train`'s options: the settings recommended for
+    the model kind, then every option given on the command line."""
+    from ngramlm.models.neural.training import recommended_config
+
+    schedule = {name: settings[name] for name in SCHEDULE_OPTIONS}
+    return recommended_config(kind, max_seconds=_max_seconds(settings), **schedule)
+
+
+def architecture(settings: dict) -> dict:
+    """The hyperparameters given on the command line (build_model takes the kind's defaults for the rest)."""
+    return {name: settings[name] for name in ARCHITECTURE_OPTIONS if settings[name] is not None}
+
+
+def _max_seconds(settings: dict) -> float | None:
+    return None if settings["max_minutes"] is None else 60.0 * settings["max_minutes"]
 
 
 @neural.command("eval")

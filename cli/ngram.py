@@ -8,17 +8,23 @@ The run has three steps, as in SRILM's ngram.cc: the model is read (-lm, into th
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 
 from ngramlm.formats.arpa import read_arpa, write_arpa
-from ngramlm.core.model import BackoffModel, sort_ngrams
+from ngramlm.core.constants import LOG10_ZERO
+from ngramlm.core.model import BackoffModel
 from ngramlm.core.errors import ModelError
-from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_counts_file, ppl_file
+from ngramlm.use.ppl_report import PplOptions, ppl_counts_file, ppl_file
+from ngramlm.use.scoring import BackoffScorer
 from ngramlm.core.vocab import UNK, UNK_ID, Vocabulary
 
 from ngramlm.cli.common import report_errors
+
+if TYPE_CHECKING:
+    from ngramlm.use.mix import Mixture
 
 SRILM_DEFAULT_ORDER = 3
 
@@ -33,36 +39,16 @@ def read_vocabulary(path: str | None, unk_word: str, tolower: bool) -> Vocabular
     return vocab
 
 
-def lowercase_model(model: BackoffModel) -> BackoffModel:
-    """The model with its words lower-cased (SRILM's -tolower maps the LM's vocabulary too). Where two n-grams
-    become one, the one whose words sort first by id is kept."""
-    words = model.vocab.words
-    lowered = [w.lower() for w in words]
-    if lowered == words:
-        return model
-    vocab = Vocabulary(unk_word=model.vocab.unk_word)
-    new_id = np.array([vocab.add(w) for w in lowered], dtype=np.uint32)
-    ngrams, logprob, logbow = [], [], []
-    for grams, lp, bow in zip(model.ngrams, model.logprob, model.logbow):
-        grams, lp, bow = sort_ngrams(new_id[grams], lp, bow)
-        keep = np.ones(len(grams), dtype=bool)
-        if len(grams) > 1:
-            keep[1:] = np.any(grams[1:] != grams[:-1], axis=1)
-        ngrams.append(grams[keep])
-        logprob.append(lp[keep])
-        logbow.append(bow[keep])
-    return BackoffModel(vocab, ngrams, logprob, logbow)
-
-
 def gives_unk_a_probability(model: BackoffModel) -> bool:
     """Whether the model is open-vocabulary in fact: <unk> has a unigram probability above zero (SRILM warns when
     such a model is used without -unk)."""
     unigrams = model.ngrams[0][:, 0]
-    return bool(np.any(model.logprob[0][unigrams == UNK_ID] > -99))
+    return bool(np.any(model.logprob[0][unigrams == UNK_ID] > LOG10_ZERO))
 
 
 def at_order(model: BackoffModel, order: int | None, path: str, *, quiet: bool = False) -> BackoffModel:
-    """The model cut to -order. Without -order SRILM uses 3; asking for more than the model has is an error."""
+    """The model cut to -order (BackoffModel.at_order). Without -order SRILM uses 3; asking for more than the
+    model has is an error."""
     if order is None:
         order = min(SRILM_DEFAULT_ORDER, model.order)
         if model.order > order and not quiet:
@@ -72,15 +58,14 @@ def at_order(model: BackoffModel, order: int | None, path: str, *, quiet: bool =
     elif order > model.order:
         raise ModelError(f"-order {order} asks for more than the model has: {path} is a {model.order}-gram model; "
                          f"pass -order {model.order} or less")
-    if order == model.order:
-        return model
-    return BackoffModel(model.vocab, model.ngrams[:order], model.logprob[:order], model.logbow[:order])
+    return model.at_order(order)
 
 
 # --- model-changing options: pruning, mixing, generation (ngramlm.use.prune / mix / generate) ---
 # A model-changing option adds its click.option to MODEL_CHANGING_OPTIONS and its step to change_model(), which
 # runs after the model is read and cut to -order, and before it is written (-write-lm) and evaluated (-ppl,
-# -counts). `options` holds the values of those options by their parameter names.
+# -counts). `options` holds the values of those options by their parameter names; the library does the work
+# (BackoffModel's operations, ngramlm.use.prune / mix / generate).
 # SRILM's limit: -lm plus -mix-lm, -mix-lm2 .. -mix-lm9.
 MAX_MIX_LMS = 10
 # SRILM's maxWordsPerLine: the longest sentence -gen produces.
@@ -143,16 +128,17 @@ def _mixture_components(model: BackoffModel, options: dict) -> tuple[list[Backof
     for path in [options["mix_lm"]] + [path for path, _ in extra]:
         component = read_arpa(path, model.vocab)
         if params.get("tolower"):
-            component = lowercase_model(component)
-        models.append(at_order(component, min(order, component.order), path))
+            component = component.lowercase()
+        models.append(component.at_order(min(order, component.order)))
     return models, weights + [weight for _, weight in extra]
 
 
-def change_model(model: BackoffModel, options: dict) -> BackoffModel:
+def change_model(model: BackoffModel, options: dict) -> tuple[BackoffModel, Mixture | None]:
     """Apply the model-changing options to the model read from -lm, in SRILM's order: static mixing, -renorm,
-    -prune, -prune-lowprobs. -gen / -gen-prefixes sample from the result (or from the dynamic mixture with
-    -bayes 0) after -ppl and -counts are scored, as SRILM's ngram does them."""
-    from ngramlm.smoothing.backoff_weights import compute_logbows
+    -prune, -prune-lowprobs. Returns the changed model and, with -mix-lm ... -bayes 0, the dynamic mixture
+    (ngramlm.use.mix.Mixture) that -ppl, -counts and -gen use in its place (else None). -gen / -gen-prefixes
+    sample after -ppl and -counts are scored, as SRILM's ngram does them."""
+    from ngramlm.smoothing.backoff_weights import renormalize
     from ngramlm.use.mix import Mixture, mix_models
     from ngramlm.use.prune import prune_entropy, prune_low_probs
 
@@ -163,7 +149,7 @@ def change_model(model: BackoffModel, options: dict) -> BackoffModel:
     if components is not None and options["bayes"] is None:
         model = mix_models(*components)
     if options["renorm"]:
-        model = BackoffModel(model.vocab, model.ngrams, model.logprob, compute_logbows(model))
+        model = renormalize(model)
     if options["prune"]:
         history = None
         if options["prune_history_lm"]:
@@ -171,15 +157,14 @@ def change_model(model: BackoffModel, options: dict) -> BackoffModel:
         model = prune_entropy(model, options["prune"], options["minprune"], history)
     if options["prune_lowprobs"]:
         model = prune_low_probs(model, options["minprune"])
-    options["_dynamic_mixture"] = None
     if components is not None and options["bayes"] == 0:
-        options["_dynamic_mixture"] = Mixture([model] + components[0][1:], components[1])
-    return model
+        return model, Mixture([model] + components[0][1:], components[1])
+    return model, None
 
 
 def _generate(model, options: dict) -> None:
     """SRILM's -gen N and -gen-prefixes FILE: random sentences on standard output, one per line."""
-    from ngramlm.corpora.reader import iter_lines
+    from ngramlm.core.io import iter_lines
     from ngramlm.use.generate import SamplingOptions, SentenceSampler
     from ngramlm.core.vocab import BOS_ID
 
@@ -192,10 +177,10 @@ def _generate(model, options: dict) -> None:
             click.echo(" ".join(model.vocab.decode(sampler.sample_sentence(prefix))))
 
 
-def model_scorer(model: BackoffModel, options: dict):
+def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: dict):
     """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
     model with -classes and mixed with a unigram cache with -cache (ngramlm.models.classes, ngramlm.models.cache)."""
-    scorer = options.get("_dynamic_mixture") or BackoffScorer(model)
+    scorer = dynamic_mixture or BackoffScorer(model)
     if options["classes"]:
         from ngramlm.models.classes import ClassNgramModel, ClassScorer, read_classes
 
@@ -253,19 +238,19 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
     """Apply an N-gram language model: perplexity of a text or of counts, rewriting the model (SRILM's ngram)."""
     model = read_arpa(lm, read_vocabulary(vocab, map_unk, tolower))
     if tolower:
-        model = lowercase_model(model)
+        model = model.lowercase()
     if not unk and not quiet and gives_unk_a_probability(model):
         click.echo(f"ngram: warning: {lm} gives {map_unk} a non-zero probability, so unknown words are scored "
                    "with it; pass -unk to declare the model open-vocabulary", err=True)
     model = at_order(model, order, lm, quiet=quiet)
-    model = change_model(model, model_options)
+    model, dynamic_mixture = change_model(model, model_options)
 
     if write_lm:
         write_arpa(model, write_lm)
     if write_vocab:
         model.vocab.write(write_vocab)
     if ppl or counts:
-        scorer = model_scorer(model, model_options)
+        scorer = model_scorer(model, dynamic_mixture, model_options)
         options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=debug,
                              unk_is_word=unk)
         if ppl:
@@ -273,4 +258,4 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         if counts:
             ppl_counts_file(scorer, counts, options, count_order or None, sys.stdout, sys.stderr)
     if model_options["gen"] or model_options["gen_prefixes"]:
-        _generate(model_options["_dynamic_mixture"] or model, model_options)
+        _generate(dynamic_mixture or model, model_options)

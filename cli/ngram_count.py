@@ -10,11 +10,15 @@ import click
 
 from ngramlm.corpora.reader import TextOptions
 from ngramlm.formats.countfile import read_counts, write_counts
-from ngramlm.counting.counts import DEFAULT_MEMORY, NgramCounts, count_files, merge_counts
+from ngramlm.counting.corpus_count import count_files
+from ngramlm.counting.counts import NgramCounts
+from ngramlm.counting.memory import DEFAULT_MEMORY
+from ngramlm.counting.merging import merge_counts
 from ngramlm.core.vocab import BOS, EOS, UNK, Vocabulary
 
 from ngramlm.cli import estimation_flags
 from ngramlm.cli.common import report_errors
+from ngramlm.cli.text_checks import warn_if_unsegmented
 
 MAX_WRITE_ORDER = 9
 
@@ -112,6 +116,7 @@ def main(**params):
     if params["text"]:
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
+        warn_if_unsegmented([params["text"]], params["errors"])
         counts = count_files([params["text"]], order, vocab, options, memory=params["memory"],
                              quiet=params["quiet"], threads=params["threads"])
         if params["debug"] >= 1:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import resource
 import warnings
 
@@ -12,33 +11,34 @@ import click
 from ngramlm import smoothing
 from ngramlm.formats.arpa import write_arpa
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.counting.counts import DEFAULT_MEMORY, count_files, parse_memory
+from ngramlm.counting.corpus_count import count_files
+from ngramlm.counting.memory import DEFAULT_MEMORY, parse_memory
 from ngramlm.core.errors import ModelError, NgramlmError
 from ngramlm.core.progress import Progress
-from ngramlm.smoothing.lmplz import FALLBACK_DISCOUNTS, DiscountFallbackWarning
-from ngramlm.smoothing.lmplz_on_disk import train_lmplz
+from ngramlm.smoothing.lmplz_on_disk import LmplzConfig, train_lmplz
+from ngramlm.smoothing.modified_kneser_ney_discounts import FALLBACK_DISCOUNTS
 from ngramlm.core.vocab import Vocabulary
 
 from ngramlm.cli.common import report_errors
+from ngramlm.cli.text_checks import warn_if_unsegmented
 
 LMPLZ = "lmplz"
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt%])b?\s*$", re.IGNORECASE)
-_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-# Warnings the estimators give (a discount that could not be estimated, and what was used instead).
-ESTIMATION_WARNINGS = (smoothing.EstimationWarning, DiscountFallbackWarning)
 
 
 def _parse_size(ctx, param, text: str | None) -> int | None:
-    """Bytes from lmplz-style sizes: 512M, 8G, 1.5T, or a percentage of physical memory (80%)."""
+    """Bytes from lmplz-style sizes: 512M, 8G, 1.5T, or a percentage of physical memory (80%); the unit is required
+    (parse_memory would take a bare number as bytes, where lmplz reads other units)."""
     if text is None:
         return None
-    match = _SIZE.match(text)
-    if not match:
+    size = None
+    if not text.strip()[-1:].isdigit():
+        try:
+            size = parse_memory(text)
+        except NgramlmError:
+            pass
+    if size is None:
         raise click.BadParameter(f"{text!r} is not a size; give one such as 512M, 8G or 80% (of physical memory)")
-    number, unit = float(match.group(1)), match.group(2).lower()
-    if unit == "%":
-        return int(number / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    return int(number * _UNITS[unit])
+    return size
 
 
 def _parse_discounts(ctx, param, text: str | None) -> tuple[float, ...] | None:
@@ -146,9 +146,13 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
         raise ModelError("--discount-fallback applies to --method lmplz only")
     if temp_dir is not None and not os.path.isdir(temp_dir):
         raise NgramlmError(f"{temp_dir}: no such folder (--temp-dir)")
+    warn_if_unsegmented(texts)
     try:
         if method == LMPLZ:
-            _train_lmplz(texts, order, arpa, vocab_path, tolower, unk, discount_fallback, memory, temp_dir, quiet)
+            # The counting budget (its sort and each range's counts), within the --memory limit where one is set.
+            budget = parse_memory(DEFAULT_MEMORY) if memory is None else min(parse_memory(DEFAULT_MEMORY), memory // 4)
+            _train_lmplz(LmplzConfig(texts, order, arpa, Vocabulary.read(vocab_path) if vocab_path else None,
+                                     TextOptions(tolower=tolower), unk, discount_fallback, budget, temp_dir, quiet))
             return
         model = _train(texts, order, vocab_path, tolower, method, interpolate, unk, discount_fallback, params, quiet)
         if not quiet:
@@ -168,23 +172,18 @@ def _count(texts, order, vocab_path, tolower, quiet):
     return counts
 
 
-def _train_lmplz(texts, order, arpa, vocab_path, tolower, unk, fallback, memory, temp_dir, quiet):
+def _train_lmplz(config: LmplzConfig):
     """lmplz's way (ngramlm.smoothing.lmplz_on_disk): the counts on disk, the n-grams and discounts of each
     order reported (unless quiet) before the model is computed and written."""
-    vocab = Vocabulary.read(vocab_path) if vocab_path else Vocabulary()
-    # The counting budget (its sort and each range's counts), within the --memory limit where one is set.
-    budget = parse_memory(DEFAULT_MEMORY) if memory is None else min(parse_memory(DEFAULT_MEMORY), memory // 4)
-
     def report(estimator):
-        _report(caught, estimator.sizes(), [f"  {_discount_text(d)}" for d in estimator.discounts], quiet)
+        _report(caught, estimator.sizes(), [f"  {_discount_text(d)}" for d in estimator.discounts], config.quiet)
         caught.clear()
-        if not quiet:
-            click.echo(f"writing {arpa}", err=True)
+        if not config.quiet:
+            click.echo(f"writing {config.arpa}", err=True)
 
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ESTIMATION_WARNINGS)
-        train_lmplz(texts, order, arpa, vocab, TextOptions(tolower=tolower), unk=unk, discount_fallback=fallback,
-                    memory=budget, temp_dir=temp_dir, quiet=quiet, before_writing=report)
+        warnings.simplefilter("always", smoothing.EstimationWarning)
+        train_lmplz(config, before_writing=report)
 
 
 def _train(texts, order, vocab_path, tolower, method, interpolate, unk, fallback, params, quiet):
@@ -192,7 +191,7 @@ def _train(texts, order, vocab_path, tolower, method, interpolate, unk, fallback
     counts = _count(texts, order, vocab_path, tolower, quiet)
     with warnings.catch_warnings(record=True) as caught, \
             Progress(f"estimating ({method})", unit="orders", total=counts.order, quiet=quiet) as progress:
-        warnings.simplefilter("always", ESTIMATION_WARNINGS)
+        warnings.simplefilter("always", smoothing.EstimationWarning)
         # KenLM's defaults: no count cut-offs unless asked for.
         params = {"gtmin": 1, **params}
         model = smoothing.estimate(counts, method, interpolate=interpolate is not False, unk=unk, **params)

@@ -21,13 +21,6 @@ cdef inline uint64_t fnv1a(const char* p, Py_ssize_t n) nogil:
 cdef class WordTable:
     """Word spelling (bytes) -> id, an open-addressing hash table the parser probes without making objects."""
 
-    cdef Py_ssize_t capacity, count
-    cdef uint64_t* hashes
-    cdef const char** spellings
-    cdef Py_ssize_t* lengths
-    cdef uint32_t* ids
-    cdef list words  # owns the bytes the table points into
-
     def __cinit__(self):
         self.capacity, self.count, self.words = 0, 0, []
         self._allocate(1024)

@@ -39,16 +39,6 @@ cdef class ExchangeState:
         movable: 1 for words the algorithm may move, 0 for words fixed in their class (sentence markers).
         num_classes: the number of classes, fixed classes included.
     """
-    cdef int64_t[::1] succ_start, succ, pred_start, pred
-    cdef double[::1] succ_count, pred_count, word_left, word_right
-    cdef public int32_t[::1] classes
-    cdef const unsigned char[::1] movable
-    cdef double[:, ::1] class_bigrams
-    cdef double[::1] class_left, class_right
-    cdef double[::1] to_class, from_class
-    cdef int64_t[::1] touched
-    cdef int num_classes
-
     def __init__(self, int64_t[::1] successors_start, int64_t[::1] successors, double[::1] successor_counts,
                  int64_t[::1] predecessors_start, int64_t[::1] predecessors, double[::1] predecessor_counts,
                  double[::1] word_left, double[::1] word_right, int32_t[::1] classes,

@@ -249,16 +249,6 @@ cdef _targets(list ngrams, list counts, int64_t[::1] rows, int order, int64_t wi
         count_rows[n] = &count_view[rows[n - 1]] if room > 0 else NULL
 
 
-cdef struct KeyLayout:
-    # How a packed key holds the words 2..N of a window: `groups` = N - 1 words of `bits` bits, the second word
-    # highest; the divisions by `bits` that turn bit counts into word counts, done once (see _key_words).
-    int groups
-    int bits
-    uint64_t mask
-    uint8_t words_below[64]
-    uint8_t words_above[64]
-
-
 cdef void _sort_buckets(uint64_t *keys, const int64_t *bounds, int64_t first, int64_t last, int key_bits,
                         uint64_t *scratch, int64_t *histogram) noexcept nogil:
     """Sort each bucket first..last-1 (bounds[b]..bounds[b + 1]) of keys: std::sort in cache, the largest by LSD
@@ -350,22 +340,6 @@ cdef class _PackedPieces:
     sorts a piece's buckets (and tallies its distinct n-grams), `write` writes them from the piece's first rows.
     piece_rows[k * (order + 1) + n]: piece k's tally of order n, then its first row, then (written) its last."""
 
-    cdef uint64_t *keys
-    cdef const int64_t *bounds
-    cdef const int64_t *piece_first
-    cdef int64_t *piece_rows
-    cdef KeyLayout layout
-    cdef int order
-    cdef int64_t lo
-    cdef uint32_t *gram_rows[256]
-    cdef int64_t *count_rows[256]
-    # Radix sort memory, one part a thread (not one a piece: fresh memory is slow to fault in). A thread takes
-    # a part from `free_parts` for the time it sorts a piece.
-    cdef uint64_t *scratch
-    cdef int64_t *histograms
-    cdef int64_t part_keys
-    cdef object free_parts, keep_alive
-
     def prepare_scratch(self, int64_t largest, int parts):
         """Room for `parts` radix sorts at once of a bucket of `largest` keys (none if it needs no radix sort)."""
         cdef int b
@@ -421,17 +395,6 @@ cdef class _KeyChunks:
     """The keys of one range bucketed by first word, made a chunk of text a thread: `count` tallies a chunk's
     windows by first word; once the chunks' parts of each bucket are laid out one after another (`layout_parts`),
     `fill` sweeps a chunk backwards, each key made from the next one, into its own parts."""
-
-    cdef const uint32_t *text
-    cdef int64_t lo, span, num_words, chunks
-    cdef KeyLayout layout
-    cdef uint64_t *keys
-    # places[t * (span + 1) + b]: chunk t's windows that start with word lo + b; after layout_parts, where its
-    # part of bucket b ends; after fill, where it starts.
-    cdef int64_t *places
-    cdef int64_t chunk_start[257]
-    cdef bint out_of_range[256]
-    cdef object keep_alive
 
     def __cinit__(self, int64_t chunks, int64_t span):
         places = np.zeros(chunks * (span + 1), dtype=np.int64)
@@ -820,15 +783,6 @@ cdef enum:
     TOKENS_AHEAD = 16
 
 
-cdef struct TokenSlot:
-    # A token of the hash table: its first 8 bytes (zero-padded), its length and its number + 1 (0: an empty
-    # slot). A short token is recognised from the slot alone, without reading the token's own memory.
-    uint64_t prefix
-    uint32_t length
-    uint32_t number
-
-
-@cython.final
 cdef class TokenTable:
     """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects:
     `tokenize` turns a block of whole lines into token numbers (in order of first appearance) and line lengths;
@@ -836,13 +790,6 @@ cdef class TokenTable:
     each distinct token to a word once. (Open addressing with linear probing; a token is hashed eight bytes at a
     time.) The arena keeps each token followed by a line break, so the new tokens leave as one bytes object, ready
     for str.split."""
-
-    cdef unsigned char *arena
-    cdef int64_t arena_used, arena_size
-    cdef int64_t *starts
-    cdef uint64_t *hashes
-    cdef TokenSlot *slots
-    cdef int64_t tokens, token_capacity, num_slots, reported
 
     def __cinit__(self):
         self.arena_size, self.token_capacity, self.num_slots = 1 << 16, 1 << 10, 1 << 11

@@ -11,6 +11,7 @@ query costs one lookup per order and no second pass for back-off weights.
 """
 import numpy as np
 
+cimport cython
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
@@ -18,51 +19,6 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
 cnp.import_array()
-
-# Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
-cdef enum:
-    MAX_ORDER = 8
-    MAX_CONTEXT = MAX_ORDER - 1
-
-# An n-gram of a middle order (2 .. N-1): its 64-bit hash, log10 probability and log10 back-off weight.
-# A back-off weight of -0.0 (sign bit set) marks an n-gram that can never be extended to the right, as KenLM
-# marks it (lm/blank.hh): scoring then leaves it out of the state.
-cdef packed struct MiddleEntry:
-    uint64_t key
-    float prob
-    float bow
-
-# An n-gram of the highest order: no back-off weight.
-cdef packed struct LongestEntry:
-    uint64_t key
-    float prob
-
-# A word of the vocabulary: the 64-bit hash of its UTF-8 spelling and its id (KenLM's probing vocabulary).
-cdef packed struct VocabEntry:
-    uint64_t key
-    uint32_t id
-
-# Sentences scored side by side by the batch call (see NgramIndex._score_flat).
-cdef enum:
-    LANES = 8
-
-# What the model remembers of the history: the words that can still extend, most recent first, and their
-# back-off weights (backoff[i] is the weight of the context words[0..i]).
-cdef packed struct CState:
-    uint32_t words[MAX_CONTEXT]
-    float backoff[MAX_CONTEXT]
-    uint8_t length
-
-# One sentence in flight in the batch call.
-cdef struct Lane:
-    CState state
-    Py_ssize_t pos
-    Py_ssize_t words_end
-    Py_ssize_t stop
-    Py_ssize_t out
-    uint32_t word
-    bint active
-    uint64_t keys[MAX_CONTEXT]  # the hash keys of `word`'s n-grams, computed when they were prefetched
 
 cdef extern from *:
     """
@@ -309,8 +265,6 @@ cdef class State:
     ordered (by length, then words), hashable, copyable and picklable.
     """
 
-    cdef CState c
-
     def __cinit__(self):
         memset(&self.c, 0, sizeof(CState))
 
@@ -406,11 +360,7 @@ cdef class FullScoreReturn:
     """The result of BaseFullScore: log10 probability, length of the n-gram that matched, whether the word is
     out of the vocabulary (KenLM's FullScoreReturn)."""
 
-    cdef readonly float log_prob
-    cdef readonly int ngram_length
-    cdef readonly bint oov
-
-    def __cinit__(self, float log_prob, int ngram_length, bint oov):
+    def __init__(self, float log_prob, int ngram_length, bint oov):
         self.log_prob = log_prob
         self.ngram_length = ngram_length
         self.oov = oov
@@ -419,35 +369,32 @@ cdef class FullScoreReturn:
         return f"FullScoreReturn({self.log_prob!r}, {self.ngram_length!r}, {self.oov!r})"
 
 
-cdef class NgramIndex:
-    """The compiled scorer over the tables of an index; ngramlm.use.query.Model is its public face.
+cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, bint oov):
+    """FullScoreReturn(log_prob, ngram_length, oov) made without boxing and parsing the three arguments (once per
+    word in BaseFullScore's loops)."""
+    cdef FullScoreReturn result = FullScoreReturn.__new__(FullScoreReturn)
+    result.log_prob = log_prob
+    result.ngram_length = ngram_length
+    result.oov = oov
+    return result
+
+
+cdef class HashIndex:
+    """The compiled scorer over the tables of an index (probing hash tables, KenLM's design);
+    ngramlm.use.query.Model owns one and is its public face.
 
     The KenLM-compatible methods (BaseScore, BaseFullScore, BeginSentenceWrite, NullContextWrite, score,
-    full_scores) live here so that a call from Python reaches the probe loop without a Python layer between.
+    full_scores) live here, and Model hands out these bound methods themselves, so that a call from Python
+    reaches the probe loop without a Python layer between.
     """
-
-    cdef int _order
-    cdef uint32_t _vocab_size
-    cdef const float* _uni_prob
-    cdef const float* _uni_bow
-    cdef const uint8_t* _present
-    cdef MiddleEntry* _middle[MAX_ORDER + 1]
-    cdef uint64_t _middle_buckets[MAX_ORDER + 1]
-    cdef LongestEntry* _longest
-    cdef uint64_t _longest_buckets
-    cdef list _keep_alive
-    cdef const VocabEntry* _vocab
-    cdef uint64_t _vocab_buckets
-    cdef uint32_t _bos
-    cdef uint32_t _eos
 
     def __cinit__(self, *args, **kwargs):
         self._order = 0
         self._keep_alive = []
 
-    def _attach(self, int order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table,
-                uint32_t bos, uint32_t eos):
-        """Point the scorer at the index arrays (which it keeps alive); called once by Model."""
+    def __init__(self, int order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table,
+                 uint32_t bos, uint32_t eos):
+        """Point the scorer at the index arrays (ngramlm.formats.probing.IndexTables), which it keeps alive."""
         if not 1 <= order <= MAX_ORDER:
             raise ValueError(f"order {order} is outside 1..{MAX_ORDER}")
         arrays = [np.ascontiguousarray(uni_prob, np.float32), np.ascontiguousarray(uni_bow, np.float32),
@@ -495,7 +442,7 @@ cdef class NgramIndex:
         cdef uint64_t keys[MAX_CONTEXT]
         cdef uint32_t w = self.known(word)
         self.context_keys(context, w, keys)
-        return NgramIndex.score_keys(self, context, w, keys, out, ngram_length)
+        return HashIndex.score_keys(self, context, w, keys, out, ngram_length)
 
     cdef inline void context_keys(self, const CState* context, uint32_t w, uint64_t* keys) noexcept nogil:
         """The hash keys of the n-grams that end in `w` after `context`: keys[j] is that of order j + 2."""
@@ -613,7 +560,7 @@ cdef class NgramIndex:
         cdef int length
         cdef uint32_t w = self.known(self.word_id(word))
         cdef double prob = self.score_word(&in_state.c, w, &out_state.c, &length)
-        return FullScoreReturn(prob, length, w == 0)
+        return full_score_return(prob, length, w == 0)
 
     def score(self, sentence, bint bos=True, bint eos=True) -> float:
         """log10 probability of a whitespace-separated sentence (with </s>, after <s>, unless told not to).
@@ -700,8 +647,8 @@ cdef class NgramIndex:
             lane.state.length = 0
         lane.active = lane.pos < lane.stop
 
-    def _score_flat(self, const uint32_t[::1] ids, const int64_t[::1] offsets, bint bos, bint eos, bint natural_log,
-                    double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
+    def score_flat_into(self, const uint32_t[::1] ids, const int64_t[::1] offsets, bint bos, bint eos,
+                        bint natural_log, double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
         """Score sentences given as one id array cut by `offsets`; writes one entry per word (and per </s>).
 
         LANES sentences are scored side by side, round robin: as soon as a lane's word is scored, the keys of
@@ -734,7 +681,7 @@ cdef class NgramIndex:
                         continue
                     live += 1
                     w = lane.word
-                    log_prob[lane.out] = NgramIndex.score_keys(self, &lane.state, w, lane.keys, &lane.state,
+                    log_prob[lane.out] = HashIndex.score_keys(self, &lane.state, w, lane.keys, &lane.state,
                                                                &length) * scale
                     ngram_length[lane.out] = length
                     oov[lane.out] = w == 0 and lane.pos < lane.words_end
@@ -752,10 +699,11 @@ cdef class NgramIndex:
                     break
 
     cdef inline void prefetch_lane(self, Lane* lane, const uint32_t* ids) noexcept nogil:
-        NgramIndex.prepare_pair(self, &lane.state, ids[lane.pos] if lane.pos < lane.words_end else self._eos,
+        HashIndex.prepare_pair(self, &lane.state, ids[lane.pos] if lane.pos < lane.words_end else self._eos,
                                 &lane.word, lane.keys)
 
-    def _score_pairs(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob, out_states):
+    def score_pairs_into(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob,
+                         out_states):
         """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""
         cdef const CState* inp = <const CState*> cnp.PyArray_DATA(states)
         cdef CState* out = NULL
@@ -774,7 +722,7 @@ cdef class NgramIndex:
                 self.prepare_pair(&inp[i], words[i], &known_words[i], &keys[i][0])
             for i in range(m):
                 slot = i % LANES
-                log_prob[i] = NgramIndex.score_keys(self, &inp[i], known_words[slot], &keys[slot][0],
+                log_prob[i] = HashIndex.score_keys(self, &inp[i], known_words[slot], &keys[slot][0],
                                                     &out[i] if out != NULL else &scratch, &length) * scale
                 if i + LANES < m:
                     self.prepare_pair(&inp[i + LANES], words[i + LANES], &known_words[slot], &keys[slot][0])
@@ -784,5 +732,5 @@ cdef class NgramIndex:
         """Ready `word` to be scored after `state`: its id as the model knows it, its n-gram keys, and their
         buckets asked for (score_keys then finds them in cache)."""
         known_word[0] = self.known(word)
-        NgramIndex.context_keys(self, state, known_word[0], keys)
-        NgramIndex.prefetch_keys(self, known_word[0], keys, state.length)
+        HashIndex.context_keys(self, state, known_word[0], keys)
+        HashIndex.prefetch_keys(self, known_word[0], keys, state.length)

@@ -8,7 +8,8 @@ from ngramlm.core.model import BackoffModel
 from ngramlm.models.cache import (WIKITEXT_ARTICLE, CacheScorer, cache_ppl, most_probable_words, tune_cache_weight,
                            tune_cache_weights)
 from ngramlm.core.errors import ModelError
-from ngramlm.use.evaluate import BackoffScorer, TextStats
+from ngramlm.use.scoring import BackoffScorer
+from ngramlm.use.text_stats import TextStats
 from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
 
 # A unigram model: p(a) = 0.5, p(b) = 0.3, p(</s>) = 0.2.

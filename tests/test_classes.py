@@ -6,9 +6,10 @@ import pytest
 
 from ngramlm.models.classes import (ClassFileWarning, ClassScorer, InterpolatedScorer, WordClasses, read_classes,
                              train_class_model, tune_interpolation, write_classes)
-from ngramlm.counting.counts import count_files
+from ngramlm.counting.corpus_count import count_files
 from ngramlm.core.errors import InputError
-from ngramlm.use.evaluate import BackoffScorer, ppl_file
+from ngramlm.use.ppl_report import ppl_file
+from ngramlm.use.scoring import BackoffScorer
 from ngramlm.smoothing import estimate
 from ngramlm.core.vocab import BOS_ID, UNK_ID, Vocabulary
 
@@ -141,7 +142,7 @@ def test_singleton_classes_reproduce_srilm_word_model_perplexity(reference_dir):
     classes = WordClasses({w: "C:" + w for w in words}, {w: 0.0 for w in words})
     model = train_class_model([str(folder / "train.txt")], classes, 3, "modified-kneser-ney", interpolate=True,
                               unk=True, gtmin={3: 1})
-    from ngramlm.use.evaluate import PplOptions
+    from ngramlm.use.ppl_report import PplOptions
     stats = ppl_file(ClassScorer(model), str(folder / "test.txt"), PplOptions(unk_is_word=True), out=_Null())
     assert (stats.sentences, stats.words, stats.oovs) == (2874, 57934, 0)
     assert stats.logprob == pytest.approx(-138109.5, abs=0.1)

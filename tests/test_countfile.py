@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ngramlm.formats.countfile import read_counts, write_counts
-from ngramlm.counting.counts import count_files, count_sentences
+from ngramlm.counting.corpus_count import count_files, count_sentences
 from ngramlm.core.errors import InputError
 from ngramlm.core.vocab import UNK, Vocabulary
 

@@ -15,8 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ngramlm.corpora.reader import TextOptions, add_markers, read_sentences
-from ngramlm.counting.counts import (NgramCounts, count_files, count_sentences, count_windows, merge_counts,
-                            parse_memory)
+from ngramlm.counting.corpus_count import count_files, count_sentences
+from ngramlm.counting.counts import NgramCounts
+from ngramlm.counting.merging import merge_counts
+from ngramlm.counting.memory import parse_memory
+from ngramlm.counting.windows import count_windows
 from ngramlm.core.errors import InputError, NgramlmError
 from ngramlm.core.vocab import UNK, Vocabulary
 
@@ -327,7 +330,8 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     of one: with blocks of a few lines, new words in every block, a block that only Python splits (U+3000 inside
     a token) and files given one after another, the ids, sentence lengths and vocabulary are those of reading on
     one thread; bad bytes in a later block are reported at their line."""
-    from ngramlm.counting.counts import _Encoder, _encoded_text
+    from ngramlm.counting.encoding import Encoder
+    from ngramlm.counting.reading import encoded_text
     rng = np.random.default_rng(5)
     lines = [" ".join(f"w{w}" for w in rng.zipf(1.3, rng.integers(1, 12)) % 900) for _ in range(400)]
     lines[150] = "ideographic\u3000space inside"
@@ -336,8 +340,8 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     second.write_text("\n".join(lines[250:]) + "\n", encoding="utf-8")
     results = []
     for pipelined in (False, True):
-        encoder = _Encoder(Vocabulary())
-        blocks = list(_encoded_text([str(first), str(second)], TextOptions(), encoder, 300, pipelined))
+        encoder = Encoder(Vocabulary())
+        blocks = list(encoded_text([str(first), str(second)], TextOptions(), encoder, 300, pipelined))
         encoder.sync()
         results.append((blocks, encoder.vocab.words))
     (plain, plain_words), (piped, piped_words) = results
@@ -351,7 +355,7 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(("\n".join(lines[:300]) + "\n").encode() + b"caf\xe9\n")
     with pytest.raises(InputError, match=r"bad\.txt.*301|301.*bad\.txt"):
-        list(_encoded_text([str(bad)], TextOptions(), _Encoder(Vocabulary()), 300, True))
+        list(encoded_text([str(bad)], TextOptions(), Encoder(Vocabulary()), 300, True))
 
 
 def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
@@ -464,8 +468,8 @@ def test_text_larger_than_its_size_estimate_grows_in_place(tmp_path):
     path, empty = tmp_path / "short.txt", tmp_path / "empty.txt"
     path.write_text("".join(rng.choice(["a\n", "b\n", "a b\n", "\n"], 30_000)))
     empty.write_text("")
-    from ngramlm.counting.counts import _text_size_hint
-    assert 0 < _text_size_hint([str(path), str(empty)]) < 30_000
+    from ngramlm.counting.reading import text_size_hint
+    assert 0 < text_size_hint([str(path), str(empty)]) < 30_000
     expected = count_sentences(read_sentences(str(path)), 3, Vocabulary())
     for threads in (1, 2):
         assert as_counter(count_files([str(path), str(empty)], 3, threads=threads)) == as_counter(expected)
@@ -494,7 +498,7 @@ def test_standard_input(monkeypatch):
 
 @pytest.mark.parametrize("runs", [1, 2, 3, 7, 16, 33])
 def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
-    from ngramlm.counting.counts import merge_runs
+    from ngramlm.counting.merging import merge_runs
 
     rng = np.random.default_rng(runs)
     expected: Counter = Counter()
@@ -516,7 +520,7 @@ def test_merging_sorted_runs_sums_equal_ngrams_like_a_counter(runs):
 
 FORKED_COUNTING = """
 import multiprocessing, numpy as np
-from ngramlm.counting.counts import count_windows
+from ngramlm.counting.windows import count_windows
 
 def count(_):
     words = (np.random.default_rng(1).zipf(1.3, 300000) % 5000).astype(np.uint32)
@@ -541,7 +545,7 @@ def test_a_forked_process_counts_on_threads_after_its_parent_did(tmp_path):
 
 def test_reading_goes_on_one_thread_when_no_second_thread_can_start(tmp_path, monkeypatch):
     """Under a memory limit a thread's stack may not be mappable: the reading must not fail for it."""
-    import ngramlm.counting.counts as counts_module
+    import ngramlm.counting.reading as reading_module
 
     class NoThreads(threading.Thread):
         def start(self):
@@ -550,7 +554,7 @@ def test_reading_goes_on_one_thread_when_no_second_thread_can_start(tmp_path, mo
     path = tmp_path / "text.txt"
     path.write_text("a b c\nb c\n" * 50)
     expected = count_files([str(path)], 3, threads=1)
-    monkeypatch.setattr(counts_module, "threading", SimpleNamespace(Thread=NoThreads, Event=threading.Event))
+    monkeypatch.setattr(reading_module, "threading", SimpleNamespace(Thread=NoThreads, Event=threading.Event))
     counted = count_files([str(path)], 3, threads=2)
     for k in range(3):
         np.testing.assert_array_equal(counted.ngrams[k], expected.ngrams[k])

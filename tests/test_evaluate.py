@@ -14,9 +14,12 @@ import pytest
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.core.model import BackoffModel
 from ngramlm.core.errors import InputError, ModelError
-from ngramlm.use.evaluate import (BackoffScorer, PplOptions, TextStats, evaluate_text, kenlm_number, ppl_counts_file,
-                              ppl_file)
+from ngramlm.use.evaluation import evaluate_text, kenlm_number
+from ngramlm.use.ppl_report import PplOptions, ppl_counts_file, ppl_file
+from ngramlm.use.scoring import BackoffScorer
+from ngramlm.use.text_stats import TextStats
 from ngramlm.core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from reference_backoff import logprob_ids
 
 L = math.log10
 # A closed-vocabulary bigram model: p(a|<s>) = .6, p(b|a) = .5, bow(<s>) = .5, bow(a) = .25, b is no context.
@@ -147,7 +150,7 @@ def test_batch_scores_agree_with_the_plain_backoff_recursion(reference_dir):
             context, word = row[:2], row[2]
         else:
             word = rng.randrange(size)
-        expected = model.logprob_ids(word, context)
+        expected = logprob_ids(model, word, context)
         got = scorer.score(word, context)
         assert got[1] == expected[1]
         assert got[0] == pytest.approx(expected[0], abs=1e-5)

@@ -9,6 +9,7 @@ from ngramlm.core.model import BackoffModel
 from ngramlm.cli.main import cli
 from ngramlm.formats.fst import write_fst_files
 from ngramlm.core.vocab import Vocabulary
+from reference_backoff import logprob_ids
 
 kenlm = pytest.importorskip("kenlm")
 
@@ -65,7 +66,7 @@ def test_path_cost_of_hand_model_is_minus_ln_of_backoff_probability(tmp_path):
     fst = TextFst(tmp_path / "G.txt")
     for sentence in (["a", "b", "c"], ["d", "c", "a"], ["a"], [], ["a", "d", "d", "b"], ["<unk>", "b"]):
         tokens = ["<s>"] + sentence + ["</s>"]
-        log10p = sum(model.logprob_ids(model.vocab.id(w), [model.vocab.id(h) for h in tokens[:i]])[0]
+        log10p = sum(logprob_ids(model, model.vocab.id(w), [model.vocab.id(h) for h in tokens[:i]])[0]
                      for i, w in enumerate(tokens[1:], 1))
         assert fst.path_cost(sentence) == pytest.approx(-math.log(10) * log10p, abs=1e-5)
     symbols = (tmp_path / "words.txt").read_text().splitlines()

@@ -11,8 +11,9 @@ import math
 import pytest
 
 from ngramlm.formats.arpa import read_arpa, write_arpa
-from ngramlm.counting.counts import count_files
-from ngramlm.use.evaluate import PplOptions, evaluate_text
+from ngramlm.counting.corpus_count import count_files
+from ngramlm.use.evaluation import evaluate_text
+from ngramlm.use.ppl_report import PplOptions
 from ngramlm.smoothing import estimate
 from ngramlm.core.vocab import Vocabulary
 

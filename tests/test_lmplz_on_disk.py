@@ -11,7 +11,7 @@ import pytest
 
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.counting.counts import count_files
+from ngramlm.counting.corpus_count import count_files
 from ngramlm.core.errors import ModelError
 from ngramlm.smoothing import lmplz_on_disk
 from ngramlm.smoothing.lmplz import Lmplz

@@ -1,5 +1,5 @@
 """The query index against kenlm (the reference implementation of the API it copies) and against the slow
-back-off recursion of BackoffModel.logprob_ids."""
+back-off recursion of tests/reference_backoff.logprob_ids."""
 import copy
 import math
 import pickle
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ngramlm.core.model import BackoffModel
 from ngramlm.use.query import STATE_DTYPE, Model, State, unpack_state
 from ngramlm.core.vocab import Vocabulary
+from reference_backoff import logprob_ids
 
 kenlm = pytest.importorskip("kenlm")
 
@@ -146,7 +147,7 @@ def test_random_models_agree_with_backoff_recursion(seed, order, drop_suffixes, 
     history = [backoff.vocab.id("<s>")]
     for word, wid in zip(sentence, ids):
         out = State()
-        expected, matched = backoff.logprob_ids(wid, history)
+        expected, matched = logprob_ids(backoff, wid, history)
         result = model.BaseFullScore(state, wid, out)
         assert result.log_prob == pytest.approx(expected, abs=1e-5)
         # The state holds at most order-1 words, all of them the most recent ones of the history.

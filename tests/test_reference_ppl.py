@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ngramlm.formats.arpa import read_arpa
-from ngramlm.use.evaluate import BackoffScorer, PplOptions, ppl_file
+from ngramlm.use.ppl_report import PplOptions, ppl_file
+from ngramlm.use.scoring import BackoffScorer
 
 SRILM_DIR = "srilm-brown-10k"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.counting.counts import count_files
+from ngramlm.counting.corpus_count import count_files
 from ngramlm.core.vocab import Vocabulary
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "results_table.py"

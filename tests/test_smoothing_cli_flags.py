@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from ngramlm.formats.arpa import read_arpa
-from ngramlm.counting.counts import count_files
+from ngramlm.counting.corpus_count import count_files
 from ngramlm.smoothing import estimate
 from ngramlm.core.vocab import Vocabulary
 

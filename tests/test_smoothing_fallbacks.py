@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ngramlm.counting.counts import count_sentences
+from ngramlm.counting.corpus_count import count_sentences
 from ngramlm.core.errors import InputError, ModelError
 from ngramlm.smoothing import (METHODS, EstimationWarning, estimate, make_discount, read_discount_file,
                                write_discount_file)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ngramlm.counting.counts import count_sentences
+from ngramlm.counting.corpus_count import count_sentences
 from ngramlm.smoothing import estimate
-from ngramlm.smoothing.continuation_counts import continuation_counts
+from ngramlm.smoothing.continuation_counts import continuation_counts, counts_index
 from ngramlm.smoothing.discount import OrderCounts
 from ngramlm.smoothing.good_turing import GoodTuring
 from ngramlm.smoothing.kneser_ney import KneserNey
 from ngramlm.smoothing.modified_kneser_ney import ModifiedKneserNey
-from ngramlm.smoothing.ngram_keys import NgramKeys
 from ngramlm.core.vocab import BOS, EOS, Vocabulary
 
 SENTENCES = [[BOS, "a", "b", EOS], [BOS, "a", "b", EOS], [BOS, "a", "c", EOS]]
@@ -101,7 +100,7 @@ def test_continuation_counts_count_distinct_left_neighbours(counts):
     predicted = np.ones(len(vocab), dtype=bool)
     predicted[vocab.id(BOS)] = False
     result = continuation_counts(counts.ngrams[0], counts.counts[0], counts.ngrams[1], counts.counts[1], predicted,
-                                 NgramKeys(len(vocab)))
+                                 counts_index(counts.ngrams[:1], len(vocab)))
     by_word = dict(zip(vocab.decode(counts.ngrams[0][:, 0]), result.tolist()))
     # <s> keeps its ordinary count (3): nothing precedes it.
     assert by_word == {"<s>": 3, "a": 1, "b": 1, "c": 1, "</s>": 2}

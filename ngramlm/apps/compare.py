@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import math
 import os
 import re
 import time
@@ -47,7 +46,6 @@ NGRAM_METHODS = {
 }
 INTERPOLATING_METHODS = {"witten-bell", "absolute", "kneser-ney", "modified-kneser-ney"}
 NEURAL_KINDS = ("ffnn", "lstm", "transformer")
-LN_10 = math.log(10.0)
 
 
 @dataclass(frozen=True)
@@ -197,11 +195,10 @@ class CorpusSplit:
 
 
 def mixture_logprobs(first: np.ndarray, second: np.ndarray, weight: float) -> np.ndarray:
-    """log10 (weight p1 + (1 - weight) p2), token by token (linear interpolation, Jelinek & Mercer 1980)."""
-    with np.errstate(divide="ignore"):
-        a = first * LN_10 + math.log(weight) if weight > 0 else np.full_like(first, -np.inf)
-        b = second * LN_10 + math.log(1.0 - weight) if weight < 1 else np.full_like(second, -np.inf)
-    return np.logaddexp(a, b) / LN_10
+    """log10 (weight p1 + (1 - weight) p2), token by token: ngramlm.use.mix.log10_mix of the two models."""
+    from ..use.mix import log10_mix
+
+    return log10_mix(np.vstack([first, second]), np.array([weight, 1.0 - weight]))
 
 
 def tune_mixture_weight(first_valid: np.ndarray, second_valid: np.ndarray) -> float:
@@ -246,7 +243,7 @@ class Comparer:
     def ngram(self, spec: NgramSpec, fraction: float) -> _Scored:
         """Count, estimate, write as ARPA (for its size) and score one n-gram model."""
         from ..formats.arpa import write_arpa
-        from ..counting.counts import count_files
+        from ..counting.corpus_count import count_files
         from ..use.query import Model
         from ..smoothing import estimate
 

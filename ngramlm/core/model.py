@@ -9,34 +9,30 @@ back-off weight. So
     p(w | h) = p*(w | h)                 if h w is an n-gram of the model
              = bow(h) * p(w | h')        otherwise, h' = h without its oldest word (bow(h) = 1 if h is absent)
 
-scores every model, interpolated or not. `logprob_ids` below is that recursion written plainly over a dictionary:
-the slow, obviously correct reference that the fast query index (ngramlm.use.query) is tested against.
+scores every model, interpolated or not. That recursion is implemented once, over the model's index
+(`BackoffModel.index`, ngramlm.core.index.NgramIndex); tests/reference_backoff.py writes it plainly over a
+dictionary, the slow, obviously correct reference every fast scorer is tested against.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable
 
 import numpy as np
 
 from .errors import ModelError
+from .index import NgramIndex
+from .operations import ModelOperations, sort_ngrams  # noqa: F401 (sort_ngrams re-exported: estimators use it)
 from .vocab import ID_DTYPE, UNK_ID, Vocabulary
 
-LOG10_ZERO = -99.0  # how ARPA files spell log10(0)
-
-
-def sort_ngrams(ngrams: np.ndarray, *columns: np.ndarray):
-    """Sort the rows of an (m, n) id array lexicographically, carrying the parallel `columns` along."""
-    if len(ngrams) == 0:
-        return (ngrams, *columns)
-    order = np.lexsort(ngrams.T[::-1])
-    return (ngrams[order], *(c[order] for c in columns))
+from .constants import LOG10_ZERO  # noqa: F401 (re-exported: the name readers of model code look for)
 
 
 @dataclass
-class BackoffModel:
-    """An n-gram back-off model over `vocab`.
+class BackoffModel(ModelOperations):
+    """An n-gram back-off model over `vocab`; its operations (at_order, lowercase, limit_vocab, with_vocabulary)
+    are ngramlm.core.operations'.
 
     `ngrams[k]`, `logprob[k]` and `logbow[k]` describe the (k+1)-grams. Rows of `ngrams[k]` are sorted
     lexicographically by word id, and each (k+1)-gram's k-word prefix (its context) is present in order k.
@@ -47,7 +43,6 @@ class BackoffModel:
     ngrams: list[np.ndarray]
     logprob: list[np.ndarray]
     logbow: list[np.ndarray]
-    _table: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def order(self) -> int:
@@ -88,39 +83,18 @@ class BackoffModel:
             logbow.append(bow)
         return cls(vocab, ngrams, logprob, logbow)
 
-    def table(self) -> dict[tuple[int, ...], tuple[float, float]]:
-        """{id tuple: (log10 prob, log10 bow)} over all orders (built once, on first use)."""
-        if self._table is None:
-            table = {}
-            for grams, lp, bow in zip(self.ngrams, self.logprob, self.logbow):
-                for key, p, b in zip(map(tuple, grams.tolist()), lp.tolist(), bow.tolist()):
-                    table[key] = (p, b)
-            self._table = table
-        return self._table
-
-    def logprob_ids(self, word: int, context: Sequence[int]) -> tuple[float, int]:
-        """log10 p(word | context) by the back-off recursion, and the length of the n-gram that matched.
-
-        `context` is oldest word first; only its last order-1 words matter. A word that is not even a unigram
-        of the model gives (-inf, 0): the caller decides whether that is an OOV or a zero probability.
-        """
-        table = self.table()
-        history = tuple(context)[max(0, len(context) - (self.order - 1)):] if self.order > 1 else ()
-        backoff = 0.0
-        while True:
-            entry = table.get(history + (word,))
-            if entry is not None:
-                return entry[0] + backoff, len(history) + 1
-            if not history:
-                return -math.inf, 0
-            context_entry = table.get(history)
-            if context_entry is not None:
-                backoff += context_entry[1]
-            history = history[1:]
+    @cached_property
+    def index(self) -> "NgramIndex":
+        """The model's n-gram index and back-off recursion (ngramlm.core.index), built on first use and shared by
+        every consumer. The n-gram arrays must not change once it is built (the values may: it reads them at each
+        call); a model with other n-grams is a new BackoffModel."""
+        return NgramIndex.of(self)
 
     def word_logprob(self, word: str, context: Iterable[str] = ()) -> float:
         """log10 p(word | context) for words given as strings (unknown words are looked up as <unk>)."""
-        return self.logprob_ids(self.vocab.id(word), [self.vocab.id(w) for w in context])[0]
+        context = [self.vocab.id(w) for w in context]
+        history = np.array([context], dtype=np.int64).reshape(1, len(context))
+        return float(self.index.score(np.array([self.vocab.id(word)]), history)[0][0])
 
     def has_unk(self) -> bool:
         """Whether <unk> is a unigram of the model (an open-vocabulary model, SRILM's -unk)."""

@@ -132,7 +132,7 @@ class Vocabulary:
     @classmethod
     def read(cls, path: str, *, unk_word: str = UNK, closed: bool = True, errors: str = "strict") -> "Vocabulary":
         """Read a vocabulary file: one word per line (SRILM's -vocab format; extra columns are ignored)."""
-        from ..corpora.reader import iter_lines
+        from .io import iter_lines
 
         vocab = cls(unk_word=unk_word)
         for _, line in iter_lines(path, errors):

@@ -31,7 +31,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .reader import iter_lines
+from ..core.io import iter_lines
 from ..core.errors import InputError, NgramlmError
 
 SPLITS = ("train", "valid", "test")

@@ -38,7 +38,7 @@ from ..core.model import BackoffModel
 from ..core.errors import InputError
 from ..core.io import atomic_write
 from .quantize import MAX_BITS, check_bits, code_dtype, quantize_backoffs, quantize_probs
-from ..use.query import IndexTables, build_index
+from .probing import IndexTables, build_index
 
 MAGIC = b"NGLMBIN\0"
 VERSION = 1

@@ -17,7 +17,7 @@ from typing import Iterable
 import numpy as np
 
 from .._ext._count import TokenTable
-from ..corpora.reader import decode_block, read_blocks
+from ..core.io import decode_block, read_blocks
 from ..counting.counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows
 from ..core.errors import InputError
 from ..core.io import atomic_write

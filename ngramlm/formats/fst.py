@@ -16,15 +16,16 @@ words.txt lists <eps> as 0, the model's words by id, and #0 last.
 """
 from __future__ import annotations
 
-import math
 from typing import TextIO
 
+import numpy as np
+
+from ..core.constants import LN10
 from ..core.model import BackoffModel
 from ..core.io import atomic_write
 from ..core.vocab import BOS_ID, EOS_ID
 
 EPSILON, BACKOFF_SYMBOL = "<eps>", "#0"
-LN10 = math.log(10.0)
 
 
 def _cost(log10_value: float) -> str:
@@ -33,27 +34,52 @@ def _cost(log10_value: float) -> str:
 
 
 class _Histories:
-    """The histories that get a state, with their numbering and the way from an n-gram to its destination."""
+    """The histories that get a state, with their numbering, and where each n-gram leads, found with the model's
+    index for all n-grams of an order at once."""
 
     def __init__(self, model: BackoffModel):
-        self.table = model.table()
+        self.model, self.index = model, model.index
         self.keep = max(model.order - 1, 0)
-        contexts = {tuple(row[:-1]) for grams in model.ngrams[1:] for row in grams.tolist()}
-        contexts.discard((BOS_ID,))
-        self.ids = {(BOS_ID,): 0, (): 1}
-        for history in sorted(contexts - {()}, key=lambda h: (len(h), h)):
-            self.ids[history] = len(self.ids)
+        # is_state[k][r]: the (k+1)-gram of row r continues (is the prefix of a longer n-gram), or is <s>.
+        self.is_state = [np.zeros(len(g), dtype=bool) for g in model.ngrams]
+        for n in range(2, model.order + 1):
+            self.is_state[n - 2][self.index.parent_rows(n)] = True
+        self.is_state[0][model.ngrams[0][:, 0] == BOS_ID] = True
+        # States: <s> is 0, the empty history 1, then the histories by length and id order (rows are sorted).
+        self.state_of = []
+        first = 2
+        for k, states in enumerate(self.is_state):
+            numbers = np.full(len(states), -1, dtype=np.int64)
+            counted = states & (model.ngrams[k][:, 0] != BOS_ID) if k == 0 else states
+            numbers[counted] = first + np.arange(int(counted.sum()))
+            first += int(counted.sum())
+            if k == 0:
+                numbers[model.ngrams[0][:, 0] == BOS_ID] = 0
+            self.state_of.append(numbers)
 
-    def destination(self, sequence: tuple) -> tuple[int, float]:
-        """State reached after `sequence`, and the log10 back-off weights of the suffixes skipped to reach it."""
-        history = sequence[len(sequence) - self.keep:] if self.keep else ()
-        extra = 0.0
-        while history not in self.ids:
-            entry = self.table.get(history)
-            if entry is not None:
-                extra += entry[1]
-            history = history[1:]
-        return self.ids[history], extra
+    def states(self) -> list[tuple[int, int, int]]:
+        """(state, order k of its history's (k+1)-gram, row) of every history but the empty one."""
+        return sorted((int(self.state_of[k][r]), k, int(r)) for k, states in enumerate(self.is_state)
+                      for r in np.flatnonzero(states))
+
+    def destinations(self, sequences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """State reached after each row of `sequences` (its longest suffix that is a history, at most order - 1
+        words), and the log10 back-off weights of the longer suffixes skipped on the way (Katz's recursion)."""
+        m = len(sequences)
+        sequences = sequences[:, max(0, sequences.shape[1] - self.keep):] if self.keep else sequences[:, :0]
+        state = np.full(m, 1, dtype=np.int64)
+        extra = np.zeros(m)
+        pending = np.ones(m, dtype=bool)
+        for length in range(sequences.shape[1], 0, -1):
+            rows = self.index.rows(sequences[:, sequences.shape[1] - length:])
+            present = pending & (rows >= 0)
+            at = np.maximum(rows, 0)
+            arrive = present & self.is_state[length - 1][at]
+            state[arrive] = self.state_of[length - 1][at[arrive]]
+            pending &= ~arrive
+            skipped = pending & present
+            extra[skipped] += self.model.logbow[length - 1][at[skipped]]
+        return state, extra
 
 
 def write_fst(model: BackoffModel, fst_out: TextIO, symbols_out: TextIO, *, epsilon_backoff: bool = False) -> None:
@@ -62,23 +88,21 @@ def write_fst(model: BackoffModel, fst_out: TextIO, symbols_out: TextIO, *, epsi
     histories = _Histories(model)
     backoff_label = EPSILON if epsilon_backoff else BACKOFF_SYMBOL
     lines, finals = [], {}
-    for grams, logprob in zip(model.ngrams, model.logprob):
-        for row, p in zip(grams.tolist(), logprob.tolist()):
-            word = row[-1]
-            if word == BOS_ID:
+    for k, (grams, logprob) in enumerate(zip(model.ngrams, model.logprob)):
+        sources = histories.state_of[k - 1][histories.index.parent_rows(k + 1)] if k else np.ones(len(grams), int)
+        targets, extras = histories.destinations(grams)
+        for row, p, source, target, extra in zip(grams[:, -1].tolist(), logprob.tolist(), sources.tolist(),
+                                                 targets.tolist(), extras.tolist()):
+            if row == BOS_ID:
                 continue
-            source = histories.ids[tuple(row[:-1])]
-            if word == EOS_ID:
+            if row == EOS_ID:
                 finals[source] = p
                 continue
-            target, extra = histories.destination(tuple(row))
-            lines.append((source, f"{source}\t{target}\t{words[word]}\t{words[word]}\t{_cost(p + extra)}\n"))
-    for history, state in histories.ids.items():
-        if not history:
-            continue
-        target, extra = histories.destination(history[1:])
-        bow = histories.table.get(history, (0.0, 0.0))[1] + extra
-        lines.append((state, f"{state}\t{target}\t{backoff_label}\t{backoff_label}\t{_cost(bow)}\n"))
+            lines.append((source, f"{source}\t{target}\t{words[row]}\t{words[row]}\t{_cost(p + extra)}\n"))
+    for state, k, row in histories.states():
+        target, extra = histories.destinations(model.ngrams[k][row:row + 1, 1:])
+        bow = float(model.logbow[k][row]) + float(extra[0])
+        lines.append((state, f"{state}\t{int(target[0])}\t{backoff_label}\t{backoff_label}\t{_cost(bow)}\n"))
     # OpenFst takes the source of the first line as the start state: state 0, <s>.
     lines.sort(key=lambda item: item[0])
     fst_out.writelines(line for _, line in lines)

@@ -43,8 +43,11 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..core.errors import ModelError
-from ..corpora.reader import iter_lines
-from ..use.evaluate import NO_WORD, PplOptions, TextStats, encode_sentence, score_by_batch, score_sentences
+from ..core.io import iter_lines
+from ..core.scorer import NO_WORD, Scorer
+from ..use.ppl_report import PplOptions, encode_sentence
+from ..use.scoring import score_by_batch, score_sentences
+from ..use.text_stats import TextStats
 from ..core.vocab import BOS_ID, UNK_ID
 
 # SRILM's default -cache-lambda.
@@ -64,11 +67,11 @@ def most_probable_words(model, count: int) -> list[int]:
     return ids[np.argsort(-logprob, kind="stable")[:count]].tolist()
 
 
-class CacheScorer:
+class CacheScorer(Scorer):
     """An n-gram scorer mixed with a cache of the last `size` tokens (a stateful Scorer).
 
     `score_batch` must see the tokens in text order: each scored token enters the cache after it is scored
-    (ngramlm.use.evaluate.ppl_file and `cache_ppl` score in order). `reset` empties the cache. `decay`,
+    (ngramlm.use.ppl_report.ppl_file and `cache_ppl` score in order). `reset` empties the cache. `decay`,
     `bigram_weight`, `exclude` and `fill` select the variants of the module docstring.
     """
 

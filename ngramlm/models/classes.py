@@ -27,7 +27,8 @@ import numpy as np
 from ..core.model import BackoffModel
 from ..corpora.reader import TextOptions, read_corpus
 from ..core.errors import InputError, ModelError
-from ..use.evaluate import NO_WORD, BackoffScorer, score_by_batch
+from ..core.scorer import NO_WORD, Scorer
+from ..use.scoring import BackoffScorer, score_by_batch
 from ..core.io import atomic_write
 from ..core.vocab import BOS, EOS, UNK_ID, Vocabulary
 
@@ -101,7 +102,7 @@ def read_classes(path: str, vocab: Vocabulary | None = None) -> WordClasses:
     A class whose probabilities do not sum to 1 is renormalised with a ClassFileWarning (SRILM would use the
     improper model as it is); a class whose probabilities are all 0 gets uniform memberships likewise.
     """
-    from ..corpora.reader import iter_lines
+    from ..core.io import iter_lines
 
     word_class: dict[str, str] = {}
     probs: dict[str, float] = {}
@@ -170,7 +171,7 @@ def train_class_model(paths: Sequence[str], classes: WordClasses, order: int = 3
                       options: TextOptions = TextOptions(), **params) -> "ClassNgramModel":
     """Estimate a class n-gram model: count the class-mapped text and smooth it with ngramlm.smoothing.estimate
     (`method`, `interpolate`, `unk` and `params` as there)."""
-    from ..counting.counts import count_sentences
+    from ..counting.corpus_count import count_sentences
     from ..smoothing import estimate
 
     counts = count_sentences(class_sentences(paths, classes, options), order, Vocabulary())
@@ -189,8 +190,8 @@ class ClassNgramModel:
         return self.class_model.order
 
 
-class ClassScorer:
-    """Scores words with a ClassNgramModel: a Scorer for ngramlm.use.evaluate (score, score_batch, distribution).
+class ClassScorer(Scorer):
+    """Scores words with a ClassNgramModel: a Scorer (score, score_batch, distribution).
 
     Its vocabulary holds the class model's words that are not class names, then the classed words. A classed
     word whose class the class model lacks gets probability 0.
@@ -255,7 +256,7 @@ class ClassScorer:
         return class_logp[self._token[:len(self.vocab)]] + self._member_logprob
 
 
-class InterpolatedScorer:
+class InterpolatedScorer(Scorer):
     """Per-word linear interpolation of scorers over different vocabularies (Jelinek & Mercer 1980):
     p(w | h) = sum_i lambda_i p_i(w | h). Its vocabulary is the union of theirs, the first scorer's ids first."""
 
@@ -326,14 +327,15 @@ def _log10_mix(logprobs: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def heldout_component_logprobs(scorer: InterpolatedScorer, path: str, options=None) -> np.ndarray:
     """(components, tokens) log10 probabilities of the words and sentence ends of a held-out text (SRILM's
     counting: `<s>` is not scored), for tuning the interpolation weights."""
-    from ..use.evaluate import PplOptions, _positions, _text_items
+    from ..use.ppl_report import PplOptions, text_items
+    from ..use.scoring import sentence_positions
 
     options = options or PplOptions()
     width = max(scorer.order - 1, 1)
-    sentences = [ids for _, ids in _text_items(path, scorer.vocab, options) if ids is not None]
+    sentences = [ids for _, ids in text_items(path, scorer.vocab, options) if ids is not None]
     parts = []
     for start in range(0, len(sentences), 8192):
-        positions = [_positions(ids, width) for ids in sentences[start:start + 8192]]
+        positions = [sentence_positions(ids, width) for ids in sentences[start:start + 8192]]
         words = np.concatenate([w for w, _ in positions])
         histories = np.concatenate([h for _, h in positions])[:, width - (scorer.order - 1):]
         parts.append(scorer.component_logprobs(words, histories)[0])

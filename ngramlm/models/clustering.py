@@ -21,7 +21,8 @@ import numpy as np
 from .._ext import _cluster
 from .classes import WordClasses
 from ..corpora.reader import TextOptions
-from ..counting.counts import NgramCounts, count_files, count_sentences
+from ..counting.corpus_count import count_files, count_sentences
+from ..counting.counts import NgramCounts
 from ..core.errors import ModelError
 from ..core.progress import Progress
 from ..core.vocab import BOS_ID, EOS_ID, Vocabulary

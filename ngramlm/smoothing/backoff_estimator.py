@@ -25,14 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Imported as a module: ngramlm.smoothing.backoff_weights itself imports this package's ngram_keys.
 from . import backoff_weights as weights
-from ..core.model import LOG10_ZERO, BackoffModel, sort_ngrams
+from ..core.constants import LOG10_ZERO, PROB_EPSILON
+from ..core.index import NgramIndex, distinct_rows
+from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
-from .continuation_counts import continuation_counts
+from .continuation_counts import continuation_counts, counts_index
 from .discount import Discount, OrderCounts
-from .ngram_keys import NgramKeys, find, group_starts, run_index
 
 
 @dataclass
@@ -63,36 +63,41 @@ def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool) 
         raise ValueError(f"{len(plans)} order plans for {order}-gram counts")
     predicted = predicted_words(len(vocab), unk)
     vocab_size = int(predicted.sum())
-    keys = NgramKeys(len(vocab))
-    order_counts = prepare_counts(counts, plans, predicted, vocab_size, keys)
+    order_counts = prepare_counts(counts, plans, predicted, vocab_size)
 
-    tables = weights.BackoffTables(len(vocab), order)
+    # The model's n-grams as they are estimated, shortest first, with the contexts of each order (context-only
+    # rows, NaN log-probabilities, until _fill_in_contexts gives them one).
+    index = NgramIndex(len(vocab))
     contexts: list[np.ndarray] = [np.zeros((0, 0), dtype=ID_DTYPE)]
     for n in range(1, order + 1):
         plan = plans[n - 1]
         if n == 1:
             rows, logprob = _unigrams(counts.ngrams[0], order_counts[0], plan, predicted, vocab_size)
-            tables.set_probs(1, rows, logprob)
+            index.add_order(rows, weights.as_stored(logprob), np.zeros(len(rows)))
             continue
-        rows, logprob = _ngrams(tables, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size)
-        tables.set_probs(n, rows, logprob)
-        context_rows, logbow, logprob = weights.context_weights(tables, rows, tables.logprob[n])
-        tables.set_probs(n, rows, logprob)
-        tables.set_bows(n - 1, context_rows, logbow)
+        rows, logprob = _ngrams(index, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size)
+        context_rows, logbow, logprob = weights.context_weights(index, rows, weights.as_stored(logprob))
+        index.add_order(rows, weights.as_stored(logprob), np.zeros(len(rows)), add_contexts=True)
+        index.logbow[n - 2][index.rows(context_rows, presorted=True)] = weights.as_stored(logbow)
         contexts.append(context_rows)
-    _fill_in_contexts(tables, contexts, keys)
-    return _assemble(vocab, tables, contexts)
+    _fill_in_contexts(index, contexts)
+    return BackoffModel(vocab, [g.astype(ID_DTYPE) for g in index.ngrams], index.logprob, index.logbow)
 
 
-def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.ndarray, vocab_size: int,
-                   keys: NgramKeys) -> list[np.ndarray]:
+def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.ndarray,
+                   vocab_size: int) -> list[np.ndarray]:
     """The counts each order is estimated from (continuation counts where the method asks for them, from the
     original counts of the next order), estimating each order's discount from them, lowest order first."""
     result = []
+    index = None  # of the counts, built when continuation counts are first needed
     for n, plan in enumerate(plans, 1):
         rows, c = counts.ngrams[n - 1], counts.counts[n - 1]
         if plan.discount.modifies_counts and n < counts.order and not plan.discount.no_discount():
-            c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, keys)
+            if index is None:
+                index = counts_index(counts.ngrams[:n], len(counts.vocab))
+            while index.order < n:
+                index.add_order(counts.ngrams[index.order], add_contexts=True)
+            c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, index)
         if plan.estimated:
             plan.discount.estimate(OrderCounts(n, c, predicted[rows[:, -1]], vocab_size))
         result.append(c)
@@ -118,7 +123,7 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size):
     # Left-over unigram mass goes to the zero-probability words, or to all words if there are none (SRILM's
     # Ngram::distributeProb: the ARPA format has no weight for backing off to a uniform distribution).
     left = 1.0 - probs[predicted].sum()
-    left = left if left >= weights.PROB_EPSILON else 0.0
+    left = left if left >= PROB_EPSILON else 0.0
     zero = predicted & (probs == 0)
     if zero.any():
         probs[zero] = left / zero.sum()
@@ -130,7 +135,7 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size):
     return ids.astype(ID_DTYPE).reshape(-1, 1), logprob
 
 
-def _ngrams(tables: weights.BackoffTables, rows, counts, plan: OrderPlan, predicted, vocab_size):
+def _ngrams(index: NgramIndex, rows, counts, plan: OrderPlan, predicted, vocab_size):
     """Explicit probabilities of the n-grams of one order (n >= 2), before normalisation.
 
     N-grams with count zero (Kneser-Ney's continuation count of an n-gram that nothing precedes, as under
@@ -140,10 +145,10 @@ def _ngrams(tables: weights.BackoffTables, rows, counts, plan: OrderPlan, predic
     if not predicted[UNK_ID]:
         keep &= ~np.any(rows[:, :-1] == UNK_ID, axis=1)
     rows, c = rows[keep], counts[keep]
-    starts = group_starts(tables.keys(rows[:, :-1]))
-    group = run_index(starts, len(rows))
+    starts = weights.context_starts(rows)
+    group = weights.run_index(starts, len(rows))
     total = np.add.reduceat(c, starts).astype(np.float64) if len(rows) else np.zeros(0)
-    lower = weights.to_prob(tables.backoff_logprob(rows[:, 1:-1], rows[:, -1])) if plan.interpolate else None
+    lower = weights.to_prob(weights.backoff_logprob(index, rows[:, 1:-1], rows[:, -1])) if plan.interpolate else None
     prob, kept = _discounted(plan, c, starts, group, total, lower, vocab_size)
     return rows[kept], weights.to_log10(prob[kept])
 
@@ -169,7 +174,7 @@ def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
         if no_discount or len(c) == 0:
             return prob, kept
         mass = np.add.reduceat(np.where(kept, prob, 0.0), starts)
-        exhausted = (observed < vocab_size) & (mass > 1.0 - weights.PROB_EPSILON)
+        exhausted = (observed < vocab_size) & (mass > 1.0 - PROB_EPSILON)
         if not exhausted.any():
             return prob, kept
         # SRILM: first give up interpolation in such a context, then enlarge its denominator by one.
@@ -177,7 +182,7 @@ def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
         interpolated &= ~exhausted
 
 
-def _fill_in_contexts(tables: weights.BackoffTables, contexts: list[np.ndarray], keys: NgramKeys) -> None:
+def _fill_in_contexts(index: NgramIndex, contexts: list[np.ndarray]) -> None:
     """Give every context, and every sub-sequence of a context, an explicit probability where it has none
     (its back-off estimate, so the distribution is unchanged; SRILM's Ngram::fixupProbs)."""
     order = len(contexts)
@@ -185,31 +190,16 @@ def _fill_in_contexts(tables: weights.BackoffTables, contexts: list[np.ndarray],
     for n in range(order - 1, 0, -1):
         longer = needed[n + 1] if n + 1 < order else np.zeros((0, n + 1), dtype=ID_DTYPE)
         candidates = np.concatenate((contexts[n], longer[:, :-1], longer[:, 1:])).astype(ID_DTYPE)
-        if len(candidates):
-            _, first = np.unique(keys(candidates), return_index=True)
-            candidates = candidates[first]
-        needed[n] = candidates
+        needed[n] = distinct_rows(candidates, index.vocab_size)
     for n in range(1, order):
-        missing = needed[n][find(tables.prob_keys[n], keys(needed[n])) < 0]
-        if len(missing) == 0:
+        rows = index.rows(needed[n], presorted=True)
+        lacking = (rows < 0) | np.isnan(index.logprob[n - 1][np.maximum(rows, 0)])
+        if not np.any(lacking):
             continue
-        logprob = tables.backoff_logprob(missing[:, :-1], missing[:, -1])
-        rows = np.concatenate((tables.rows[n], missing))
-        merged = np.concatenate((tables.logprob[n], logprob))
-        rows, merged = sort_ngrams(rows, merged)
-        tables.set_probs(n, rows, merged)
-
-
-def _assemble(vocab, tables: weights.BackoffTables, contexts) -> BackoffModel:
-    """The BackoffModel: each order's n-grams with their probabilities, and bows on those that are contexts."""
-    ngrams, logprob, logbow = [], [], []
-    for n in range(1, tables.order + 1):
-        rows = tables.rows[n]
-        bows = np.zeros(len(rows))
-        if n < tables.order:
-            at = find(tables.keys(rows), tables.keys(contexts[n])) if len(contexts[n]) else np.zeros(0, int)
-            bows[at[at >= 0]] = tables.logbow[n][at >= 0]
-        ngrams.append(rows.astype(ID_DTYPE))
-        logprob.append(tables.logprob[n])
-        logbow.append(bows)
-    return BackoffModel(vocab, ngrams, logprob, logbow)
+        missing, rows = needed[n][lacking], rows[lacking]
+        logprob = weights.backoff_logprob(index, missing[:, :-1], missing[:, -1])
+        context_only = rows >= 0
+        index.logprob[n - 1][rows[context_only]] = logprob[context_only]
+        if not np.all(context_only):
+            new = ~context_only
+            index.insert(missing[new], logprob[new], np.zeros(int(new.sum())))

@@ -20,15 +20,13 @@ produces a tiny spurious weight:
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
-from ..core.model import LOG10_ZERO, BackoffModel
-from .ngram_keys import NgramKeys, find, group_starts, run_index
-
-# SRILM's Prob_Epsilon: probability sums closer than this to 0 or 1 are taken to be exactly 0 or 1.
-PROB_EPSILON = 3e-6
-
+from ..core.constants import LOG10_ZERO, PROB_EPSILON
+from ..core.index import FLOAT64, NgramIndex
+from ..core.model import BackoffModel
 
 def to_prob(logp: np.ndarray) -> np.ndarray:
     """10 ** logp, with anything at or below LOG10_ZERO (-99, ARPA's log10(0)) read as exactly 0."""
@@ -50,83 +48,42 @@ def as_stored(logp: np.ndarray) -> np.ndarray:
     return np.asarray(logp, dtype=np.float32).astype(np.float64)
 
 
-class BackoffTables:
-    """The explicit probabilities and context weights of a back-off model, searchable in bulk.
-
-    `set_probs(n, rows, logprob)` installs the n-grams of order n; `set_bows(n, rows, logbow)` the weights of
-    the contexts of length n (a context without a weight backs off with weight 1). Estimators fill these order
-    by order, since higher orders are estimated from the finished lower ones.
-    """
-
-    def __init__(self, vocab_size: int, order: int):
-        self.keys = NgramKeys(vocab_size)
-        self.order = order
-        empty = self.keys(np.zeros((0, 1), dtype=np.uint32))
-        self.rows = [np.zeros((0, n), dtype=np.uint32) for n in range(order + 1)]
-        self.prob_keys = [empty] * (order + 1)
-        self.logprob = [np.zeros(0)] * (order + 1)
-        self.bow_keys = [empty] * (order + 1)
-        self.logbow = [np.zeros(0)] * (order + 1)
-
-    def set_probs(self, n: int, rows: np.ndarray, logprob: np.ndarray) -> None:
-        """Install the n-grams of order n (`rows` sorted) with their log10 probabilities."""
-        self.rows[n] = rows
-        self.prob_keys[n] = self.keys(rows)
-        self.logprob[n] = as_stored(logprob)
-
-    def set_bows(self, n: int, rows: np.ndarray, logbow: np.ndarray) -> None:
-        """Install the log10 back-off weights of the contexts of length n (`rows` sorted)."""
-        self.bow_keys[n] = self.keys(rows)
-        self.logbow[n] = as_stored(logbow)
-
-    def context_logbow(self, rows: np.ndarray) -> np.ndarray:
-        """log10 bow of each context row (0 for contexts without explicit extensions)."""
-        n = rows.shape[1]
-        if n == 0:
-            return np.zeros(len(rows))
-        at = find(self.bow_keys[n], self.keys(rows))
-        return np.where(at >= 0, self.logbow[n][np.maximum(at, 0)] if len(self.logbow[n]) else 0.0, 0.0)
-
-    def backoff_logprob(self, histories: np.ndarray, words: np.ndarray) -> np.ndarray:
-        """log10 p(w | h) by the back-off recursion, for each row h of `histories` (oldest word first).
-
-        Only the last order-1 words of a history matter. A word that is not even a unigram gets LOG10_ZERO.
-        """
-        histories = histories[:, max(0, histories.shape[1] - (self.order - 1)):]
-        m, length = histories.shape
-        result = np.full(m, LOG10_ZERO)
-        backoff = np.zeros(m)
-        pending = np.arange(m)
-        for used in range(length, -1, -1):
-            if len(pending) == 0:
-                break
-            context = histories[pending, length - used:]
-            rows = np.column_stack((context, words[pending]))
-            at = find(self.prob_keys[used + 1], self.keys(rows))
-            hit = at >= 0
-            result[pending[hit]] = self.logprob[used + 1][at[hit]] + backoff[pending[hit]]
-            missed = pending[~hit]
-            if used > 0:
-                backoff[missed] += self.context_logbow(context[~hit])
-            pending = missed
-        return as_stored(np.maximum(result, LOG10_ZERO))
+def backoff_logprob(index: NgramIndex, histories: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """log10 p(w | h) by the back-off recursion of `index` (ngramlm.core.index, in float64), for each row h of
+    `histories` (oldest word first), as estimation uses it: at least LOG10_ZERO (a word that is not even a
+    unigram gets LOG10_ZERO) and rounded to single precision like the stored values."""
+    return as_stored(np.maximum(index.score(words, histories, FLOAT64)[0], LOG10_ZERO))
 
 
-def context_weights(tables: BackoffTables, rows: np.ndarray, logprob: np.ndarray, *, rescale: bool = True):
+def context_starts(rows: np.ndarray) -> np.ndarray:
+    """Start of each context's run in sorted n-gram rows (n >= 2): where rows[:, :-1] changes."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    changed = np.any(rows[1:, :-1] != rows[:-1, :-1], axis=1)
+    return np.flatnonzero(np.concatenate(([True], changed)))
+
+
+def run_index(starts: np.ndarray, length: int) -> np.ndarray:
+    """For each of `length` rows, the index of the run (as given by `context_starts`) that holds it."""
+    flags = np.zeros(length, dtype=np.int64)
+    flags[starts] = 1
+    return np.cumsum(flags) - 1
+
+
+def context_weights(index: NgramIndex, rows: np.ndarray, logprob: np.ndarray, *, rescale: bool = True):
     """Back-off weights of the contexts of the (n)-grams `rows` (sorted, n >= 2), as SRILM computes them.
 
     Returns (contexts, logbow, logprob): the distinct contexts (rows[:, :-1]) in order, their log10 weights,
     and the n-gram log probabilities, scaled to sum to one in contexts whose back-off distribution has no mass
-    left (when `rescale`; otherwise unchanged). `tables` must hold every lower order with its weights.
+    left (when `rescale`; otherwise unchanged). `index` must hold every lower order with its weights.
     """
     n = rows.shape[1]
-    prefix_keys = tables.keys(rows[:, :-1])
-    starts = group_starts(prefix_keys)
+    starts = context_starts(rows)
     contexts = rows[starts, :-1]
     if len(rows) == 0:
         return contexts, np.zeros(0), logprob
     numerator = 1.0 - np.add.reduceat(to_prob(logprob), starts)
-    lower = to_prob(tables.backoff_logprob(rows[:, 1:n - 1], rows[:, -1]))
+    lower = to_prob(backoff_logprob(index, rows[:, 1:n - 1], rows[:, -1]))
     denominator = 1.0 - np.add.reduceat(lower, starts)
     numerator[np.abs(numerator) < PROB_EPSILON] = 0.0
     denominator[np.abs(denominator) < PROB_EPSILON] = 0.0
@@ -153,20 +110,34 @@ def context_weights(tables: BackoffTables, rows: np.ndarray, logprob: np.ndarray
     return contexts, logbow, logprob
 
 
-def compute_logbows(model: BackoffModel) -> list[np.ndarray]:
+def compute_logbows(model: BackoffModel, index: NgramIndex | None = None) -> list[np.ndarray]:
     """Recompute every back-off weight of `model` so that each context's distribution sums to one.
 
     Returns one log10 bow array per order, parallel to `model.ngrams` (0 for n-grams that are not contexts,
     and for the highest order). The explicit probabilities are taken as they are; see the module docstring for
-    contexts whose numerator or denominator is ~0.
+    contexts whose numerator or denominator is ~0. Rows whose log-probability is NaN are contexts only: they
+    count neither in the numerator nor in the denominator (SRILM's recomputeBOWs while pruning). `index` is the
+    index of the model's n-grams to use (by default `model.index`; a working copy of a model may share its
+    original's).
     """
-    tables = BackoffTables(len(model.vocab), model.order)
-    for k in range(model.order):
-        tables.set_probs(k + 1, model.ngrams[k], model.logprob[k])
     logbows = [np.zeros(len(g)) for g in model.ngrams]
+    # The recursion runs over the values as SRILM stores them (single precision), the weights filled in as they
+    # are computed: each order needs only the shorter contexts' weights.
+    stored = SimpleNamespace(logprob=[as_stored(lp) for lp in model.logprob],
+                             logbow=[np.zeros(len(g)) for g in model.ngrams])
+    index = (model.index if index is None else index).with_values(stored)
     for k in range(1, model.order):
-        contexts, bows, _ = context_weights(tables, model.ngrams[k], model.logprob[k], rescale=False)
-        tables.set_bows(k, contexts, bows)
-        at = find(tables.keys(model.ngrams[k - 1]), tables.keys(contexts))
-        logbows[k - 1][at[at >= 0]] = bows[at >= 0]
+        explicit = np.flatnonzero(~np.isnan(model.logprob[k]))
+        rows = model.ngrams[k][explicit]
+        _, bows, _ = context_weights(index, rows, model.logprob[k][explicit], rescale=False)
+        contexts = index.parent_rows(k + 1)[explicit][context_starts(rows)]
+        logbows[k - 1][contexts] = bows
+        stored.logbow[k - 1][contexts] = as_stored(bows)
     return logbows
+
+
+def renormalize(model: BackoffModel) -> BackoffModel:
+    """The model with its back-off weights recomputed so every context's distribution sums to 1 (SRILM's -renorm,
+    Ngram::recomputeBOWs); its n-grams and probabilities unchanged. (Not a method of BackoffModel: the model sits
+    in core, a room below this normalisation.)"""
+    return BackoffModel(model.vocab, model.ngrams, model.logprob, compute_logbows(model))

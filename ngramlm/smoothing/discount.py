@@ -37,9 +37,10 @@ class OrderCounts:
         return np.bincount(counts[counts <= highest], minlength=highest + 1)[:highest + 1]
 
 
-def warn(message: str) -> None:
-    """A warning about estimation that the user can act on (shown once per message by default)."""
-    warnings.warn(message, EstimationWarning, stacklevel=3)
+def warn(message: str, stacklevel: int = 3) -> None:
+    """A warning about estimation that the user can act on (shown once per message by default); `stacklevel`
+    counts from this function, as warnings.warn's does (3: the caller of its caller)."""
+    warnings.warn(message, EstimationWarning, stacklevel=stacklevel)
 
 
 class EstimationWarning(UserWarning):
@@ -115,7 +116,7 @@ def _count_text(value: float) -> str:
 
 def read_discount_file(discount: Discount, path: str) -> None:
     """Load `discount`'s parameters from an SRILM discount file (-gtN / -knN)."""
-    from ..corpora.reader import iter_lines
+    from ..core.io import iter_lines
 
     lines = [(n, line) for n, line in iter_lines(path) if line.strip()]
     discount.read(path, lines)

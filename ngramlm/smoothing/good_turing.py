@@ -14,12 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.constants import PROB_EPSILON, PROB_PRECISION
 from .discount import Discount, OrderCounts, warn
-
-# Precision SRILM uses for discount files (Prob_Precision: digits10 of a double, plus one).
-_PRECISION = 16
-# SRILM's Prob_Epsilon: a coefficient at or below it is out of range.
-_EPSILON = 3e-6
 
 
 class GoodTuring(Discount):
@@ -55,7 +51,7 @@ class GoodTuring(Discount):
                 coefficient = (ratio - common) / (1.0 - common)
             # SRILM checks all but coefficient > 1 (possible when (k+1) n_{k+1} > n_1), which would make the
             # context's probabilities sum to more than one; we treat it as out of range too.
-            if not np.isfinite(coefficient) or coefficient <= _EPSILON or ratio > 1.0 or coefficient > 1.0:
+            if not np.isfinite(coefficient) or coefficient <= PROB_EPSILON or ratio > 1.0 or coefficient > 1.0:
                 warn(f"Good-Turing: discount coefficient for {name} with count {r} is out of range "
                      f"({coefficient:.6g}); count {r} is not discounted.")
                 continue
@@ -74,7 +70,7 @@ class GoodTuring(Discount):
         super().write(f)
         f.write(f"maxcount {self.max_count}\n")
         for r in range(1, self.max_count + 1):
-            f.write(f"discount {r} {self.coefficients[r]:.{_PRECISION}g}\n")
+            f.write(f"discount {r} {self.coefficients[r]:.{PROB_PRECISION}g}\n")
 
     def _read_line(self, fields) -> bool:
         if super()._read_line(fields):

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.constants import PROB_PRECISION
 from .discount import Discount, OrderCounts, ney_discount
-
-# Used when n1 or n2 is zero (KenLM's --discount_fallback value for D1).
-# Precision SRILM uses for discount files (Prob_Precision).
-_PRECISION = 16
 
 
 class KneserNey(Discount):
@@ -39,7 +36,7 @@ class KneserNey(Discount):
 
     def write(self, f) -> None:
         super().write(f)
-        f.write(f"discount1 {self.discount:.{_PRECISION}g}\n")
+        f.write(f"discount1 {self.discount:.{PROB_PRECISION}g}\n")
 
     def _read_line(self, fields) -> bool:
         if super()._read_line(fields):

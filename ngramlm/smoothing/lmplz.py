@@ -22,59 +22,55 @@ What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.s
 """
 from __future__ import annotations
 
-import warnings
 from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..core.index import NgramIndex
 from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.errors import ModelError
 from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID
-from .ngram_keys import find
+from .discount import EstimationWarning
+from .modified_kneser_ney_discounts import full_fallback, modified_kneser_ney_discounts
 
-# lmplz's --discount_fallback default: D1, D2, D3+ used where the closed-form estimate fails.
-FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
-
-
-class DiscountFallbackWarning(UserWarning):
-    """Kneser-Ney discounts of some order could not be estimated and the fallback discounts were used."""
-
+# The name lmplz's users catch: the one warning class of every estimator (here: fallback discounts were used).
+DiscountFallbackWarning = EstimationWarning
 
 # Rows per slice of the index searches and of the gathers of the estimation: bounds their temporaries (about
 # 100 MB each).
 _SEARCH_SLICE = 1 << 22
 
 
-class NgramIndex:
+class ContextsAndSuffixes:
     """Where each n-gram's context (first n-1 words) and suffix (last n-1 words) sit among the (n-1)-grams.
 
-    An n-gram's key is (row of its context among the (n-1)-grams) * |V| + its last word: an int64 whatever the
-    order, and sorted like the rows, so one binary search finds an n-gram once its context's row is known.
-    Contexts are found walking down each n-gram's prefixes, searching each distinct prefix once (the rows are
-    sorted, so equal prefixes are adjacent); the suffix of w_1..w_n is (suffix of its context) + w_n, so
-    suffixes take one search per order. An n-gram whose context or suffix is missing means the counts are not
-    those of a text, and is refused.
+    The n-grams are keyed as in ngramlm.core.index (row of the context among the (n-1)-grams * |V| + last word),
+    in an NgramIndex that holds only the keys. Contexts are found walking down each n-gram's prefixes, searching
+    each distinct prefix once (the rows are sorted, so equal prefixes are adjacent); the suffix of w_1..w_n is
+    (suffix of its context) + w_n, so suffixes take one search per order. An n-gram whose context or suffix is
+    missing means the counts are not those of a text, and is refused.
 
     Built order by order (`add_order`), each order's n-grams located a slice at a time if need be (`locate`):
     lmplz_on_disk indexes counts larger than memory that way.
     """
 
     def __init__(self, unigrams: np.ndarray, vocab_size: int):
-        self.width = vocab_size
-        self.keys = [unigrams[:, 0].astype(np.int64)]
+        self.index = NgramIndex(vocab_size)
+        self.index.add_keys(unigrams[:, 0].astype(np.int64))
         self.context_rows: list[np.ndarray | None] = [None]
         self.suffix_rows: list[np.ndarray | None] = [None]
 
     @classmethod
-    def of(cls, grams: list[np.ndarray], vocab_size: int) -> "NgramIndex":
-        """The index of n-grams held in memory, with every order's context and suffix rows."""
-        index = cls(grams[0], vocab_size)
+    def of(cls, grams: list[np.ndarray], vocab_size: int) -> "ContextsAndSuffixes":
+        """The context and suffix rows of every order of n-grams held in memory."""
+        located = cls(grams[0], vocab_size)
         for k in range(1, len(grams)):
-            context, suffix = index.locate(grams[k])
-            index.add_order(index.key(context, grams[k][:, -1]) if k + 1 < len(grams) else None, suffix, context)
-        index.keys = None  # only the searches need them: free them before the estimation
-        return index
+            context, suffix = located.locate(grams[k])
+            located.add_order(located.key(context, grams[k][:, -1]) if k + 1 < len(grams) else None, suffix,
+                              context)
+        located.index = None  # only the searches need the keys: free them before the estimation
+        return located
 
     def locate(self, grams: np.ndarray, tally: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(context rows, suffix rows) of n-grams of the order after the last added; with `tally`, also add to
@@ -82,17 +78,17 @@ class NgramIndex:
         k = grams.shape[1] - 1
         context = self._prefix_rows(grams)
         last = grams[:, -1].astype(np.int64)
-        query = last if k == 1 else self._key(self.suffix_rows[k - 1][context], last)
+        query = last if k == 1 else self.index.key(self.suffix_rows[k - 1][context], last)
         del last
         return context, self._find(k - 1, query, "suffix", tally=tally)
 
     def key(self, context: np.ndarray, last: np.ndarray) -> np.ndarray:
         """The keys of n-grams from their context rows and last words (to add their order)."""
-        return self._key(context, last.astype(np.int64))
+        return self.index.key(context, last.astype(np.int64))
 
     def add_order(self, keys: np.ndarray | None, suffix_rows: np.ndarray, context_rows: np.ndarray | None = None):
         """Take in the next order: its keys (None for the last order, which no search needs) and rows."""
-        self.keys.append(keys)
+        self.index.add_keys(keys)
         self.suffix_rows.append(suffix_rows)
         self.context_rows.append(context_rows)
 
@@ -105,18 +101,11 @@ class NgramIndex:
             column = grams[:, j - 1]
             changed[1:] |= column[1:] != column[:-1]
             starts = np.flatnonzero(changed)
-            query = column[starts].astype(np.int64) if j == 1 else self._key(rows[run[starts]], column[starts])
+            query = column[starts].astype(np.int64) if j == 1 else self.index.key(rows[run[starts]], column[starts])
             rows = self._find(j - 1, query, "prefix", presorted=True)
             run = np.cumsum(changed, dtype=np.int32 if len(grams) < 2**31 else np.int64)
             run -= 1
         return rows[run]
-
-    def _key(self, rows: np.ndarray, last: np.ndarray) -> np.ndarray:
-        """The keys row * |V| + last word, computed in place (these arrays are the largest of the estimation)."""
-        key = rows.astype(np.int64)
-        key *= self.width
-        key += last
-        return key
 
     def _find(self, k: int, query: np.ndarray, part: str, presorted: bool = False,
               tally: np.ndarray | None = None) -> np.ndarray:
@@ -125,15 +114,15 @@ class NgramIndex:
         Unsorted queries are searched a slice at a time, each slice in sorted order (kinder to the cache), so
         the sorting temporaries stay small however many n-grams there are; the sorted rows are also what makes
         `tally` cheap (see locate)."""
-        table = self.keys[k]
-        rows = np.empty(len(query), dtype=np.int32 if len(table) < 2**31 else np.int64)
+        size = self.index.size(k + 1)
+        rows = np.empty(len(query), dtype=np.int32 if size < 2**31 else np.int64)
         for span in _slices(len(query)):
             piece = query[span]
             if presorted:
-                found = find(table, piece)
+                found = self.index.search(k, piece)
             else:
                 order = np.argsort(piece)
-                in_order = find(table, piece[order])
+                in_order = self.index.search(k, piece[order])
                 if tally is not None and len(in_order):
                     starts = np.flatnonzero(np.concatenate(([True], in_order[1:] != in_order[:-1])))
                     tally[in_order[starts]] += np.diff(starts, append=len(in_order)).astype(tally.dtype)
@@ -184,38 +173,10 @@ def count_of_counts(adjusted: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def kneser_ney_discounts(n: Sequence[int], order: int, fallback: Sequence[float] | None = None) -> np.ndarray:
-    """Discounts [0, D1, D2, D3+] of one order from its count-of-counts n = (n_0, n_1, n_2, n_3, n_4).
-
-    Where the closed-form estimate is undefined (some n_j = 0 for j = 1..3) or out of range (D_j outside
-    [0, j]), raise ModelError, or, given `fallback` (D1, D2, D3+), warn with DiscountFallbackWarning and use it.
-    """
-    problem = None
-    discounts = np.zeros(4)
-    for j in (1, 2, 3):
-        if n[j] == 0:
-            problem = (f"Could not calculate Kneser-Ney discounts for {order}-grams with adjusted count {j + 1} "
-                       f"because we didn't observe any {order}-grams with adjusted count {j}; "
-                       "is this small or artificial data?")
-            break
-    if problem is None:
-        # Chen & Goodman 1998, eq. (26): Y = n1 / (n1 + 2 n2),  D_j = j - (j + 1) Y n_{j+1} / n_j.
-        y = n[1] / (n[1] + 2.0 * n[2])
-        for j in (1, 2, 3):
-            discounts[j] = j - (j + 1) * y * n[j + 1] / n[j]
-            if not 0.0 <= discounts[j] <= j:
-                problem = (f"{order}-gram discount out of range for adjusted count {j}: {discounts[j]:g}; "
-                           "modified Kneser-Ney smoothing thinks something is weird about your data.")
-                break
-    if problem is None:
-        return discounts
-    if fallback is None:
-        raise ModelError(f"{problem} Try deduplicating the input. To override this error, e.g. for a class-based "
-                         "model, rerun with --discount-fallback (discount_fallback= in Python).")
-    substitute = np.array([0.0, *fallback])
-    warnings.warn(f"{problem} Substituting fallback discounts for {order}-grams: "
-                  f"D1={substitute[1]:g} D2={substitute[2]:g} D3+={substitute[3]:g}",
-                  DiscountFallbackWarning, stacklevel=3)
-    return substitute
+    """Discounts [0, D1, D2, D3+] of one order, indexed by adjusted count (capped at 3), from its count-of-counts
+    n = (n_0, n_1, n_2, n_3, n_4): Chen & Goodman's eq. (26), see modified_kneser_ney_discounts, which raises
+    ModelError or, given `fallback` (D1, D2, D3+), warns and substitutes it."""
+    return np.array([0.0, *modified_kneser_ney_discounts(n, order, fallback)])
 
 
 def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts: np.ndarray | None,
@@ -291,9 +252,9 @@ class Lmplz:
     def __init__(self, counts: NgramCounts, *, unk: bool = True, discount_fallback: Sequence[float] | None = None):
         self.vocab = counts.vocab
         self.grams, raw = _with_every_unigram(counts, unk)
-        self.index = NgramIndex.of(self.grams, len(self.vocab))
+        self.index = ContextsAndSuffixes.of(self.grams, len(self.vocab))
         self.adjusted = adjusted_counts(self.grams, raw, self.index.suffix_rows)
-        fallback = _full_fallback(discount_fallback)
+        fallback = full_fallback(discount_fallback)
         self.count_of_counts = count_of_counts(self.adjusted)
         self.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(self.count_of_counts)]
 
@@ -326,16 +287,16 @@ class Lmplz:
             else:
                 probs = interpolate(estimate, gamma, self.index.context_rows[k], lower, self.index.suffix_rows[k])
                 logbow.append(np.log10(gamma))
-                logprob.append(_to_log10(lower))
+                logprob.append(probabilities_to_log10(lower))
             lower = probs
             self.adjusted[k] = self.index.context_rows[k] = self.index.suffix_rows[k] = None
             del estimate, gamma, probs
-        logprob.append(_to_log10(lower))
+        logprob.append(probabilities_to_log10(lower))
         logbow.append(np.zeros(len(self.grams[-1])))
         return BackoffModel(self.vocab, self.grams, logprob, logbow)
 
 
-def _to_log10(probs: np.ndarray) -> np.ndarray:
+def probabilities_to_log10(probs: np.ndarray) -> np.ndarray:
     """log10 in place, clipped at 0 where rounding took a probability above 1 (as lmplz does)."""
     with np.errstate(divide="ignore"):
         np.log10(probs, out=probs)
@@ -346,20 +307,6 @@ def estimate_lmplz(counts: NgramCounts, *, unk: bool = True,
                    discount_fallback: Sequence[float] | None = None) -> BackoffModel:
     """Estimate an interpolated modified Kneser-Ney model exactly as KenLM's `lmplz` does (see `Lmplz`)."""
     return Lmplz(counts, unk=unk, discount_fallback=discount_fallback).model()
-
-
-def _full_fallback(values: Sequence[float] | None) -> tuple[float, float, float] | None:
-    """lmplz's --discount_fallback: one to three discounts, the last repeated, each D_j within [0, j]."""
-    if values is None:
-        return None
-    values = tuple(float(v) for v in values)
-    if not 1 <= len(values) <= 3:
-        raise ModelError(f"give one to three fallback discounts (for adjusted counts 1, 2 and 3+), not {len(values)}")
-    full = tuple(values[min(j, len(values) - 1)] for j in range(3))
-    for j, d in enumerate(full, 1):
-        if not 0.0 <= d <= j:
-            raise ModelError(f"the fallback discount for count {j} is {d:g}, which is not in the range [0, {j}]")
-    return full
 
 
 def _with_every_unigram(counts: NgramCounts, unk: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:

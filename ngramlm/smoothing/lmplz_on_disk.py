@@ -24,42 +24,76 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .._ext import _arpa
 from ..corpora.reader import TextOptions
-from ..counting.counts import COUNT_DTYPE, DEFAULT_MEMORY, count_files
+from ..counting.corpus_count import count_files
+from ..counting.counts import COUNT_DTYPE
+from ..counting.memory import DEFAULT_MEMORY
 from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
 from ..core.io import atomic_write
 from ..core.progress import Progress
 from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
-from .lmplz import (NgramIndex, _full_fallback, _to_log10, count_of_counts, initial_probabilities, interpolate,
-                    interpolate_with_uniform, kneser_ney_discounts)
+from .lmplz import (ContextsAndSuffixes, count_of_counts, initial_probabilities, interpolate, interpolate_with_uniform,
+                    kneser_ney_discounts, probabilities_to_log10)
+from .modified_kneser_ney_discounts import full_fallback
 
 # N-grams per slice read from disk: bounds the temporaries of a slice (a few hundred MB at most).
 SLICE_ROWS = 1 << 22
 
 
-def train_lmplz(paths: Sequence[str], order: int, arpa: str, vocab: Vocabulary | None = None,
-                options: TextOptions = TextOptions(), *, unk: bool = True,
-                discount_fallback: Sequence[float] | None = None, memory: str | int = DEFAULT_MEMORY,
-                temp_dir: str | None = None, quiet: bool = True,
+@dataclass
+class LmplzConfig:
+    """What one `ngramlm train` run (KenLM's `lmplz -o ORDER`) is asked to do: the counterpart of KenLM's
+    PipelineConfig, filled from the command line by cli/train.py (its defaults are the command's) or in Python.
+
+    Args:
+        texts: training text files, one sentence per line (.gz/.bz2/.xz by extension, - for standard input).
+        order: order N of the model.
+        arpa: where to write the ARPA model (compressed by extension; - for standard output).
+        vocab: a closed vocabulary (other words count as <unk>); None: every word of the text.
+        text_options: how lines become sentences (lower-casing, <s> and </s>, bad bytes).
+        unk: keep <unk> in the model, or leave out every n-gram that contains it.
+        discount_fallback: D1, D2, D3+ (one to three values) used, with a warning, where Kneser-Ney discounts
+            cannot be estimated; None stops with ModelError there.
+        memory: the counting budget (bytes, or a size such as 2G; see count_files).
+        temp_dir: where the counts and intermediate files are kept (None: the system's temporary folder).
+        quiet: no progress display.
+    """
+
+    texts: Sequence[str]
+    order: int
+    arpa: str = "-"
+    vocab: Vocabulary | None = None
+    text_options: TextOptions = field(default_factory=TextOptions)
+    unk: bool = True
+    discount_fallback: Sequence[float] | None = None
+    memory: str | int = DEFAULT_MEMORY
+    temp_dir: str | None = None
+    quiet: bool = False
+
+
+def train_lmplz(config: LmplzConfig,
                 before_writing: Callable[["LmplzOnDisk"], None] | None = None) -> "LmplzOnDisk":
     """Text files to an ARPA file, estimated as KenLM's `lmplz -o ORDER` estimates (`ngramlm train`).
 
-    The counts go to a temporary folder in `temp_dir` (removed at the end), counted within the `memory` budget
-    (see count_files); `before_writing`, if given, sees the estimator once its n-grams and discounts are known.
-    Returns the estimator, whose `sizes()` and `discounts` describe the model written.
+    The counts go to a temporary folder in `config.temp_dir` (removed at the end), counted within the
+    `config.memory` budget (see count_files); `before_writing`, if given, sees the estimator once its n-grams and
+    discounts are known. Returns the estimator, whose `sizes()` and `discounts` describe the model written.
     """
-    with CountsOnDisk(order, temp_dir, drop_word=None if unk else UNK_ID) as counts:
-        vocab = count_files(paths, order, vocab if vocab is not None else Vocabulary(), options, memory=memory,
-                            quiet=quiet, temp_dir=temp_dir, sink=counts).vocab
-        estimator = LmplzOnDisk(counts, vocab, unk=unk, discount_fallback=discount_fallback, quiet=quiet)
+    vocab = config.vocab if config.vocab is not None else Vocabulary()
+    with CountsOnDisk(config.order, config.temp_dir, drop_word=None if config.unk else UNK_ID) as counts:
+        vocab = count_files(config.texts, config.order, vocab, config.text_options, memory=config.memory,
+                            quiet=config.quiet, temp_dir=config.temp_dir, sink=counts).vocab
+        estimator = LmplzOnDisk(counts, vocab, unk=config.unk, discount_fallback=config.discount_fallback,
+                                quiet=config.quiet)
         if before_writing is not None:
             before_writing(estimator)
-        estimator.write_arpa(arpa)
+        estimator.write_arpa(config.arpa)
     return estimator
 
 
@@ -180,7 +214,7 @@ class LmplzOnDisk:
         self.adjusted[-1] = counts.counts[-1] if self.order > 1 else None
         self.count_of_counts = np.zeros((self.order, 5), dtype=np.int64)
         self._index()
-        fallback = _full_fallback(discount_fallback)
+        fallback = full_fallback(discount_fallback)
         self.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(self.count_of_counts)]
 
     @property
@@ -193,7 +227,7 @@ class LmplzOnDisk:
 
     def _index(self) -> None:
         """The index pass (module docstring, step 2), with each order's count-of-counts."""
-        index = NgramIndex(self.unigrams, len(self.vocab))
+        index = ContextsAndSuffixes(self.unigrams, len(self.vocab))
         with Progress("indexing", unit="n-grams", total=sum(self._sizes[1:]), quiet=self.quiet) as progress:
             for k in range(1, self.order):
                 size, last_order = self._sizes[k], k + 1 == self.order
@@ -306,7 +340,8 @@ class LmplzOnDisk:
         f.write(section_title(k + 1))
         for start, stop in _slices(self._sizes[k], 1 << 20):
             grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
-            logprob = _to_log10(probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop))
+            piece = probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop)
+            logprob = probabilities_to_log10(piece)
             if gamma is None:
                 logbow = np.zeros(stop - start)
                 show = np.zeros(stop - start, dtype=bool)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Collection, Sequence
 
-import numpy as np
-
+from ..core.constants import LN10
 from .query import Model, State
 from ..core.vocab import UNK_ID
 
@@ -31,8 +30,6 @@ try:
 except ImportError:  # optional dependency
     _FlashlightLM = object
     _FlashlightLMState = None
-
-LOG10_TO_LN = float(np.log(10.0))
 
 
 def _need(module_object, package: str) -> None:
@@ -79,7 +76,7 @@ class PyCTCDecodeLM(_PyCTCDecodeLanguageModel):
             lm_score += self.unk_score_offset
         if is_last_word:
             lm_score += self._get_raw_end_score(end_state)
-        return self.alpha * lm_score * LOG10_TO_LN + self.beta, end_state
+        return self.alpha * lm_score * LN10 + self.beta, end_state
 
 
 def build_ctcdecoder(labels: Sequence[str], model: Model | None = None, unigrams: Collection[str] | None = None,

@@ -1,7 +1,7 @@
 """Sampling sentences from a back-off model, with the decoding controls of neural text generation, and the
 repetition statistics that describe what was generated.
 
-Each step computes the context's whole next-word distribution at once (NgramLookup.distribution: numpy over the
+Each step computes the context's whole next-word distribution at once (the model index's distribution: numpy over the
 vocabulary, by the back-off recursion), reshapes it, and draws one word:
 
   repetition penalty  (Keskar et al. 2019, CTRL) the log-probability of a word already in the sentence is
@@ -21,16 +21,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 import numpy as np
 
+from ..core.constants import LN10
 from ..core.model import BackoffModel
 from ..core.errors import ModelError
-from ..core.index import NgramLookup
+from ..core.index import FLOAT64_STEPWISE
 from ..core.vocab import BOS_ID, EOS_ID
-
-LN10 = np.log(10.0)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ class SentenceSampler:
         options.check()
         self.model = model
         self.options = options
-        self._source = model if hasattr(model, "distribution") else NgramLookup(model)
+        self._distribution = model.distribution if hasattr(model, "distribution") else \
+            partial(model.index.distribution, arithmetic=FLOAT64_STEPWISE)
         self.rng = np.random.default_rng(seed)
         self._cache: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
 
@@ -84,7 +85,7 @@ class SentenceSampler:
             if self.model.order > 1 else ()
         scores = self._cache.get(key)
         if scores is None:
-            scores = np.asarray(self._source.distribution(key), dtype=np.float64) * LN10
+            scores = np.asarray(self._distribution(key), dtype=np.float64) * LN10
             scores[BOS_ID] = -np.inf
             self._cache[key] = scores
             if len(self._cache) > self.CACHED_CONTEXTS:

@@ -24,30 +24,20 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..core.model import LOG10_ZERO, BackoffModel, sort_ngrams
+from ..core.constants import LOG10_ZERO
+from ..core.model import BackoffModel
 from ..core.errors import ModelError
-from ..core.index import NgramLookup
+from ..core.index import PAD
+from ..core.scorer import Scorer
 from ..core.vocab import BOS, BOS_ID, EOS, ID_DTYPE, UNK_ID, Vocabulary
 
 
 def shared_vocabulary(models: Sequence[BackoffModel]) -> list[BackoffModel]:
     """The models re-expressed over one Vocabulary (the first model's words, then each new word in turn)."""
     vocab = models[0].vocab
-    if all(m.vocab is vocab or m.vocab == vocab for m in models):
-        return [m if m.vocab is vocab else BackoffModel(vocab, m.ngrams, m.logprob, m.logbow) for m in models]
-    merged = Vocabulary(vocab.words[3:], unk_word=vocab.unk_word)
-    aligned = []
-    for model in models:
-        mapping = np.array([merged.add(w) if w != model.vocab.unk_word else UNK_ID for w in model.vocab],
-                           dtype=ID_DTYPE)
-        ngrams, logprob, logbow = [], [], []
-        for grams, lp, bow in zip(model.ngrams, model.logprob, model.logbow):
-            g, p, b = sort_ngrams(mapping[grams], lp, bow)
-            ngrams.append(g)
-            logprob.append(p)
-            logbow.append(b)
-        aligned.append(BackoffModel(merged, ngrams, logprob, logbow))
-    return aligned
+    if not all(m.vocab is vocab or m.vocab == vocab for m in models):
+        vocab = Vocabulary(vocab.words[3:], unk_word=vocab.unk_word)
+    return [m.with_vocabulary(vocab) for m in models]
 
 
 def normalise_weights(weights: Sequence[float], count: int) -> np.ndarray:
@@ -60,8 +50,10 @@ def normalise_weights(weights: Sequence[float], count: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _log10_mix(component_logprobs: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """log10 sum_i weights_i 10^component_logprobs[i], column by column (-inf where every component is 0)."""
+def log10_mix(component_logprobs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """log10 sum_i weights_i 10^component_logprobs[i], column by column (linear interpolation, Jelinek & Mercer
+    1980): component_logprobs is (models, tokens) of log10 values, LOG10_ZERO (-99) or less standing for a
+    probability of 0; the result is -inf where every component gives 0."""
     probs = np.where(component_logprobs > LOG10_ZERO, 10.0 ** np.maximum(component_logprobs, LOG10_ZERO), 0.0)
     with np.errstate(divide="ignore"):
         return np.log10(weights @ probs)
@@ -87,14 +79,13 @@ def mix_models(models: Sequence[BackoffModel], weights: Sequence[float]) -> Back
         raise ModelError("mixing needs at least one model")
     weights = normalise_weights(weights, len(models))
     models = shared_vocabulary(models)
-    lookups = [NgramLookup(m) for m in models]
     order = max(m.order for m in models)
     ngrams, logprob = [], []
     for k in range(order):
         grams = _union_rows([m.ngrams[k] for m in models if m.order > k], k + 1)
-        component = np.array([lookup.logprobs(grams) for lookup in lookups]).reshape(len(models), len(grams))
+        component = np.array([m.index.logprobs(grams) for m in models]).reshape(len(models), len(grams))
         ngrams.append(grams)
-        logprob.append(np.maximum(_log10_mix(component, weights), LOG10_ZERO))
+        logprob.append(np.maximum(log10_mix(component, weights), LOG10_ZERO))
     merged = BackoffModel(models[0].vocab, ngrams, logprob, [np.zeros(len(g)) for g in ngrams])
     merged.logbow = compute_logbows(merged)
     return merged
@@ -102,9 +93,9 @@ def mix_models(models: Sequence[BackoffModel], weights: Sequence[float]) -> Back
 
 def sentence_ngrams(sentences: Iterable[Sequence[str]], vocab: Vocabulary, order: int) -> np.ndarray:
     """Every scored token of `sentences` (all but a leading <s>) with its history, as rows of `order` ids:
-    the history's ids on the left (NgramLookup.PAD where the sentence has fewer words), the token last.
+    the history's ids on the left (PAD where the sentence has fewer words), the token last.
     Words outside `vocab` become <unk> (UNK_ID)."""
-    pad = NgramLookup.PAD
+    pad = PAD
     pieces, predicted = [], []
     for tokens in sentences:
         ids = vocab.encode(tokens, grow=False)
@@ -140,7 +131,7 @@ class HeldoutScores:
         logprob, zeroprobs, ppl (per word and </s>) and ppl1 (per word), zero-probability tokens left out."""
         count = self.component_logprobs.shape[0]
         weights = normalise_weights(np.ones(count) if weights is None else weights, count)
-        mixed = _log10_mix(self.component_logprobs, weights)
+        mixed = log10_mix(self.component_logprobs, weights)
         zeroprobs = int(np.sum(~np.isfinite(mixed)))
         logprob = float(mixed[np.isfinite(mixed)].sum())
         denominator = self.words - self.oovs - zeroprobs + self.sentences
@@ -161,21 +152,21 @@ def score_text(models: Sequence[BackoffModel], paths: Sequence[str], options=Non
     words = sum(1 for s in sentences for w in s if w not in (BOS, EOS))
     oov = grams[:, -1] == UNK_ID if not any(m.has_unk() for m in models) else np.zeros(len(grams), dtype=bool)
     grams = grams[~oov]
-    logprobs = np.array([NgramLookup(m).logprobs(grams) for m in models]).reshape(len(models), len(grams))
+    logprobs = np.array([m.index.logprobs(grams) for m in models]).reshape(len(models), len(grams))
     return HeldoutScores(logprobs, len(sentences), int(words), int(oov.sum()))
 
 
 @dataclass
-class Mixture:
+class Mixture(Scorer):
     """A dynamic linear mixture of back-off models (SRILM's -mix-lm with -bayes 0): each word is scored as
-    log10 sum_i weights_i p_i(w | h). It is a Scorer for ngramlm.use.evaluate (`score`, `score_batch`, with SRILM's
+    log10 sum_i weights_i p_i(w | h). It is a Scorer (`score`, `score_batch`, each component by its index with SRILM's
     single-precision arithmetic in each component) and offers whole next-word distributions for generation."""
 
     models: list[BackoffModel]
     weights: np.ndarray
 
     def __post_init__(self):
-        from .evaluate import BackoffScorer
+        from .scoring import BackoffScorer
 
         self.models = shared_vocabulary(list(self.models))
         self.weights = normalise_weights(self.weights, len(self.models))
@@ -201,19 +192,19 @@ class Mixture:
             logp, match = scorer.score_batch(words, histories[:, width - (scorer.order - 1):])
             logprobs.append(logp.astype(np.float64))
             matched.append(match)
-        mixed = _log10_mix(np.array(logprobs).reshape(len(self._scorers), len(words)), self.weights)
+        mixed = log10_mix(np.array(logprobs).reshape(len(self._scorers), len(words)), self.weights)
         return mixed.astype(np.float32), np.max(np.array(matched).reshape(len(self._scorers), len(words)), axis=0)
 
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
         """log10 p(word | context) under the mixture (context oldest first) and the longest n-gram matched."""
         results = [scorer.score(word, context) for scorer in self._scorers]
-        mixed = _log10_mix(np.array([[r[0]] for r in results], dtype=np.float64), self.weights)
+        mixed = log10_mix(np.array([[r[0]] for r in results], dtype=np.float64), self.weights)
         return float(np.float32(mixed[0])), max(r[1] for r in results)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) under the mixture for every word id."""
         components = np.array([scorer.distribution(context).astype(np.float64) for scorer in self._scorers])
-        return _log10_mix(components, self.weights)
+        return log10_mix(components, self.weights)
 
 
 def estimate_mixture_weights(component_logprobs: np.ndarray, initial: Sequence[float] | None = None, *,
@@ -242,5 +233,5 @@ def estimate_mixture_weights(component_logprobs: np.ndarray, initial: Sequence[f
 
 def mixture_log_likelihood(component_logprobs: np.ndarray, weights: Sequence[float]) -> float:
     """Total log10 probability of the tokens under the mixture (tokens every component gives 0 left out)."""
-    mixed = _log10_mix(component_logprobs, np.asarray(weights, dtype=np.float64))
+    mixed = log10_mix(component_logprobs, np.asarray(weights, dtype=np.float64))
     return float(mixed[np.isfinite(mixed)].sum())

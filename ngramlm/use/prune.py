@@ -18,15 +18,12 @@ from typing import Sequence
 
 import numpy as np
 
-from ..core.model import LOG10_ZERO, BackoffModel
+from ..core.constants import LOG10_ZERO, PROB_EPSILON
+from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.errors import ModelError
-from ..core.index import NgramLookup
+from ..core.index import PAD, SRILM, NgramIndex
 from ..core.vocab import BOS_ID, EOS_ID, Vocabulary
-
-# SRILM's Prob_Epsilon: sums closer than this to 0 are taken as exactly 0 (rounding noise of 7-digit ARPA files).
-PROB_EPSILON = 3e-6
-
 
 def _single_precision(model: BackoffModel) -> BackoffModel:
     """The model with its log values rounded to float32 (as SRILM stores them) and ARPA's -99 read as log(0)."""
@@ -36,14 +33,14 @@ def _single_precision(model: BackoffModel) -> BackoffModel:
 
 
 def _map_ids(grams: np.ndarray, source: Vocabulary, target: Vocabulary) -> np.ndarray:
-    """Re-express word ids of the `source` vocabulary in `target` (words `target` lacks become NgramLookup.PAD)."""
+    """Re-express word ids of the `source` vocabulary in `target` (words `target` lacks become PAD)."""
     if source is target or source == target:
         return grams
-    mapping = np.array([target.id(w) if w in target else NgramLookup.PAD for w in source], dtype=np.uint32)
+    mapping = np.array([target.id(w) if w in target else PAD for w in source], dtype=np.uint32)
     return mapping[grams]
 
 
-def context_logprobs(lookup: NgramLookup, contexts: np.ndarray) -> np.ndarray:
+def context_logprobs(index: NgramIndex, contexts: np.ndarray) -> np.ndarray:
     """log10 P(h) for each row h of `contexts` by the chain rule, in float32 (SRILM's LM::contextProb).
 
     A leading <s> is scored as </s> (its marginal is that of a sentence end, since <s> itself is never
@@ -54,7 +51,7 @@ def context_logprobs(lookup: NgramLookup, contexts: np.ndarray) -> np.ndarray:
         grams = contexts[:, :k].copy()
         if k == 1:
             grams[grams[:, 0] == BOS_ID, 0] = EOS_ID
-        logp = lookup.logprobs(grams, dtype=np.float32)
+        logp = index.logprobs(grams, SRILM)
         skip = np.isneginf(logp) & (grams[:, -1] == BOS_ID)
         total = total + np.where(skip, 0, logp).astype(np.float32)
     return total
@@ -65,12 +62,12 @@ def _log10(x: np.ndarray) -> np.ndarray:
         return np.log10(x)
 
 
-def _context_sums(lookup: NgramLookup, n: int, logprob: np.ndarray, backoff_logprob: np.ndarray):
+def _context_sums(index: NgramIndex, n: int, logprob: np.ndarray, backoff_logprob: np.ndarray):
     """Per context of the order-n n-grams: the back-off weight's numerator 1 - sum p(w|h) and denominator
     1 - sum p_BO(w|h') (SRILM's Ngram::computeBOW), with near-zero values rounded to 0; and which contexts are
     usable (SRILM skips a context whose numerator is negative)."""
-    parent = lookup.parent_rows(n)
-    contexts = len(lookup.model.ngrams[n - 2])
+    parent = index.parent_rows(n)
+    contexts = len(index.ngrams[n - 2])
     numerator = 1.0 - np.bincount(parent, weights=10.0 ** logprob.astype(np.float64), minlength=contexts)
     denominator = 1.0 - np.bincount(parent, weights=10.0 ** backoff_logprob.astype(np.float64), minlength=contexts)
     numerator[np.abs(numerator) < PROB_EPSILON] = 0.0
@@ -84,13 +81,13 @@ def _context_sums(lookup: NgramLookup, n: int, logprob: np.ndarray, backoff_logp
     return parent, numerator, denominator, usable
 
 
-def _surviving_contexts(lookup: NgramLookup, n: int, keep: np.ndarray, longer_contexts: np.ndarray) -> np.ndarray:
+def _surviving_contexts(index: NgramIndex, n: int, keep: np.ndarray, longer_contexts: np.ndarray) -> np.ndarray:
     """Which (n-1)-grams are still contexts after pruning order n: those with a kept child, and those that are the
     suffix of a longer surviving context (in SRILM's context trie the longer one hangs below the shorter)."""
-    parent = lookup.parent_rows(n)
-    alive = np.bincount(parent[keep], minlength=len(lookup.model.ngrams[n - 2])) > 0
+    parent = index.parent_rows(n)
+    alive = np.bincount(parent[keep], minlength=len(index.ngrams[n - 2])) > 0
     if np.any(longer_contexts):
-        suffix_rows = lookup.rows(lookup.model.ngrams[n - 1][longer_contexts][:, 1:])
+        suffix_rows = index.rows(index.ngrams[n - 1][longer_contexts][:, 1:])
         alive[suffix_rows[suffix_rows >= 0]] = True
     return alive
 
@@ -118,14 +115,14 @@ def prune_entropy(model: BackoffModel, threshold: float, min_order: int = 2,
     if min_order < 2:
         raise ModelError(f"min_order must be at least 2 (unigrams are never pruned), not {min_order}")
     single = _single_precision(model)
-    lookup = NgramLookup(single)
-    history = lookup if history_model is None else NgramLookup(_single_precision(history_model))
+    index = model.index
+    history = index if history_model is None else history_model.index
     keep = [np.ones(len(g), dtype=bool) for g in model.ngrams]
     contexts_alive = np.zeros(len(model.ngrams[-1]), dtype=bool)  # no n-gram of the top order is a context
     for n in range(model.order, min_order - 1, -1):
         logprob = single.logprob[n - 1]
-        backoff_logprob = lookup.backoff_logprobs(n, dtype=np.float32)
-        parent, numerator, denominator, usable = _context_sums(lookup, n, logprob, backoff_logprob)
+        backoff_logprob = index.backoff_logprobs(n, SRILM)
+        parent, numerator, denominator, usable = _context_sums(index, n, logprob, backoff_logprob)
         context_grams = model.ngrams[n - 2]
         if history_model is not None:
             context_grams = _map_ids(context_grams, model.vocab, history_model.vocab)
@@ -141,7 +138,7 @@ def prune_entropy(model: BackoffModel, threshold: float, min_order: int = 2,
             perplexity_change = 10.0 ** delta_entropy - 1.0
         prune = (threshold > 0) & (perplexity_change < threshold) & usable[parent] & ~contexts_alive
         keep[n - 1] = ~prune
-        contexts_alive = _surviving_contexts(lookup, n, keep[n - 1], contexts_alive) | ~usable
+        contexts_alive = _surviving_contexts(index, n, keep[n - 1], contexts_alive) | ~usable
     return _rebuild(model, keep)
 
 
@@ -155,62 +152,45 @@ def prune_low_probs(model: BackoffModel, min_order: int = 2) -> BackoffModel:
     context of a longer one cannot go: it loses its own probability while pruning, and in the result gets the
     back-off estimate as its probability (SRILM's fixupProbs), which leaves the distribution unchanged.
     """
+    from ..smoothing.backoff_weights import compute_logbows
+
     if min_order < 2:
         raise ModelError(f"min_order must be at least 2 (unigrams are never pruned), not {min_order}")
     working = BackoffModel(model.vocab, model.ngrams, [lp.astype(np.float64) for lp in model.logprob],
                            [bow.astype(np.float64) for bow in model.logbow])
-    lookup = NgramLookup(working)
+    index = model.index.with_values(working)
     absent = [np.zeros(len(g), dtype=bool) for g in model.ngrams]
     while True:
         removed = 0
         for n in range(min_order, model.order + 1):
-            backed_off = lookup.backoff_logprobs(n) + working.logbow[n - 2][lookup.parent_rows(n)]
+            backed_off = index.backoff_logprobs(n) + working.logbow[n - 2][index.parent_rows(n)]
             low = ~absent[n - 1] & (backed_off > working.logprob[n - 1])
             absent[n - 1] |= low
             working.logprob[n - 1][low] = np.nan
             removed += int(low.sum())
-        working.logbow = _logbows_without(working, absent)
+        # SRILM's recomputeBOWs while n-grams are removed but their context nodes remain: NaN rows count as absent.
+        working.logbow = compute_logbows(working, model.index)
         if not removed:
             break
-    keep = _still_needed(lookup, absent)
+    keep = _still_needed(index, absent)
     for k in range(1, model.order):
         # SRILM's fixupProbs: a context that lost its probability gets its back-off estimate back.
         fill = keep[k] & absent[k]
         if np.any(fill):
-            working.logprob[k][fill] = lookup.logprobs(model.ngrams[k][fill])
+            working.logprob[k][fill] = index.logprobs(model.ngrams[k][fill])
     return _rebuild(working, keep)
 
 
-def _logbows_without(model: BackoffModel, absent: list[np.ndarray]) -> list[np.ndarray]:
-    """Back-off weights of every n-gram as a context, counting only its extensions that are not `absent`
-    (SRILM's recomputeBOWs while n-grams are removed but their context nodes remain)."""
-    from ..smoothing.backoff_weights import BackoffTables, context_weights
-    from ..smoothing.ngram_keys import find
-
-    tables = BackoffTables(len(model.vocab), model.order)
-    for k in range(model.order):
-        tables.set_probs(k + 1, model.ngrams[k][~absent[k]], model.logprob[k][~absent[k]])
-    logbows = [np.zeros(len(g)) for g in model.ngrams]
-    for k in range(1, model.order):
-        present = ~absent[k]
-        contexts, bows, _ = context_weights(tables, model.ngrams[k][present], model.logprob[k][present],
-                                            rescale=False)
-        tables.set_bows(k, contexts, bows)
-        at = find(tables.keys(model.ngrams[k - 1]), tables.keys(contexts))
-        logbows[k - 1][at[at >= 0]] = bows[at >= 0]
-    return logbows
-
-
-def _still_needed(lookup: NgramLookup, absent: list[np.ndarray]) -> list[np.ndarray]:
+def _still_needed(index: NgramIndex, absent: list[np.ndarray]) -> list[np.ndarray]:
     """Which n-grams the pruned model keeps: those with a probability, and those still needed as contexts (with
     an extension that has a probability, or a longer context ending in them), with their prefixes."""
-    order = lookup.order
+    order = index.order
     keep = [~a for a in absent]
     is_context = np.zeros(len(absent[-1]), dtype=bool)
     for n in range(order, 1, -1):
-        contexts = _surviving_contexts(lookup, n, ~absent[n - 1], is_context)
+        contexts = _surviving_contexts(index, n, ~absent[n - 1], is_context)
         prefixes = np.zeros(len(contexts), dtype=bool)
-        prefixes[lookup.parent_rows(n)[keep[n - 1]]] = True
+        prefixes[index.parent_rows(n)[keep[n - 1]]] = True
         keep[n - 2] |= contexts | prefixes
         is_context = contexts
     return keep
@@ -227,16 +207,16 @@ def prune_by_count(model: BackoffModel, counts: NgramCounts, min_counts: Sequenc
         raise ModelError(f"give a minimum count for each of the model's {model.order} orders, not {len(min_counts)}")
     if counts.order < model.order:
         raise ModelError(f"counts of order {counts.order} cannot prune a model of order {model.order}")
-    lookup = NgramLookup(model)
+    index = model.index
     keep = [np.ones(len(g), dtype=bool) for g in model.ngrams]
     needed_as_context = np.zeros(len(model.ngrams[-1]), dtype=bool)
     for n in range(model.order, min_order - 1, -1):
         seen = np.zeros(len(model.ngrams[n - 1]), dtype=np.int64)
         grams = _map_ids(counts.ngrams[n - 1], counts.vocab, model.vocab)
-        rows = lookup.rows(grams)
+        rows = index.rows(grams)
         np.add.at(seen, rows[rows >= 0], counts.counts[n - 1][rows >= 0])
         keep[n - 1] = (seen >= min_counts[n - 1]) | needed_as_context
-        needed_as_context = np.bincount(lookup.parent_rows(n)[keep[n - 1]],
+        needed_as_context = np.bincount(index.parent_rows(n)[keep[n - 1]],
                                         minlength=len(model.ngrams[n - 2])) > 0
     return _rebuild(model, keep)
 

@@ -11,17 +11,14 @@ see: "sentence" restarts at every <s> (an n-gram model's view), "stream" carries
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
+from ngramlm.core.constants import LN10
 from ngramlm.corpora.encoded import EncodedText, PerplexityTotals, perplexity_of_logprobs  # noqa: F401 (re-exported)
 
 from .base import NeuralLM
 from .data import CONTEXT_MODES, Block, sentence_block, text_blocks
-
-LN_10 = math.log(10.0)
 
 
 def block_logprobs(model: NeuralLM, block: Block, chunk: int, device: torch.device) -> torch.Tensor:
@@ -31,7 +28,7 @@ def block_logprobs(model: NeuralLM, block: Block, chunk: int, device: torch.devi
         piece = piece.to(device)
         logits, state = model(piece.inputs, state)
         logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, piece.targets.unsqueeze(-1)).squeeze(-1)
-        scores.append((logp * piece.mask / LN_10).cpu())
+        scores.append((logp * piece.mask / LN10).cpu())
     return torch.cat(scores, dim=1)
 
 

@@ -1,0 +1,98 @@
+# The C-level layout of the query index, for any module that would cimport it (ngramlm.use.query reaches it from
+# Python, through the compiled HashIndex): the entry structs of the hash tables, the state a decoder carries, and
+# the compiled classes with their C methods. The implementations are in _query.pyx.
+cimport cython
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+
+# Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
+cdef enum:
+    MAX_ORDER = 8
+    MAX_CONTEXT = MAX_ORDER - 1
+
+# An n-gram of a middle order (2 .. N-1): its 64-bit hash, log10 probability and log10 back-off weight.
+# A back-off weight of -0.0 (sign bit set) marks an n-gram that can never be extended to the right, as KenLM
+# marks it (lm/blank.hh): scoring then leaves it out of the state.
+cdef packed struct MiddleEntry:
+    uint64_t key
+    float prob
+    float bow
+
+# An n-gram of the highest order: no back-off weight.
+cdef packed struct LongestEntry:
+    uint64_t key
+    float prob
+
+# A word of the vocabulary: the 64-bit hash of its UTF-8 spelling and its id (KenLM's probing vocabulary).
+cdef packed struct VocabEntry:
+    uint64_t key
+    uint32_t id
+
+# Sentences scored side by side by the batch call (see HashIndex.score_flat_into).
+cdef enum:
+    LANES = 8
+
+# What the model remembers of the history: the words that can still extend, most recent first, and their
+# back-off weights (backoff[i] is the weight of the context words[0..i]).
+cdef packed struct CState:
+    uint32_t words[MAX_CONTEXT]
+    float backoff[MAX_CONTEXT]
+    uint8_t length
+
+# One sentence in flight in the batch call.
+cdef struct Lane:
+    CState state
+    Py_ssize_t pos
+    Py_ssize_t words_end
+    Py_ssize_t stop
+    Py_ssize_t out
+    uint32_t word
+    bint active
+    uint64_t keys[MAX_CONTEXT]  # the hash keys of `word`'s n-grams, computed when they were prefetched
+
+
+cdef class State:
+    cdef CState c
+
+    cdef int compare(self, State other)
+
+
+cdef class FullScoreReturn:
+    cdef readonly float log_prob
+    cdef readonly int ngram_length
+    cdef readonly bint oov
+
+
+# final: Model owns a HashIndex instead of subclassing it, so the C methods are called directly, not through a
+# table of virtual methods.
+@cython.final
+cdef class HashIndex:
+    cdef int _order
+    cdef uint32_t _vocab_size
+    cdef const float* _uni_prob
+    cdef const float* _uni_bow
+    cdef const uint8_t* _present
+    cdef MiddleEntry* _middle[MAX_ORDER + 1]
+    cdef uint64_t _middle_buckets[MAX_ORDER + 1]
+    cdef LongestEntry* _longest
+    cdef uint64_t _longest_buckets
+    cdef list _keep_alive
+    cdef const VocabEntry* _vocab
+    cdef uint64_t _vocab_buckets
+    cdef uint32_t _bos
+    cdef uint32_t _eos
+
+    cdef inline uint32_t known(self, uint32_t word) noexcept nogil
+    cdef double score_word(self, const CState* context, uint32_t word, CState* out, int* ngram_length) noexcept nogil
+    cdef inline void context_keys(self, const CState* context, uint32_t w, uint64_t* keys) noexcept nogil
+    cdef inline double score_keys(self, const CState* context, uint32_t w, const uint64_t* keys, CState* out,
+                                  int* ngram_length) noexcept nogil
+    cdef inline void begin_sentence(self, CState* state) noexcept nogil
+    cdef inline uint32_t spelling_id(self, const char* spelling, Py_ssize_t size) noexcept nogil
+    cdef inline uint32_t str_id(self, str word) except? 0
+    cdef inline uint32_t word_id(self, word) except? 0
+    cdef inline void prefetch_keys(self, uint32_t word, const uint64_t* keys, int count) noexcept nogil
+    cdef inline void open_lane(self, Lane* lane, Py_ssize_t sentence, const int64_t* offsets, bint bos,
+                               bint eos) noexcept nogil
+    cdef inline void prefetch_lane(self, Lane* lane, const uint32_t* ids) noexcept nogil
+    cdef inline void prepare_pair(self, const CState* state, uint32_t word, uint32_t* known_word,
+                                  uint64_t* keys) noexcept nogil

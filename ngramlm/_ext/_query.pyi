@@ -1,0 +1,108 @@
+"""Hot loops of the query index (KenLM's probing design): hashing n-grams, building and probing the tables,
+scoring words. The public face is ngramlm.use.query.Model; the tables come from ngramlm.formats.probing."""
+from typing import Iterator, Sequence, TypeAlias, final
+
+import numpy as np
+from typing_extensions import disjoint_base
+
+LN10: float
+MIDDLE_DTYPE: np.dtype
+LONGEST_DTYPE: np.dtype
+VOCAB_DTYPE: np.dtype
+STATE_DTYPE: np.dtype
+ORDER_LIMIT: int
+PROBING_MULTIPLIER: float
+
+# A word wherever one is asked for: its spelling (str or UTF-8 bytes) or its id.
+_Word: TypeAlias = str | bytes | int
+
+def table_buckets(entries: int, multiplier: float = ...) -> int:
+    """The number of buckets of a hash table for `entries` n-grams."""
+
+def hash_rows(ngrams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key of each n-gram row, key of its suffix without the first word), as uint64 arrays."""
+
+def keys_in(needles: np.ndarray, haystack: np.ndarray) -> np.ndarray:
+    """Whether each of the uint64 `needles` is among the keys of `haystack` (a bool array)."""
+
+def build_vocab_table(words: list[str]) -> np.ndarray | None:
+    """The VOCAB_DTYPE hash table of the spellings' keys to their ids; None if two spellings share a key."""
+
+def build_table(keys: np.ndarray, prob: np.ndarray, bow: np.ndarray | None = None,
+                multiplier: float = ...) -> np.ndarray | None:
+    """A MIDDLE_DTYPE table (LONGEST_DTYPE without `bow`) of the n-grams' keys; None if two keys are equal."""
+
+def lookup_middle(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(prob, bow, found) of each key in a MIDDLE_DTYPE table."""
+
+@disjoint_base
+class State:
+    """What a model remembers of a history (KenLM's State): comparable, hashable, copyable, picklable."""
+
+    def __init__(self) -> None: ...
+    @property
+    def length(self) -> int:
+        """The number of context words held."""
+    @property
+    def words(self) -> tuple[int, ...]:
+        """The context word ids, most recent first."""
+    def __lt__(self, other: State, /) -> bool: ...
+    def __le__(self, other: State, /) -> bool: ...
+    def __gt__(self, other: State, /) -> bool: ...
+    def __ge__(self, other: State, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __copy__(self) -> State: ...
+    def __deepcopy__(self, memo: dict) -> State: ...
+
+def pack_states(states: Sequence[State]) -> np.ndarray:
+    """The states as one STATE_DTYPE array."""
+
+def unpack_state(states: np.ndarray, index: int) -> State:
+    """State number `index` of a STATE_DTYPE array."""
+
+@disjoint_base
+class FullScoreReturn:
+    """The result of BaseFullScore (KenLM's FullScoreReturn)."""
+
+    def __init__(self, log_prob: float, ngram_length: int, oov: bool) -> None: ...
+    @property
+    def log_prob(self) -> float:
+        """log10 probability of the word."""
+    @property
+    def ngram_length(self) -> int:
+        """The length of the n-gram that matched."""
+    @property
+    def oov(self) -> bool:
+        """Whether the word is out of the model's vocabulary."""
+
+@final
+class HashIndex:
+    """The compiled scorer over the tables of an index; ngramlm.use.query.Model owns one."""
+
+    def __init__(self, order: int, uni_prob: np.ndarray, uni_bow: np.ndarray, present: np.ndarray,
+                 middle_tables: Sequence[np.ndarray], longest_table: np.ndarray | None, vocab_table: np.ndarray,
+                 bos: int, eos: int) -> None:
+        """Point the scorer at the index arrays (ngramlm.formats.probing.IndexTables), which it keeps alive."""
+    def word_index(self, word: _Word) -> int:
+        """The id the model scores `word` as: 0 (<unk>) if it does not know it."""
+    def encode(self, words: Sequence[_Word]) -> np.ndarray:
+        """Ids of a sequence of words (0 for those the model does not know)."""
+    def BeginSentenceWrite(self, state: State) -> None:
+        """Set `state` to the start of a sentence (context <s>)."""
+    def NullContextWrite(self, state: State) -> None:
+        """Set `state` to the empty context."""
+    def BaseScore(self, in_state: State, word: _Word, out_state: State) -> float:
+        """log10 p(word | in_state), writing the state after `word` to `out_state`."""
+    def BaseFullScore(self, in_state: State, word: _Word, out_state: State) -> FullScoreReturn:
+        """Like BaseScore, returning FullScoreReturn(log_prob, ngram_length, oov)."""
+    def score(self, sentence: str | bytes, bos: bool = True, eos: bool = True) -> float:
+        """log10 probability of a whitespace-separated sentence."""
+    def full_scores(self, sentence: str | bytes, bos: bool = True,
+                    eos: bool = True) -> Iterator[tuple[float, int, bool]]:
+        """Per-word (log10 prob, n-gram length, oov) of a sentence, </s> included unless eos is False."""
+    def score_flat_into(self, ids: np.ndarray, offsets: np.ndarray, bos: bool, eos: bool, natural_log: bool,
+                        log_prob: np.ndarray, ngram_length: np.ndarray, oov: np.ndarray) -> None:
+        """Score sentences given as one id array cut by `offsets` into the given arrays, one entry per word."""
+    def score_pairs_into(self, states: np.ndarray, words: np.ndarray, natural_log: bool, log_prob: np.ndarray,
+                         out_states: np.ndarray | None) -> None:
+        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (unless None)."""

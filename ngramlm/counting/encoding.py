@@ -1,0 +1,121 @@
+"""Words -> ids for counting, in bulk: token lists through dictionary lookups at C speed (Encoder), and blocks of
+text through the compiled TokenTable, each distinct token decoded and looked up once (TextEncoder).
+
+In: tokens, or blocks of whole lines of text (bytes) with their file and first line number. Out: uint32 word ids
+(and, for text, the lengths of the non-empty lines); an open vocabulary takes in the new words in order of
+appearance.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import chain, count, repeat
+from typing import Iterable
+
+import numpy as np
+
+from .._ext import _count
+from ..core.io import decode_block
+from ..core.vocab import ID_DTYPE, UNK_ID, Vocabulary, add_new_words
+from ..corpora.reader import TextOptions
+
+
+class Encoder:
+    """Words -> ids in bulk, with the dictionary lookups at C speed (map over a dict's methods).
+
+    An open vocabulary's new words get the next ids in order of appearance (a defaultdict whose default is a
+    counter); `sync` then adds them to the Vocabulary in that order, so the ids agree. A closed vocabulary maps
+    unknown words to <unk>.
+    """
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        self._ids = defaultdict(count(len(vocab)).__next__, ((word, wid) for wid, word in enumerate(vocab.words)))
+
+    def encode(self, tokens: Iterable[str], size: int) -> np.ndarray:
+        if self.vocab.closed:
+            return np.fromiter(map(self._ids.get, tokens, repeat(UNK_ID)), dtype=ID_DTYPE, count=size)
+        return np.fromiter(map(self._ids.__getitem__, tokens), dtype=ID_DTYPE, count=size)
+
+    def encode_new(self, tokens: list[str]) -> np.ndarray:
+        """encode() for tokens that are likely all new and distinct (the new tokens of a TokenTable): the
+        dictionary takes them in one update, about twice as fast as one lookup at a time."""
+        start = len(self._ids)
+        if not self.vocab.closed and add_new_words(self._ids, tokens):
+            self._ids.default_factory = count(len(self._ids)).__next__  # the next new word's id
+            return np.arange(start, start + len(tokens), dtype=ID_DTYPE)
+        # Some were known or equal (lower-cased, or with bad bytes replaced): one at a time.
+        return self.encode(tokens, len(tokens))
+
+    def sync(self) -> None:
+        """Add the words seen since the last call to the vocabulary."""
+        self.vocab.extend_to(self._ids)
+
+
+class TextEncoder:
+    """Text -> (word ids, sentence lengths), the sentences of corpus.read_sentences less their markers (the compiled
+    core adds them), without a Python string per token: the compiled TokenTable splits and numbers the tokens, and
+    each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that Python would
+    split further (it holds non-ASCII white space, which the byte scanner does not know) sends its block through
+    str.split instead."""
+
+    _NEEDS_PYTHON = np.iinfo(ID_DTYPE).max
+
+    def __init__(self, encoder: Encoder, options: TextOptions):
+        self.encoder = encoder
+        self.options = options
+        self.table = _count.TokenTable()
+        # token_words[t]: the word id of token number t (grown by doubling, as new tokens keep coming).
+        self.token_words = np.empty(1024, dtype=ID_DTYPE)
+
+    def tokenize(self, block: bytes) -> tuple:
+        """The compiled table's part of encoding a block, which may run on another thread (it releases the GIL),
+        one block at a time and in order: the block's token numbers and line lengths, and its new tokens."""
+        tokens, line_lengths = self.table.tokenize(block)
+        new, joined = self.table.new_tokens_joined()
+        return tokens, line_lengths, new, joined, len(self.table)
+
+    def encode_tokenized(self, tokenized: tuple, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's part of encoding a block, given tokenize(block): its word ids and sentence lengths."""
+        tokens, line_lengths, new, joined, total = tokenized
+        if new:
+            if total > len(self.token_words):
+                self.token_words = np.resize(self.token_words, 2 * total)
+            self.token_words[total - new:total] = self._words_of(joined, block, path, lineno)
+        words = self.token_words[tokens]
+        if np.any(words == self._NEEDS_PYTHON):
+            return self._encode_with_python(block, path, lineno)
+        return words, line_lengths[line_lengths > 0]
+
+    def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int) -> np.ndarray:
+        """Word ids of new tokens, each followed by a line break in `joined_tokens` (_NEEDS_PYTHON for a token that
+        str.split would cut further). The tokens are decoded, lower-cased and checked all at once: no token holds a
+        byte of white space, and a line break is neither a letter nor case-ignorable, so every token reads as it
+        would alone."""
+        try:
+            joined = joined_tokens.decode("utf-8", self.options.errors)
+        except UnicodeDecodeError:
+            decode_block(block, self.options.errors, path, lineno)  # raises, naming the line
+            raise
+        if self.options.tolower:
+            joined = joined.lower()
+        texts = joined.split("\n")
+        texts.pop()  # the empty string after the last line break
+        # Non-ASCII text may hold white space that only Python knows (U+00A0, U+2003, ...): check it.
+        if joined.isascii() or joined.split() == texts:
+            return self.encoder.encode_new(texts)
+        simple = [text.split() == [text] for text in texts]
+        words = self.encoder.encode((t for t, ok in zip(texts, simple) if ok), sum(simple))
+        result = np.full(len(texts), self._NEEDS_PYTHON, dtype=ID_DTYPE)
+        result[np.flatnonzero(simple)] = words
+        return result
+
+    def _encode_with_python(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
+        text = decode_block(block, self.options.errors, path, lineno)
+        if self.options.tolower:
+            text = text.lower()
+        lines = text.split("\n")
+        tokens = list(map(str.split, lines))
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        lengths = lengths[lengths > 0]
+        words = self.encoder.encode(chain.from_iterable(tokens), int(lengths.sum()))
+        return words, lengths

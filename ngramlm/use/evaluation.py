@@ -1,0 +1,126 @@
+"""KenLM's perplexity figures beside SRILM's, and n-gram hit counts: what `ngramlm eval` reports.
+
+Input: a BackoffModel and a text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats
+and add back-off weights in float arithmetic, in different orders (ngramlm.core.index's SRILM and KENLM
+arithmetic), so that the printed figures agree with theirs to the last digit.
+"""
+from __future__ import annotations
+
+import decimal
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.io import iter_lines
+from ..core.model import BackoffModel
+from ..core.vocab import UNK_ID
+from .ppl_report import BATCH_SENTENCES, PplOptions, batches, encode_sentence
+from .scoring import BackoffScorer, score_sentences
+from .text_stats import TextStats
+
+
+@dataclass
+class Evaluation:
+    """Everything `ngramlm eval` reports for one model on one text."""
+
+    srilm: TextStats
+    kenlm_ppl_including_oovs: float | None
+    kenlm_ppl_excluding_oovs: float | None
+    kenlm_oovs: int
+    kenlm_tokens: int
+    hits: list[int] = field(default_factory=list)  # hits[k]: scored predictions whose longest match is a (k+1)-gram
+
+    @property
+    def cross_entropy_bits(self) -> float | None:
+        """Bits per scored token (words and </s>): log2 of SRILM's ppl."""
+        return None if self.srilm.ppl is None else -self.srilm.logprob / self.srilm.scored * math.log2(10)
+
+    @property
+    def oov_rate(self) -> float | None:
+        """SRILM's OOVs per word (</s> not counted)."""
+        return self.srilm.oovs / self.srilm.words if self.srilm.words else None
+
+    def hit_rates(self) -> list[float]:
+        """Fraction of the scored predictions whose longest match was a 1-gram, a 2-gram, ..."""
+        scored = sum(self.hits)
+        return [h / scored if scored else 0.0 for h in self.hits]
+
+    def as_dict(self) -> dict:
+        def count(value: float) -> float | int:
+            return int(value) if float(value).is_integer() else value
+
+        return {
+            "sentences": count(self.srilm.sentences), "words": count(self.srilm.words),
+            "oovs": count(self.srilm.oovs), "zeroprobs": count(self.srilm.zeroprobs), "logprob": self.srilm.logprob,
+            "ppl": self.srilm.ppl, "ppl1": self.srilm.ppl1,
+            "cross_entropy_bits": self.cross_entropy_bits, "oov_rate": self.oov_rate,
+            "kenlm": {"perplexity_including_oovs": self.kenlm_ppl_including_oovs,
+                      "perplexity_excluding_oovs": self.kenlm_ppl_excluding_oovs,
+                      "oovs": self.kenlm_oovs, "tokens": self.kenlm_tokens},
+            "ngram_hits": self.hits, "ngram_hit_rates": self.hit_rates(),
+        }
+
+
+def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
+                  options: PplOptions = PplOptions()) -> Evaluation:
+    """SRILM's figures, KenLM's `query` figures and n-gram hit counts of `model` on a text file.
+
+    KenLM's figures follow its lm/ngram_query.hh: every word and each </s> is a token; a word outside the
+    vocabulary (or the token <unk> itself) is an OOV, scored as <unk>; sentence totals are 32-bit floats;
+        perplexity including OOVs = 10^(-total / tokens)
+        perplexity excluding OOVs = 10^(-(total - OOV total) / (tokens - OOVs)).
+    Sentences are read by SRILM's rules (-no-sos / -no-eos as asked), except that KenLM scores a blank line as
+    an empty sentence, p(</s> | <s>), where SRILM skips it.
+    """
+    srilm_scorer = BackoffScorer(model, order)
+    kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm")
+    total = TextStats()
+    hits = np.zeros(srilm_scorer.order + 1, dtype=np.int64)
+    corpus_total = 0.0
+    oov_logprobs = []
+    oovs = tokens = 0
+    lines = (line.lower().split() if options.tolower else line.split() for _, line in iter_lines(path, options.errors))
+    sentences = ((bool(tokens), encode_sentence(model.vocab, tokens, options)) for tokens in lines)
+    for batch in batches(sentences, BATCH_SENTENCES):
+        for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
+            total.add(scored.stats())
+            kept = scored.logprob != -np.inf
+            hits += np.bincount(scored.matched[kept], minlength=len(hits))
+        for scored in score_sentences(kenlm_scorer, [ids for _, ids in batch]):
+            sentence_total = np.cumsum(scored.logprob, dtype=np.float32)[-1]
+            corpus_total += float(sentence_total)
+            tokens += len(scored.words)
+            unknown = scored.words == UNK_ID
+            oovs += int(np.count_nonzero(unknown))
+            oov_logprobs.append(scored.logprob[unknown].astype(np.float64))
+    oov_total = float(np.cumsum(np.concatenate(oov_logprobs))[-1]) if oovs else 0.0
+    including = 10.0 ** (-(corpus_total / tokens)) if tokens else None
+    excluding = 10.0 ** (-((corpus_total - oov_total) / (tokens - oovs))) if tokens > oovs else None
+    return Evaluation(total, including, excluding, oovs, tokens, hits[1:].tolist())
+
+
+def kenlm_number(value: float | None) -> str:
+    """A double as KenLM prints it: the shortest digits that read back exactly (double-conversion's ToShortest),
+    in positional notation for decimal exponents -6..20 and exponential notation outside."""
+    if value is None:
+        return "undefined"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    scientific = len(text) + exponent - 1
+    minus = "-" if sign else ""
+    if value == 0:
+        return minus + "0"
+    if -6 <= scientific < 21:
+        point = len(text) + exponent
+        if point <= 0:
+            return f"{minus}0.{'0' * -point}{text}"
+        if point >= len(text):
+            return minus + text + "0" * (point - len(text))
+        return f"{minus}{text[:point]}.{text[point:]}"
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    return f"{minus}{mantissa}e{scientific}"

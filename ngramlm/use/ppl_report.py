@@ -1,0 +1,261 @@
+"""Perplexity the SRILM way: `ngram -ppl` (ppl_file) and `ngram -counts` (ppl_counts_file), with SRILM's report.
+
+Input: a Scorer (ngramlm.core.scorer) and a text file, or a count file. Output: the report `ngram -ppl` prints at
+the chosen -debug level, byte for byte, and the totals (a TextStats). Reading rules (SRILM's
+LM::prepareSentence and File::getline): each sentence is scored word by word, then `</s>`; `<s>` is context
+only; blank lines are skipped; a word the vocabulary does not know is looked up as `<unk>`. The counting rules
+are ngramlm.use.text_stats's.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence, TextIO
+
+import numpy as np
+
+from ..core.constants import LN10
+from ..core.errors import InputError
+from ..core.io import iter_lines
+from ..core.scorer import NO_WORD, Scorer
+from ..core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from .scoring import score_positions, score_sentences
+from .text_stats import LOGP_FORMAT, ScoredSentence, TextStats
+
+# -debug 3 warns when a context's probabilities sum to more than this away from 1 (SRILM's threshold).
+PROB_SUM_TOLERANCE = 1e-4
+
+
+def _prob(logp: float) -> float:
+    """SRILM's LogPtoProb."""
+    return 0.0 if logp == -math.inf else math.exp(logp * LN10)
+
+
+@dataclass(frozen=True)
+class PplOptions:
+    """SRILM's options for -ppl and -counts.
+
+    sos / eos: add <s> and </s> (-no-sos, -no-eos turn them off); tolower: lower-case the text (-tolower);
+    escape: lines starting with it are copied to the output (-escape); debug: SRILM's -debug level 0..3;
+    unk_is_word: <unk> is a word of the model (-unk), which matters for the -debug 3 sums, where <unk> of a
+    closed vocabulary is not an event; errors: "strict" stops at invalid UTF-8, "replace" substitutes it.
+    """
+
+    sos: bool = True
+    eos: bool = True
+    tolower: bool = False
+    escape: str | None = None
+    debug: int = 0
+    unk_is_word: bool = False
+    errors: str = "strict"
+
+
+def encode_sentence(vocab: Vocabulary, tokens: Sequence[str], options: PplOptions) -> list:
+    """Word ids of a sentence as SRILM's LM::prepareSentence arranges them: <s> first and </s> last unless the
+    sentence has them or the options leave them out; a start without <s> (-no-sos) is None, a context of
+    nothing. Words outside the vocabulary become <unk>."""
+    ids: list = [vocab.id(t) for t in tokens]
+    starts, ends = bool(ids) and ids[0] == BOS_ID, bool(ids) and ids[-1] == EOS_ID
+    if options.eos and not ends:
+        ids.append(EOS_ID)
+    if not starts:
+        ids.insert(0, BOS_ID if options.sos else None)
+    return ids
+
+
+
+def text_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[str, list | None]]:
+    """(line, encoded sentence) per non-blank line of a text, or (line, None) for an escaped line."""
+    for _, line in iter_lines(path, options.errors):
+        tokens = line.split()
+        if not tokens:
+            continue  # SRILM's File::getline skips blank lines
+        if options.escape is not None and line.startswith(options.escape):
+            yield line if line.endswith("\n") else line + "\n", None
+            continue
+        if options.tolower:
+            tokens = [t.lower() for t in tokens]
+        yield " ".join(line.split()), encode_sentence(vocab, tokens, options)
+
+
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _PplReport:
+    """SRILM's -ppl report (LM::pplFile), written as the sentences are scored."""
+
+    def __init__(self, scorer: Scorer, options: PplOptions, out: TextIO, err: TextIO):
+        self.scorer, self.options, self.out, self.err = scorer, options, out, err
+        self.words = scorer.vocab.words
+        self.total, self.document = TextStats(), TextStats()
+        self.sentences_seen = 0
+        self.document_printed = False
+        self.events = None
+        if options.debug >= 3:
+            # SRILM's wordProbSum leaves out non-events: <s>, and <unk> unless it is a word (-unk).
+            self.events = np.ones(len(self.words), dtype=bool)
+            self.events[BOS_ID] = False
+            if not options.unk_is_word:
+                self.events[UNK_ID] = False
+
+    def escaped(self, line: str) -> None:
+        if self.sentences_seen and self.options.debug == 0:
+            self.out.write(self.document.format() + "\n")
+            self.document = TextStats()
+            self.document_printed = True
+        self.out.write(line)
+
+    def sentence(self, text: str, scored: ScoredSentence) -> None:
+        self.sentences_seen += 1
+        debug = self.options.debug
+        if debug >= 1:
+            self.out.write(text + "\n")
+        if debug >= 2:
+            for j in range(len(scored.words)):
+                previous = int(scored.histories[j, -1])
+                shown = "" if previous == NO_WORD else self.words[previous]
+                shown += " " if j == 0 else " ..."
+                context = [int(w) for w in scored.histories[j] if w != NO_WORD]
+                self.word_line(int(scored.words[j]), shown, float(scored.logprob[j]), int(scored.matched[j]),
+                               context, "")
+        stats = scored.stats()
+        if debug >= 1:
+            self.out.write(stats.format() + "\n")
+        self.total.add(stats)
+        self.document.add(stats)
+
+    def word_line(self, word: int, shown: str, logprob: float, matched: int, context: list, weight: str) -> None:
+        """`\tp( w | h ...) \t= [2gram] p [ log10 p ]`, with ` / sum` at -debug 3."""
+        hit = f"[{matched}gram]" if matched else "[OOV]"
+        line = (f"\tp( {self.words[word]} | {shown}) \t= {hit} {LOGP_FORMAT % _prob(logprob)} "
+                f"[ {LOGP_FORMAT % logprob}{weight} ]")
+        if self.options.debug >= 3:
+            total = self.prob_sum(context)
+            line += f" / {LOGP_FORMAT % total}"
+            if abs(total - 1.0) > PROB_SUM_TOLERANCE:
+                reversed_context = " ".join(self.words[w] for w in reversed(context))
+                self.err.write(f"\nwarning: word probs for this context sum to {LOGP_FORMAT % total} != 1 : "
+                               f"{reversed_context}\n")
+        self.out.write(line + "\n")
+
+    def prob_sum(self, context: list) -> float:
+        """Sum of p(w | context) over every word of the vocabulary that is an event (SRILM's wordProbSum)."""
+        distribution = getattr(self.scorer, "distribution", None)
+        if distribution is not None:
+            logp = distribution(context)
+        else:
+            logp = np.array([self.scorer.score(w, context)[0] for w in range(len(self.words))])
+        return float(np.sum(np.power(10.0, logp[self.events].astype(np.float64))))
+
+    def finish(self, path: str) -> None:
+        if self.document_printed:
+            self.out.write(self.document.format() + "\n")
+        self.out.write(f"file {path}: {self.total.format()}")
+
+
+# Sentences scored per batch: large enough for vectorised lookups, small enough to bound memory.
+BATCH_SENTENCES = 8192
+
+
+def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out: TextIO | None = None,
+             err: TextIO | None = None) -> TextStats:
+    """`ngram -ppl path`: score a text file, writing SRILM's report at options.debug to `out` (the final
+    "file ...:" lines included). Returns the totals."""
+    report = _PplReport(scorer, options, out or sys.stdout, err or sys.stderr)
+    for batch in batches(text_items(path, scorer.vocab, options), BATCH_SENTENCES):
+        scored = iter(score_sentences(scorer, [ids for _, ids in batch if ids is not None]))
+        for text, ids in batch:
+            if ids is None:
+                report.escaped(text)
+            else:
+                report.sentence(text, next(scored))
+    report.finish(path)
+    return report.total
+
+
+def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[str, dict]]:
+    """Blocks of an n-gram count file ("w1 .. wn count" per line) between escaped lines, as ("escape", line) or
+    ("counts", {id tuple: count}); n-grams longer than `order` are skipped, as SRILM does."""
+    counts: dict[tuple[int, ...], float] = {}
+    for lineno, line in iter_lines(path, options.errors):
+        if not line.strip():
+            continue
+        if options.escape is not None and line.startswith(options.escape):
+            if counts:
+                yield "counts", counts
+                counts = {}
+            yield "escape", line if line.endswith("\n") else line + "\n"
+            continue
+        fields = line.split()
+        if len(fields) < 2:
+            raise InputError(path, lineno, "expected an n-gram and its count ('w1 .. wn<TAB>count')")
+        try:
+            count = float(fields[-1])
+        except ValueError:
+            raise InputError(path, lineno, f"bad count {fields[-1]!r}: expected a number") from None
+        if len(fields) - 1 > order:
+            continue
+        words = [w.lower() for w in fields[:-1]] if options.tolower else fields[:-1]
+        key = tuple(vocab.id(w) for w in words)
+        counts[key] = counts.get(key, 0) + count
+    if counts:
+        yield "counts", counts
+
+
+def ppl_counts_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), count_order: int | None = None,
+                    out: TextIO | None = None, err: TextIO | None = None) -> TextStats:
+    """`ngram -counts path`: the log probability of each n-gram's last word given the others, weighted by its
+    count (SRILM's LM::countsProb). N-grams ending in </s> count as sentences, the others as words."""
+    out = out or sys.stdout
+    report = _PplReport(scorer, options, out, err or sys.stderr)
+    order = count_order or scorer.order
+    words = scorer.vocab.words
+    width = max(scorer.order - 1, 1)
+    total = TextStats()
+    for kind, block in _count_blocks(path, order, scorer.vocab, options):
+        if kind == "escape":
+            out.write(block)
+            continue
+        # SRILM enumerates order by order, each sorted by spelling; zero counts add nothing.
+        keys = sorted((k for k, c in block.items() if c != 0),
+                      key=lambda key: (len(key), [words[w].encode("utf-8") for w in key]))
+        histories = np.full((len(keys), width), NO_WORD, dtype=np.uint32)
+        for row, key in enumerate(keys):
+            context = key[:-1][-width:] if len(key) > 1 else ()
+            histories[row, width - len(context):] = context
+        targets = np.array([key[-1] for key in keys], dtype=np.uint32)
+        logprobs, matched = score_positions(scorer, targets, histories[:, width - (scorer.order - 1):])
+        stats = TextStats()
+        for key, logprob, hit in zip(keys, logprobs.tolist(), matched.tolist()):
+            count = block[key]
+            if options.debug >= 2:
+                shown = " ".join(words[w] for w in reversed(key[:-1])) + " "
+                weight = f" *{LOGP_FORMAT % count}" if count != 1 else ""
+                report.word_line(key[-1], shown, logprob, hit, list(key[:-1]), weight)
+            ngram = TextStats()
+            if key[-1] == EOS_ID:
+                ngram.sentences = count
+            else:
+                ngram.words = count
+            if logprob == -math.inf:
+                if key[-1] == UNK_ID:
+                    ngram.oovs = count
+                else:
+                    ngram.zeroprobs = count
+            else:
+                ngram.logprob = count * logprob
+            stats.add(ngram)
+        if options.debug >= 1:
+            out.write(stats.format() + "\n")
+        total.add(stats)
+    out.write(f"file {path}: {total.format()}")
+    return total
