@@ -72,10 +72,11 @@ setup(
         "zh": ["jieba==0.42.1"],
         # `ngramlm draw` also needs Graphviz's `dot` program (apt-get install graphviz).
         "draw": ["graphviz"],
+        # mypy runs stubtest on the compiled modules' .pyi stubs (tests/test_compiled_stubs.py).
         # pyctcdecode itself is installed with --no-deps by the test command: it declares numpy<2 but works
         # with numpy 2, and an ordinary install would downgrade numpy.
         "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini", "jieba==0.42.1",
-                 "graphviz", "matplotlib>=3.5"],
+                 "graphviz", "matplotlib>=3.5", "mypy"],
     },
     entry_points={
         "console_scripts": [
