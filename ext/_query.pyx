@@ -381,11 +381,11 @@ cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, 
 
 cdef class HashIndex:
     """The compiled scorer over the tables of an index (probing hash tables, KenLM's design);
-    ngramlm.use.query.Model owns one and is its public face.
+    ngramlm.use.query.Model extends it and is its public face.
 
     The KenLM-compatible methods (BaseScore, BaseFullScore, BeginSentenceWrite, NullContextWrite, score,
-    full_scores) live here, and Model hands out these bound methods themselves, so that a call from Python
-    reaches the probe loop without a Python layer between.
+    full_scores) live here, and Model inherits them, so that a call from Python reaches the probe loop without
+    a Python layer between.
     """
 
     def __cinit__(self, *args, **kwargs):

@@ -13,7 +13,7 @@ import pytest
 
 from ngramlm.counting.corpus_count import count_sentences
 from ngramlm.smoothing import estimate
-from ngramlm.smoothing.continuation_counts import continuation_counts, counts_index
+from ngramlm.smoothing.continuation_counts import continuation_counts
 from ngramlm.smoothing.discount import OrderCounts
 from ngramlm.smoothing.good_turing import GoodTuring
 from ngramlm.smoothing.kneser_ney import KneserNey
@@ -100,7 +100,7 @@ def test_continuation_counts_count_distinct_left_neighbours(counts):
     predicted = np.ones(len(vocab), dtype=bool)
     predicted[vocab.id(BOS)] = False
     result = continuation_counts(counts.ngrams[0], counts.counts[0], counts.ngrams[1], counts.counts[1], predicted,
-                                 counts_index(counts.ngrams[:1], len(vocab)))
+                                 len(vocab))
     by_word = dict(zip(vocab.decode(counts.ngrams[0][:, 0]), result.tolist()))
     # <s> keeps its ordinary count (3): nothing precedes it.
     assert by_word == {"<s>": 3, "a": 1, "b": 1, "c": 1, "</s>": 2}

@@ -1,7 +1,6 @@
 # The C-level layout of the query index, for any module that would cimport it (ngramlm.use.query reaches it from
 # Python, through the compiled HashIndex): the entry structs of the hash tables, the state a decoder carries, and
 # the compiled classes with their C methods. The implementations are in _query.pyx.
-cimport cython
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 # Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
@@ -62,9 +61,8 @@ cdef class FullScoreReturn:
     cdef readonly bint oov
 
 
-# final: Model owns a HashIndex instead of subclassing it, so the C methods are called directly, not through a
-# table of virtual methods.
-@cython.final
+# Not final: ngramlm.use.query.Model extends it, so that model.BaseScore resolves on the type and reaches the
+# probe loop directly (the cdef helpers below are called through the vtable, one indirect call a probe).
 cdef class HashIndex:
     cdef int _order
     cdef uint32_t _vocab_size

@@ -77,7 +77,7 @@ class FullScoreReturn:
 
 @final
 class HashIndex:
-    """The compiled scorer over the tables of an index; ngramlm.use.query.Model owns one."""
+    """The compiled scorer over the tables of an index; ngramlm.use.query.Model extends it."""
 
     def __init__(self, order: int, uni_prob: np.ndarray, uni_bow: np.ndarray, present: np.ndarray,
                  middle_tables: Sequence[np.ndarray], longest_table: np.ndarray | None, vocab_table: np.ndarray,

@@ -36,6 +36,9 @@ from .constants import KENLM_MISSING_UNK_LOGPROB, LOG10_ZERO
 from .errors import ModelError
 from .vocab import UNK_ID
 
+# Queries of more rows than this are sorted before they are searched (NgramIndex.rows).
+SORT_BEFORE_SEARCH = 4096
+
 PAD = np.iinfo(np.uint32).max  # fills histories before a sentence starts; no word has this id
 
 
@@ -225,6 +228,13 @@ class NgramIndex:
             return np.full(m, -1, dtype=np.int64)
         if presorted and n > 1:
             return self._extend(self._prefix_rows(grams), grams[:, -1].astype(np.int64), n - 1)
+        if m >= SORT_BEFORE_SEARCH and n > 1 and grams.max(initial=0) < self.vocab_size:
+            # Sorted, each distinct prefix is searched once and the searches walk the tables in order: several
+            # times faster than searching every row's every prefix, the sort included.
+            order = lexicographic_order(grams, self.vocab_size)
+            rows = np.empty(m, dtype=np.int64)
+            rows[order] = self.rows(grams[order], presorted=True)
+            return rows
         words = grams.astype(np.int64)
         first = words[:, 0]
         row = np.where(first < self.vocab_size, self._unigram_row[np.minimum(first, self.vocab_size - 1)], -1)
@@ -397,25 +407,36 @@ class _ValuesOver:
         return self._values.logbow
 
 
-def lexicographic_order(grams: np.ndarray, vocab_size: int) -> np.ndarray:
-    """The permutation that sorts the rows of an id array lexicographically (ids < vocab_size): one argsort of
-    the rows read as numbers in base vocab_size where they fit in 64 bits (much faster than np.lexsort)."""
+def sort_keys(grams: np.ndarray, vocab_size: int) -> np.ndarray:
+    """One key per row of an id array (ids < vocab_size) that sorts as the rows sort lexicographically: the row
+    read as a number in base vocab_size where that fits in 64 bits, else its ids as big-endian bytes. For sorting
+    and merging sets of n-grams; lookups in a model go through NgramIndex."""
     m, n = grams.shape
-    if n == 0:
-        return np.arange(m)
-    if n * math.log2(max(vocab_size, 2)) >= 63:
-        return np.lexsort(grams.T[::-1])
-    number = grams[:, 0].astype(np.uint64)
-    for j in range(1, n):
-        number *= np.uint64(vocab_size)
-        number += grams[:, j]
-    return np.argsort(number, kind="stable")
+    if n * math.log2(max(vocab_size, 2)) < 63:
+        number = np.zeros(m, dtype=np.uint64)
+        for j in range(n):
+            number *= np.uint64(vocab_size)
+            number += grams[:, j].astype(np.uint64)
+        return number
+    return np.ascontiguousarray(grams.astype(">u4")).view(f"S{4 * n}").reshape(m)
+
+
+def lexicographic_order(grams: np.ndarray, vocab_size: int) -> np.ndarray:
+    """The permutation that sorts the rows of an id array lexicographically (one argsort of `sort_keys`)."""
+    if grams.shape[1] == 0:
+        return np.arange(len(grams))
+    return np.argsort(sort_keys(grams, vocab_size), kind="stable")
 
 
 def distinct_rows(grams: np.ndarray, vocab_size: int) -> np.ndarray:
     """The distinct rows of an id array, sorted lexicographically (np.unique(axis=0) sorts rows as opaque
     records, several times slower)."""
     return _distinct(grams[lexicographic_order(grams, vocab_size)])
+
+
+def row_tally(grams: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an id array as their `sort_keys` (sorted), and how often each occurs."""
+    return np.unique(sort_keys(grams, vocab_size), return_counts=True)
 
 
 def _distinct(grams: np.ndarray) -> np.ndarray:

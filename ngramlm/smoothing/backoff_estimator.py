@@ -31,7 +31,7 @@ from ..core.index import NgramIndex, distinct_rows
 from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
-from .continuation_counts import continuation_counts, counts_index
+from .continuation_counts import continuation_counts
 from .discount import Discount, OrderCounts
 
 
@@ -89,15 +89,10 @@ def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.nd
     """The counts each order is estimated from (continuation counts where the method asks for them, from the
     original counts of the next order), estimating each order's discount from them, lowest order first."""
     result = []
-    index = None  # of the counts, built when continuation counts are first needed
     for n, plan in enumerate(plans, 1):
         rows, c = counts.ngrams[n - 1], counts.counts[n - 1]
         if plan.discount.modifies_counts and n < counts.order and not plan.discount.no_discount():
-            if index is None:
-                index = counts_index(counts.ngrams[:n], len(counts.vocab))
-            while index.order < n:
-                index.add_order(counts.ngrams[index.order], add_contexts=True)
-            c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, index)
+            c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, len(counts.vocab))
         if plan.estimated:
             plan.discount.estimate(OrderCounts(n, c, predicted[rows[:, -1]], vocab_size))
         result.append(c)

@@ -8,36 +8,31 @@ of w_2..w_n is replaced by the number of distinct words that precede it,
 As in SRILM, n-grams that start with a word that is never predicted (<s>, and <unk> in a closed vocabulary)
 keep their ordinary counts, since nothing can precede them; the preceding word itself may be anything,
 <s> included.
+
+In:  one order's sorted n-grams and counts, the next order's, and which word ids are ever predicted.
+Out: the counts the order is estimated from, parallel to its rows: N1+(. w_2..w_n), or the ordinary count of an
+     n-gram that starts with a word never predicted.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.index import NgramIndex, lexicographic_order
-
-
-def counts_index(ngrams: list[np.ndarray], vocab_size: int) -> NgramIndex:
-    """The index of counted n-grams (orders 1..len(ngrams)); a prefix that was not counted (count files need
-    not hold every one) becomes a context-only row."""
-    index = NgramIndex(vocab_size)
-    for grams in ngrams:
-        index.add_order(grams, add_contexts=True)
-    return index
+from ..core.index import row_tally, sort_keys
 
 
 def continuation_counts(rows: np.ndarray, counts: np.ndarray, longer_rows: np.ndarray, longer_counts: np.ndarray,
-                        predicted_word: np.ndarray, index: NgramIndex) -> np.ndarray:
-    """Counts for the n-grams `rows` (sorted) from the (n+1)-grams `longer_rows` that extend them to the left.
+                        predicted_word: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Counts for the n-grams `rows` from the (n+1)-grams `longer_rows` that extend them to the left.
 
-    `predicted_word[id]` is False for words that are never predicted (their n-grams keep `counts`). `index` holds
-    the n-grams `rows` (counts_index): each (n+1)-gram's suffix is found there, and tallied by its row.
+    In: one order's n-grams and counts, the next order's n-grams and counts (ids < vocab_size). Out: the counts
+    to estimate the order from, parallel to `rows`. `predicted_word[id]` is False for words that are never
+    predicted (their n-grams keep `counts`). Each (n+1)-gram's suffix is tallied, and the tallies matched to
+    `rows` by their sort keys (the counts need not hold every suffix: count files are read as they are).
     """
-    n = rows.shape[1]
     extends = (longer_counts > 0) & predicted_word[longer_rows[:, 1]]
-    suffixes = longer_rows[extends, 1:]
-    suffixes = suffixes[lexicographic_order(suffixes, index.vocab_size)]  # sorted: searched in order
-    suffix_rows = index.rows(suffixes, presorted=True)
-    preceding = np.bincount(suffix_rows[suffix_rows >= 0], minlength=len(index.ngrams[n - 1]))
-    at = index.rows(rows, presorted=True)
-    continuation = np.where(at >= 0, preceding[np.maximum(at, 0)], 0)
+    suffixes, preceding = row_tally(longer_rows[extends, 1:], vocab_size)
+    keys = sort_keys(rows, vocab_size)
+    at = np.minimum(np.searchsorted(suffixes, keys), max(len(suffixes) - 1, 0))
+    found = (suffixes[at] == keys) if len(suffixes) else np.zeros(len(rows), dtype=bool)
+    continuation = np.where(found, preceding[at] if len(preceding) else 0, 0)
     return np.where(predicted_word[rows[:, 0]], continuation, counts).astype(counts.dtype)
