@@ -1,7 +1,7 @@
 """ngramlm: classical n-gram language modelling with a Cython core.
 
-The public API is re-exported here; see README.md for a tour. The neural baselines live in ngramlm.neural
-(PyTorch, an optional extra) and are never imported from here.
+The public API is re-exported here; see README.md for a tour. The neural baselines live in
+ngramlm.models.neural (PyTorch, an optional extra) and are never imported from here.
 
 A name is imported from its module the first time it is used (PEP 562): the command line, which imports this
 package first, then loads only what its command needs (about 0.2 s less at every start).

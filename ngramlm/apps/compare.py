@@ -22,6 +22,11 @@ training was interrupted) by the next run with the same specification.
 Beside each model alone, the best n-gram model (by validation perplexity) is linearly interpolated with each
 neural model word by word, p(w | h) = lambda p_ngram(w | h) + (1 - lambda) p_neural(w | h) (Jelinek & Mercer
 1980), with lambda tuned on the validation text by EM (ngramlm.use.mix.estimate_mixture_weights).
+
+In:  a corpus folder, n-gram specifications (METHOD:ORDER[:OPTION,...]) and neural ones (KIND[:KEY=VALUE,...]), and
+     the fractions of the training text for the learning curves.
+Out: a Comparison (a ModelResult per model and fraction, and the mixtures), written to results.md, results.csv and
+     learning_curves.png in the output folder; work/ keeps each model's ARPA file or checkpoint for the next run.
 """
 from __future__ import annotations
 

@@ -4,7 +4,13 @@ interrupted run never leaves a half-written model behind.
 
 Reading text, below every room that reads it (the vocabulary, the corpus reader, counting, count files): UTF-8
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
-(read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line."""
+(read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line.
+
+In:  paths (plain, .gz, .bz2, .xz by extension; '-' for standard input or output).
+Out: byte or UTF-8 text streams; (line number, line) pairs (iter_lines); (block of whole lines, number of its first
+     line) pairs (read_blocks); a file renamed into place only once its block completes (atomic_write).
+Reading streams: one line (iter_lines) or one block (read_blocks) is held at a time.
+"""
 from __future__ import annotations
 
 import bz2

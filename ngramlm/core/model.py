@@ -12,6 +12,11 @@ back-off weight. So
 scores every model, interpolated or not. That recursion is implemented once, over the model's index
 (`BackoffModel.index`, ngramlm.core.index.NgramIndex); tests/reference_backoff.py writes it plainly over a
 dictionary, the slow, obviously correct reference every fast scorer is tested against.
+
+In:  per order n, a sorted (m_n, n) ID_DTYPE array of word ids and parallel float arrays of log10 probabilities and
+     back-off weights, over a Vocabulary (from the estimators of ngramlm.smoothing, formats.arpa.read_arpa, or
+     BackoffModel.from_entries).
+Out: BackoffModel: sizes(), validate(), word_logprob(), and the index (NgramIndex) every consumer scores through.
 """
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ for every model, as methods BackoffModel inherits (ModelOperations). Each return
 
 SRILM's -renorm needs the estimators' normalisation, a room above: ngramlm.smoothing.backoff_weights.renormalize.
 This module sits below model.py (which imports it), so it names the model's class only through `self`.
+
+In:  a back-off model (as `self`) and the operation's argument: an order, a list of words, or a Vocabulary.
+Out: a new model of the same class; the model itself where nothing changes (at_order at its own order, lowercase
+     of a model without upper case, with_vocabulary of its own vocabulary).
 """
 from __future__ import annotations
 

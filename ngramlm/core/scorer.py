@@ -7,6 +7,10 @@ probability zero, length 0 when the word is not even a unigram (models without n
 It may also offer `score_batch(words, histories) -> (log10 p, matched lengths)`, for words (m,) and histories
 (m, order - 1) with the most recent word last and NO_WORD before the start of a sentence; callers use it where
 it is there (ngramlm.use.scoring.score_positions), and `distribution(context)`, every word's log10 p at once.
+
+In:  word ids of the scorer's Vocabulary: a word and its context (score), or words (m,) and histories (m, order - 1)
+     (score_batch), or a context (distribution).
+Out: log10 p and the matched n-gram length per word; distribution: a log10 p for every word id.
 """
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ SRILM's vocabulary options map onto this class as follows:
   -tolower         lower-casing is done by the corpus reader, before words reach the vocabulary
   -write-vocab F   Vocabulary.write(F)
 An open vocabulary (the default when no -vocab is given) adds every new word it sees.
+
+In:  words in the order they are added, or a vocabulary file, one word a line (Vocabulary.read).
+Out: a Vocabulary: ids of words (id, add; encode -> ID_DTYPE array) and words of ids (word, decode); the ids are
+     0..len-1 in order of addition, and never change once given.
 """
 from __future__ import annotations
 

@@ -17,6 +17,10 @@ Registered corpora (`REGISTRY`):
   requests without a User-Agent, which `fetch` sends). The archive's MD5 is the one torchtext publishes for it;
   it could not be verified here (no copy of the archive, no network), and the MD5s of its members are unknown,
   so only the archive is checked. CC BY-SA.
+
+In:  a corpus folder (load_folder), or a registered corpus name and a destination folder (fetch).
+Out: a CorpusFolder, the paths of train.txt, valid.txt and test.txt (every downloaded file checked against its MD5
+     before it is put in place); split_statistics: a SplitStatistics per split (sizes, OOV rate against train).
 """
 from __future__ import annotations
 

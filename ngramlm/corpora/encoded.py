@@ -4,6 +4,10 @@
 read with `ngramlm.corpora.reader.read_sentences` and encoded with a closed `Vocabulary` built from the training text:
 every sentence is `<s> w1 .. wn </s>` in ids, unknown words are <unk>, and <s> is context only, so a perplexity
 counts exactly words + one </s> per sentence (`ppl`) or words only (`ppl1`), the tokens `ngram -ppl` counts.
+
+In:  a text file, TextOptions and a closed Vocabulary (vocabulary_from_file makes one from the training text).
+Out: an EncodedText (one int64 id array per sentence, with its word and <unk> counts), held in memory whole; and,
+     from per-token log10 probabilities in its order, PerplexityTotals (ppl, ppl1, SRILM's two-line summary).
 """
 from __future__ import annotations
 

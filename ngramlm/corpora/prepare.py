@@ -17,6 +17,8 @@ Out, per paragraph, in this order:
      a token, runs of Latin letters and of digits kept whole (`split_units`); or words from a segmenter, a
      callable passed in (ngramlm.use.segment; the command line wires it).
   5. Optional lower-casing, and classes: every number -> `number_token`, every URL -> `url_token`.
+Each sentence comes out as a list of token strings (prepare_text, prepare_paragraph), in input order, streamed: one
+paragraph at a time is held in memory.
 
 Nothing here uses a model: this room sits below them.
 """

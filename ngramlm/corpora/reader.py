@@ -5,6 +5,10 @@ SRILM adds them: <s> in front unless the line already starts with it, </s> at th
 with it. Empty lines are skipped. Undecodable bytes stop the run with the file and line, unless the caller asks
 for them to be replaced (errors="replace"). The bytes-level reading (open_text, iter_lines, read_blocks,
 decode_block) is in ngramlm.core.io, below the vocabulary that reads vocabulary files with it.
+
+In:  text files (plain, .gz, .bz2, .xz; '-' for standard input) and TextOptions.
+Out: sentences as lists of token strings, markers added as the options ask (read_sentences, read_corpus), in file
+     order, streamed a line at a time.
 """
 from __future__ import annotations
 

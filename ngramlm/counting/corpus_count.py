@@ -105,7 +105,8 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
                 sink: CountSink | None = None) -> NgramCounts:
     """Count all n-grams of orders 1..order in text files (plain, .gz, .bz2, .xz, or '-' for standard input).
 
-    The sentences are those of corpus.read_sentences with `options` (markers, lower-casing, undecodable bytes).
+    The sentences are those of corpora.reader.read_sentences with `options` (markers, lower-casing, undecodable
+    bytes).
     `vocab` defaults to a new open vocabulary. See count_sentences for `memory`, `quiet`, `temp_dir` and
     `threads`.
 

@@ -2,9 +2,13 @@
 unsorted rows.
 
 Counting follows SRILM's ngram-count: every window of 1..N words inside each sentence `<s> w1 .. wk </s>` is
-counted (the markers come from the corpus reader), n-grams never cross sentences, and the unigram `<s>` is
-counted too. The counting itself is in corpus_count (text and token lists) and windows (id arrays); adding count
-sets up is in merging.
+counted (the markers added by the rules of the corpus reader, ngramlm.corpora.reader), n-grams never cross
+sentences, and the unigram `<s>` is counted too. The counting itself is in corpus_count (text and token lists)
+and windows (id arrays); adding count sets up is in merging.
+
+In:  unsorted (m, n) id arrays with counts of orders n = 1..N (counts_from_rows), or the counters' sorted output.
+Out: NgramCounts over a Vocabulary: per order, a sorted (m, n) ID_DTYPE array without repeated rows and its
+     COUNT_DTYPE (int64) counts.
 """
 from __future__ import annotations
 

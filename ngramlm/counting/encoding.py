@@ -52,11 +52,11 @@ class Encoder:
 
 
 class TextEncoder:
-    """Text -> (word ids, sentence lengths), the sentences of corpus.read_sentences less their markers (the compiled
-    core adds them), without a Python string per token: the compiled TokenTable splits and numbers the tokens, and
-    each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that Python would
-    split further (it holds non-ASCII white space, which the byte scanner does not know) sends its block through
-    str.split instead."""
+    """Text -> (word ids, sentence lengths), the sentences of corpora.reader.read_sentences less their markers (the
+    compiled core adds them), without a Python string per token: the compiled TokenTable splits and numbers the
+    tokens, and each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that
+    Python would split further (it holds non-ASCII white space, which the byte scanner does not know) sends its
+    block through str.split instead."""
 
     _NEEDS_PYTHON = np.iinfo(ID_DTYPE).max
 

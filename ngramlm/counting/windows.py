@@ -110,8 +110,8 @@ def count_windows(words: np.ndarray, sentence_lengths: np.ndarray, order: int, *
                   eos: bool = False, threads: int | None = None):
     """Count the n-grams of orders 1..order of sentences given as one id array and their lengths.
 
-    With `sos`/`eos`, each non-empty sentence gets the markers by the rule of corpus.add_markers (SRILM's): <s> in
-    front unless it starts with it, </s> at the end unless it ends with it.
+    With `sos`/`eos`, each non-empty sentence gets the markers by the rule of corpora.reader.add_markers (SRILM's):
+    <s> in front unless it starts with it, </s> at the end unless it ends with it.
 
     Returns (ngrams, counts), lists over orders 1..order of sorted unique (m, n) id arrays and int64 counts.
     `threads`: as count_sentences.

@@ -19,6 +19,11 @@ or none on any line, `-99`, `0` or `-inf` for the never-used probability of `<s>
 against the header, and malformed input stops the read with the file and line. The lines of a section are parsed
 by a compiled loop (ngramlm._ext._arpa) over blocks of the decompressed stream, so a file of millions of n-grams
 is never handled line by line in Python.
+
+In:  read_arpa: an ARPA file (plain, .gz, .bz2, .xz, or '-') and optionally the Vocabulary to number its words in;
+     write_arpa: a BackoffModel (ngramlm.core.model) and a path.
+Out: read_arpa: a BackoffModel, each order sorted by word id and every n-gram's context checked present; write_arpa:
+     the file in SRILM's order, written atomically, the lines formatted 2^20 at a time.
 """
 from __future__ import annotations
 

@@ -25,6 +25,11 @@ payload, which catches truncation, zero-filled or overwritten regions at the cos
 of the payload (about 40 ms per 100 MB here, more than the load itself) is checked with verify="full". The tables
 are used where they lie in the mapped file: nothing is copied or parsed, so loading costs the checks and the
 page faults of what is used.
+
+In:  write_binary: a BackoffModel (indexed by formats.probing.build_index) or IndexTables, and optional bit widths;
+     load_binary: a path and the verification to run.
+Out: the file, written atomically; IndexTables whose arrays lie in the memory-mapped file (a quantised file's
+     higher orders decoded into memory), the tables ngramlm.use.query.Model scores with.
 """
 from __future__ import annotations
 

@@ -9,6 +9,11 @@ Writing (ngram-count -write, -writeN, -write-order) lists the n-grams in the ord
 n-gram trie: each n-gram is followed by its extensions. With `sort` (-sort) the words at each level are in
 lexicographic order of their bytes, as SRILM's -sort writes them and ngram-merge expects; without it they are in
 vocabulary-id order.
+
+In:  read_counts: a count file (plain, .gz, .bz2, .xz, or '-'), optionally a Vocabulary and an order; write_counts:
+     NgramCounts (ngramlm.counting.counts) and a path.
+Out: NgramCounts, repeated n-grams summed, each order sorted by word id; a count file in the trie order above,
+     written atomically, the lines formatted 2^16 at a time.
 """
 from __future__ import annotations
 

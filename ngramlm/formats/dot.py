@@ -1,5 +1,5 @@
 """A picture of a small back-off model: its graph (the same graph as its G.fst, ngramlm.formats.fst) in Graphviz's
-DOT language, rendered to SVG or PNG by Graphviz's `dot`.
+DOT language, rendered to SVG, PNG or PDF by Graphviz's `dot`.
 
 In: a BackoffModel. Out: DOT source, in which
   - each history of the model is a state, labelled with its words (<s> the start, ε the empty history);
@@ -11,6 +11,10 @@ In: a BackoffModel. Out: DOT source, in which
   - p(</s> | h) is shown in the state (double circle), as G.fst's final cost.
 The graph is read from write_fst's output, so it is G.fst's graph by construction; the histories' names are
 recovered from the arcs (a history's own n-gram arc comes from its prefix's state, the shortest way in).
+
+model_graph gives the ModelGraph (neighbourhood: the part around one history), to_dot its DOT source (a str), and
+render writes it as .svg, .png or .pdf through Graphviz, or as .dot. model_graph holds G.fst's whole text in
+memory: this is for small models.
 """
 from __future__ import annotations
 

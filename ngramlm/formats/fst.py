@@ -13,6 +13,10 @@ So the path that accepts a sentence, taking a back-off arc only where there is n
 -ln p(sentence </s> | <s>) under the back-off model (Katz 1987's recursion).
 
 words.txt lists <eps> as 0, the model's words by id, and #0 last.
+
+In:  a BackoffModel (ngramlm.core.model).
+Out: G.fst in OpenFst's text format, arcs by source state then final states, and its symbol table (write_fst to
+     streams; write_fst_files to two files, each written atomically). Every arc line is held in memory to be sorted.
 """
 from __future__ import annotations
 

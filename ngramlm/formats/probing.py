@@ -12,6 +12,10 @@ the hashing and probing loops). Two details carry KenLM's semantics exactly:
 These arrays live in formats/, below both of their users: they are the content of the binary format (binary.py
 writes and memory-maps them as they are), and ngramlm.use.query scores with them, so query loads binary files
 without binary ever reaching up into use/.
+
+In:  a BackoffModel (every word of an n-gram a unigram; at most ngramlm._ext._query.ORDER_LIMIT orders), the log10
+     probability of a missing <unk>, and the probing multiplier.
+Out: IndexTables: float32 unigram arrays by word id and one open-addressing table of 64-bit keys per higher order.
 """
 from __future__ import annotations
 

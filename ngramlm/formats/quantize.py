@@ -7,6 +7,10 @@ nearest centre, every centre moves to the mean of its values), which on the Brow
 8-bit codes by about a quarter over binning alone. A value is stored as the code of its nearest centre. When an order has no more distinct values than codes, the
 codebook is those values and quantisation is exact. Back-off weights keep two codes for the zeros that carry
 meaning, -0.0 ("never extends", lm/blank.hh) and +0.0, so that states compare exactly as without quantisation.
+
+In:  the log10 probabilities or back-off weights of one order, and a bit width (1..16; 2..16 for back-off weights).
+Out: (codes, codebook): a uint8 or uint16 code per value, and 2^bits float32 centres (sorted; for back-off weights,
+     -0.0 and +0.0 at codes 0 and 1, then the sorted centres).
 """
 from __future__ import annotations
 

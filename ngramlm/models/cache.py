@@ -32,6 +32,11 @@ Documents: SRILM never empties the cache within a text. `cache_ppl` can reset it
 `boundary="blank"` resets at blank lines, a regular expression resets before each line it matches (the line is
 then scored as the first of the new document; WikiText's article titles ` = Title = ` match
 WIKITEXT_ARTICLE), and None (the default, SRILM's behaviour) never resets.
+
+In:  a Scorer to mix with, the cache's size, weights and variant settings; text files scored in order (cache_ppl, and
+     a held-out text for tune_cache_weights) with PplOptions.
+Out: CacheScorer, a stateful Scorer; cache_ppl: SRILM's totals (TextStats); tune_cache_weight(s): the weights L (and
+     M) that maximise the held-out likelihood (the held-out text's component probabilities held in memory).
 """
 from __future__ import annotations
 

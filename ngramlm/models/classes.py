@@ -13,6 +13,11 @@ where c(v) is v's class, or v itself for a word outside every class. The class n
 ordinary back-off model over class tokens (any smoothing of ngramlm.smoothing, estimated from the text with every
 word replaced by its class), so the model is written and read as an ARPA file that SRILM's `ngram -classes`
 reads too.
+
+In:  a class file (read_classes -> WordClasses, or classes from ngramlm.models.clustering), and training text files
+     (train_class_model) or a class model as a BackoffModel.
+Out: a ClassNgramModel (WordClasses and the BackoffModel over class tokens), scored by ClassScorer; beside it,
+     InterpolatedScorer mixes scorers over different vocabularies, with weights tuned by EM (tune_interpolation).
 """
 from __future__ import annotations
 

@@ -10,6 +10,11 @@ only raise the likelihood (a word stays put unless another class is strictly bet
 falls from one pass to the next. The sentence markers <s> and </s> are not clustered: each keeps a class of its
 own. The compiled core (ngramlm._ext._cluster) computes the likelihood change of every candidate move from the
 class-bigram count matrix.
+
+In:  NgramCounts of order 2 or more (cluster_counts), or text files or marked sentences counted to bigrams first
+     (cluster_files, cluster_sentences), and the number of classes.
+Out: a ClusteringResult: WordClasses (CLASS-00001, ... numbered by their most frequent word, maximum-likelihood
+     memberships; the markers left out) and the log-likelihood before the first pass and after each.
 """
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 One module per method, named after the math (additive, good_turing, witten_bell, absolute_discounting,
 kneser_ney, modified_kneser_ney, maximum_likelihood), on one shared estimator (backoff_estimator) and the
 shared back-off weight computation (ngramlm.smoothing.backoff_weights). `estimate` is the entry point.
+
+In:  NgramCounts (ngramlm.counting.counts) of orders 1..N, a method per order, and ngram-count's parameters.
+Out: a BackoffModel (ngramlm.core.model) of order N over the counts' Vocabulary; the counts are not modified.
 """
 from __future__ import annotations
 

@@ -4,6 +4,9 @@ Ney, Essen & Kneser (1994); Chen & Goodman (1998), section "Absolute discounting
     p_abs(w | h) = max(c(h w) - D, 0) / c(h) + (D N1+(h .) / c(h)) p(w | h')
 so d = (c - D) / c and gamma(h) = D N1+(h .) / T. SRILM (-cdiscount D) takes D from the user and clamps it to
 [0, 1]; when no D is given it is estimated as Ney et al. suggest, D = n1 / (n1 + 2 n2).
+
+In:  D, or the order's count-of-counts n1, n2 (OrderCounts) to estimate it from; per n-gram c, T and N1+(h .).
+Out: D (FALLBACK_DISCOUNT, 0.5, with an EstimationWarning where n1 or n2 is 0), d (0 below the cut-off), gamma(h).
 """
 from __future__ import annotations
 

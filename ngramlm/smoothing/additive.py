@@ -3,6 +3,9 @@
 Chen & Goodman (1998), section "Additive smoothing":  p_add(w | h) = (c(h w) + delta) / (c(h) + delta * |V|).
 As a discount factor on c/T (SRILM's AddSmooth): d = (1 + delta / c) / (1 + |V| delta / T). Unseen words get
 their delta / (T + |V| delta) through the back-off weight, which the normalisation computes.
+
+In:  delta, the vocabulary size |V| (OrderCounts.vocab_size: the only thing estimated), per n-gram c and T.
+Out: d as above (0 below the cut-off) and gamma(h) = 0: additive smoothing backs off, never interpolates.
 """
 from __future__ import annotations
 

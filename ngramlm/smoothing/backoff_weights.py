@@ -16,6 +16,11 @@ produces a tiny spurious weight:
   - denominator ~0 but numerator > 0 (the lower order has nothing left to give): SRILM scales the context's
     probabilities to sum to one and sets bow 1 (estimation does this; `compute_logbows` reports bow 1);
   - numerator < 0 (probabilities sum to more than one: an improper model): bow 0 (-99) and a warning.
+
+In:  a BackoffModel whose explicit probabilities are final (compute_logbows, renormalize); or one order's sorted
+     n-grams and log10 probabilities, with an NgramIndex holding the lower orders and their weights (context_weights).
+Out: log10 back-off weights, one array per order parallel to model.ngrams (0 for the n-grams that are no context
+     and for the highest order); renormalize: a new BackoffModel with them.
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ followers N1+(h .), the back-off estimator (ngramlm.smoothing.backoff_estimator)
 A method supplies the discount factor d (0 drops the n-gram: a count below the cut-off), the lower-order weight
 gamma(h) of interpolated estimates, and the estimation of its parameters from the count-of-counts of its order.
 Parameters can be written to and read from SRILM's discount files (ngram-count -gtN / -knN FILE).
+
+In:  OrderCounts of one order: its counts, which of them end in a predicted word, the vocabulary size.
+Out: the method's parameters (estimate); d per n-gram (factors) and gamma(h) per context (lower_order_weight), float
+     arrays for the back-off estimator; the parameters as an SRILM discount file (write, read).
 """
 from __future__ import annotations
 

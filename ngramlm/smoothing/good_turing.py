@@ -9,6 +9,10 @@ Chen & Goodman 1998, section "Katz smoothing"):
 Counts above k (gtNmax) are trusted (d = 1) and counts below gtNmin are dropped. As in SRILM, missing
 count-of-counts lower k, and coefficients outside (0, 1] are replaced by 1 (no discount) with a warning (SRILM
 lets a coefficient above 1 through on odd data, making an improper model; we do not).
+
+In:  the order's count-of-counts n_1..n_{k+1} (OrderCounts), gtmin and gtmax = k.
+Out: the coefficients d_1..d_k (k lowered where counts are missing), d per n-gram by its count (1 above k, 0 below
+     gtmin), and gamma(h) = 0: Katz's method backs off, never interpolates; -gtN files.
 """
 from __future__ import annotations
 

@@ -7,6 +7,9 @@ Chen & Goodman (1998), section "Kneser-Ney smoothing" (one discount, as Ney et a
     D = n1 / (n1 + 2 n2),   d = (c - D) / c,   gamma(h) = D N1+(h .) / c(h)
 
 where n_r counts the n-grams of the order with (continuation) count r.
+
+In:  D, or the count-of-counts n1, n2 of the order's (continuation) counts (OrderCounts); per n-gram c, T, N1+(h .).
+Out: D (0.5 with an EstimationWarning where n1 or n2 is 0), d (0 below the cut-off) and gamma(h); -knN files.
 """
 from __future__ import annotations
 

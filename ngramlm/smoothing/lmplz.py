@@ -19,6 +19,10 @@ What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.s
     so <unk>, whose adjusted count is 0, gets exactly that share: gamma(empty context) / |V|;
   - <s> gets probability 1 (written as log10 0 = 0), as it is never predicted;
   - discounts come from each order's adjusted count-of-counts; there are no count cut-offs.
+
+In:  NgramCounts (ngramlm.counting.counts) of orders 1..N counted with <s> and </s>, optional fallback discounts.
+Out: a BackoffModel (Lmplz.model, estimate_lmplz); Lmplz's sizes() and discounts before it is built.
+Memory: every order's n-grams at once; each order's statistics are released once the order is done.
 """
 from __future__ import annotations
 

@@ -18,6 +18,11 @@ arranged as lmplz arranges them, so that memory holds a few numbers per n-gram o
 
 Sections are written in the counts' order (n-grams sorted by word ids), not in SRILM's (write_arpa): an ARPA
 section's order carries no meaning, and sorting a section larger than memory would be one more pass on disk.
+
+In:  an LmplzConfig (text files, order, Vocabulary, TextOptions, memory budget, temporary folder: train_lmplz), or
+     counts made with a CountsOnDisk sink and their Vocabulary (LmplzOnDisk).
+Out: the ARPA file, written atomically as it is computed, and the estimator, whose sizes() and discounts describe
+     it: the model of ngramlm.smoothing.lmplz.Lmplz to the last bit.
 """
 from __future__ import annotations
 

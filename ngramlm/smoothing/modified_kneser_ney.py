@@ -4,6 +4,9 @@ The discounts D1, D2, D3+ come from the order's count-of-counts by Chen & Goodma
 (modified_kneser_ney_discounts.py, shared with lmplz), and, in the same section:
 d = (c - D(c)) / c, gamma(h) = (D1 N1(h .) + D2 N2(h .) + D3+ N3+(h .)) / c(h).
 Lower orders use continuation counts (continuation_counts.py), including for n_r.
+
+In:  (D1, D2, D3+), or the count-of-counts n_0..n_4 of the order's (continuation) counts (OrderCounts).
+Out: (D1, D2, D3+) (FALLBACK_DISCOUNTS with an EstimationWarning where eq. 26 fails), d and gamma(h); -knN files.
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ flashlight-text (`pip install flashlight-text`, the decoder behind torchaudio's 
 is a flashlight LM (torchaudio's CTCDecoderLM has the same three methods) scoring with a Model, as flashlight's
 own KenLM wrapper does: log10 scores, one LMState per distinct ngramlm State so that hypotheses with equal
 contexts merge.
+
+In:  an ngramlm.use.query.Model (an ARPA or binary file, or a BackoffModel), and the decoder's labels or words.
+Out: a pyctcdecode LanguageModel (PyCTCDecodeLM: alpha * ln p + beta per word) or decoder (build_ctcdecoder), or a
+     flashlight LM (FlashlightLM: log10 p), with Model's States; FlashlightLM keeps one LMState per State it meets.
 """
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 Input: a BackoffModel and a text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats
 and add back-off weights in float arithmetic, in different orders (ngramlm.core.index's SRILM and KENLM
 arithmetic), so that the printed figures agree with theirs to the last digit.
+
+The Evaluation holds SRILM's TextStats, KenLM's two perplexities with its OOV and token counts, and the n-gram hit
+counts. The text is scored BATCH_SENTENCES sentences at a time; only the totals (and the OOVs' log10
+probabilities) are kept.
 """
 from __future__ import annotations
 

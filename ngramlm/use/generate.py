@@ -16,6 +16,11 @@ vocabulary, by the back-off recursion), reshapes it, and draws one word:
 With none of them set, a sentence is drawn from the model's own distribution, as SRILM's `ngram -gen` does: start
 after <s> (or a given prefix), draw words until </s>; <s> is never drawn. The random numbers come from numpy's
 generator seeded with `seed`, so a seed reproduces a run of this toolkit (not SRILM's drand48 sequence).
+
+In:  a BackoffModel (or a model with vocab, order and distribution(context)), SamplingOptions, a seed and a prefix.
+Out: sentences as lists of words without <s> and </s> (generate_sentences), and repetition_statistics' dict of
+     distinct-n and seq-rep-n. Memory: one distribution over the vocabulary a step; those of the last 512 contexts
+     are cached.
 """
 from __future__ import annotations
 

@@ -16,6 +16,11 @@ The weights that minimise held-out perplexity are found by expectation-maximisat
 Dempster, Laird & Rubin 1977): with q_i(t) = lambda_i p_i(t) / sum_j lambda_j p_j(t) the posterior of component
 i for token t, the update is lambda_i <- (1/T) sum_t q_i(t). The held-out log-likelihood is concave in the
 weights, so EM converges to the global optimum.
+
+In:  BackoffModels (put over one shared Vocabulary first) and their weights; for EM, held-out text files, scored
+     under each model into a (models, tokens) array of log10 probabilities (score_text -> HeldoutScores).
+Out: one merged BackoffModel (mix_models), a Mixture Scorer (the dynamic mixture), or the tuned weights with the
+     number of iterations (estimate_mixture_weights). score_text holds the whole held-out text in memory.
 """
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ the chosen -debug level, byte for byte, and the totals (a TextStats). Reading ru
 LM::prepareSentence and File::getline): each sentence is scored word by word, then `</s>`; `<s>` is context
 only; blank lines are skipped; a word the vocabulary does not know is looked up as `<unk>`. The counting rules
 are ngramlm.use.text_stats's.
+
+A text is scored BATCH_SENTENCES sentences at a time, the report written as it goes; a count file's n-grams are
+held in memory between escaped lines.
 """
 from __future__ import annotations
 

@@ -11,6 +11,11 @@ Entropy pruning follows SRILM's `ngram -prune` (NgramLM::pruneProbs) so that its
   (-prune-history-lm; Chelba et al. 2010 show Kneser-Ney lower orders are poor marginals);
 - SRILM holds log-probabilities in single precision, and so does the cost computation here, so that borderline
   n-grams fall on the same side of the threshold.
+
+In:  a BackoffModel and a threshold, optionally a history BackoffModel (prune_entropy); a BackoffModel
+     (prune_low_probs); a BackoffModel, NgramCounts and per-order minimum counts (prune_by_count).
+Out: a new BackoffModel holding a subset of the n-grams, back-off weights recomputed
+     (ngramlm.smoothing.backoff_weights.compute_logbows); the model given is not changed.
 """
 from __future__ import annotations
 

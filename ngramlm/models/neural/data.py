@@ -13,6 +13,10 @@ through time when training). The two context modes differ only in what a block i
             is fresh at every <s>, as an n-gram model's context is.
   stream    the sentences are one stream (`... </s> <s> w1 ...`) cut into `batch` contiguous rows
             (Zaremba et al. 2014's batching); context runs across sentence boundaries.
+
+In:  an EncodedText (ngramlm.corpora.encoded.encode_file, with a closed Vocabulary), a context mode and a batch size.
+Out: Blocks (text_blocks): (batch, length) int64 input and target tensors and a float32 mask of the targets that
+     count. The whole text is held in memory.
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ log10 probabilities, W the words and S the sentences (SRILM's ppl and ppl1):
 
 where L_words leaves out the </s> predictions, as SRILM's ppl1 does. The context mode decides what a model may
 see: "sentence" restarts at every <s> (an n-gram model's view), "stream" carries the previous sentences along.
+
+In:  a NeuralLM, an EncodedText and a context mode ("sentence" or "stream").
+Out: the log10 probability of every predicted token in text order (target_logprobs: a float64 array), and their
+     PerplexityTotals (evaluate).
 """
 from __future__ import annotations
 

@@ -6,6 +6,11 @@ The learning rate is multiplied by `lr_decay` after every epoch whose validation
 best so far (by `min_improvement`) and, with `decay_start` = k > 0, after every epoch from the k-th on as well
 (Zaremba et al. 2014's fixed schedule). Training stops after `early_stop` epochs in a row without improvement,
 after `epochs` epochs, or after the first epoch that ends past `max_seconds` of training.
+
+In:  a NeuralLM, a TrainConfig, the Vocabulary and TextOptions (kept in the checkpoints), and the training and
+     validation texts as EncodedTexts.
+Out: the model with its best weights by validation perplexity, the history (one dict of figures per epoch), and a
+     checkpoint after each epoch (Trainer.save) that Trainer.resume continues from.
 """
 from __future__ import annotations
 
