@@ -245,6 +245,25 @@ class NgramIndex:
             row[alive] = self._extend(row[alive], words[alive, j], j)
         return row
 
+    def _context_and_ngram_rows(self, context: np.ndarray, words: np.ndarray, length: int):
+        """Rows of the contexts (m, length) and of the n-grams `context word` (-1 where absent). Many queries are
+        sorted first, so that one walk down the sorted n-grams finds both with every search in order."""
+        m = len(words)
+        if (m >= SORT_BEFORE_SEARCH and context.max(initial=0) < self.vocab_size
+                and words.max(initial=0) < self.vocab_size):  # (sort keys need ids below |V|)
+            grams = np.column_stack((context, words))
+            order = lexicographic_order(grams, self.vocab_size)
+            grams = grams[order]
+            context_row, row = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+            context_row[order] = sorted_context = self._prefix_rows(grams)
+            row[order] = self._extend(sorted_context, grams[:, -1].astype(np.int64), length)
+            return context_row, row
+        context_row = self.rows(context)
+        row = np.full(m, -1, dtype=np.int64)
+        has_context = np.flatnonzero(context_row >= 0)
+        row[has_context] = self._extend(context_row[has_context], words[has_context], length)
+        return context_row, row
+
     def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
         """Row of each n-gram's (n-1)-word prefix (-1 if absent), walking down the prefixes of all n-grams at once
         and searching only where a prefix differs from the previous n-gram's (all of them, when sorted)."""
@@ -315,12 +334,10 @@ class NgramIndex:
                 row = self.rows(pending_words[:, None])
             else:
                 context = histories[:, width - length:] if everyone else histories[pending, width - length:]
-                context_row = self.rows(context)
+                context_row, row = self._context_and_ngram_rows(context, pending_words, length)
                 has_context = np.flatnonzero(context_row >= 0)
                 context_bows[length - 1, pending[has_context]] = self._in(
                     arithmetic, self.logbow[length - 1][context_row[has_context]])
-                row = np.full(len(pending), -1, dtype=np.int64)
-                row[has_context] = self._extend(context_row[has_context], pending_words[has_context], length)
             hit = np.flatnonzero(row >= 0)
             explicit = self.logprob[length][row[hit]]
             if np.isnan(np.sum(explicit)):  # context-only rows are no match
