@@ -22,7 +22,7 @@ from ngramlm.cli.common import report_errors
 @click.option("--write-vocab", type=click.Path(dir_okay=False), default=None,
               help="Write the vocabulary chosen by --top-k/--min-count (one word a line, SRILM's -vocab).")
 @click.option("--plots", type=click.Path(file_okay=False), default=None,
-              help="Folder for the Zipf, growth and OOV plots (needs matplotlib).")
+              help="Folder for the Zipf, growth, discount and OOV plots (needs matplotlib).")
 @click.option("--plot-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True)
 @click.option("--tolower", is_flag=True, help="Lower-case the text.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")

@@ -1,9 +1,12 @@
 """Statistics of a training text (ngramlm.counting.statistics, ngramlm.apps.stats, `ngramlm stats`)."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from click.testing import CliRunner
 
+from ngramlm.apps.stats import StatsConfig, discount_series, text_statistics
 from ngramlm.cli.main import cli
 from ngramlm.core.vocab import Vocabulary
 from ngramlm.counting.corpus_count import count_sentences
@@ -85,8 +88,10 @@ def test_stats_command_report_and_vocabulary(texts, tmp_path):
     result = CliRunner().invoke(cli, ["stats", str(train), "--test", str(test), "--order", "2", "--top-k", "2",
                                       "--write-vocab", str(vocab), "-q"])
     assert result.exit_code == 0, result.output
-    assert "tokens 7" in result.output and "types 3" in result.output
+    assert "tokens 7" in result.output and "types 3" in result.output and "sentences 2," in result.output
     assert "| 80.00% | 40.00% |" in result.output
+    # OOV of the test words a c d: top 1 {a} and top 2 {a, b} miss c and d, all three words miss d.
+    assert "| 1 | 3 | 66.67% |\n| 2 | 3 | 66.67% |\n| 3 | 1 | 33.33% |" in result.output
     assert "Vocabulary chosen: 2 words" in result.output
     assert {"a", "b"} <= set(vocab.read_text(encoding="utf-8").split()) and "c" not in vocab.read_text()
 
@@ -98,6 +103,33 @@ def test_stats_command_plots(texts, tmp_path):
                                       "--plot-format", "svg"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["growth.svg", "oov.svg", "zipf.svg"]
+
+
+def test_discounts_plot_draws_chen_and_goodman_discounts_of_each_order(tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    train = tmp_path / "train.txt"
+    train.write_text("b c a\nb c\nb a\nb d\na\n", encoding="utf-8")
+    # Unigrams b 4, a 3, c 2, d 1, </s> 5 -> n1..n4 = 1, 1, 1, 1. Bigrams <s> b 4, a </s> 3, b c 2, and c a,
+    # c </s>, b a, b d, d </s>, <s> a once -> n1..n4 = 6, 1, 1, 1.
+    expected = []  # D1 of order 1, D2 of order 1, ..., D3+ of order 2
+    for n1, n2, n3, n4 in [(1, 1, 1, 1), (6, 1, 1, 1)]:
+        y = n1 / (n1 + 2 * n2)
+        expected += [1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3]
+    assert expected == pytest.approx([1 / 3, 1, 5 / 3, 0.75, -0.25, 0])
+    report = io.StringIO()
+    result = text_statistics(StatsConfig([str(train)], order=2, plots=str(tmp_path / "plots")), report)
+    orders, series = discount_series(result["orders"])
+    assert orders == [1, 2]
+    assert [d for per_order in zip(*series) for d in per_order] == pytest.approx(expected)
+    assert "| 0.333, 1.000, 1.667 |" in report.getvalue() and "| 0.750, -0.250, 0.000 |" in report.getvalue()
+    plot = tmp_path / "plots" / "discounts.png"
+    assert str(plot) in result["plots"] and plot.stat().st_size > 0
+
+
+def test_discounts_plot_is_left_out_where_no_order_has_the_discounts(texts, tmp_path):
+    train, _ = texts  # unigrams a 3, b 3, c 1, </s> 2: no n_4, so no modified Kneser-Ney discounts
+    result = text_statistics(StatsConfig([str(train)], order=2), io.StringIO())
+    assert discount_series(result["orders"]) == ([], [[], [], []])
 
 
 def test_stats_command_errors_are_one_line(tmp_path):

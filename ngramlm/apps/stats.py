@@ -2,7 +2,8 @@
 
 In: training text files (and a test text), the order, the largest count of the count-of-counts table, the
 vocabulary choice. Out: a plain-text report (tables in Markdown), the chosen vocabulary, and PNG/SVG plots:
-Zipf (rank-frequency), type/token growth, and the test text's OOV rate against the vocabulary size.
+Zipf (rank-frequency), type/token growth, the modified Kneser-Ney discounts D1, D2, D3+ of each order, and the test
+text's OOV rate against the vocabulary size.
 """
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..core.errors import NgramlmError
-from ..core.vocab import Vocabulary
+from ..core.vocab import EOS_ID, Vocabulary
 from ..corpora.reader import TextOptions, read_corpus
 from ..counting.corpus_count import count_files
-from ..counting.statistics import (choose_vocabulary, coverage, ngram_tokens, oov_by_vocabulary_size, order_counts,
-                                   type_token_growth, vocabulary_sizes, word_frequencies)
+from ..counting.statistics import (OrderCounts, choose_vocabulary, coverage, ngram_tokens, oov_by_vocabulary_size,
+                                   order_counts, type_token_growth, vocabulary_sizes, word_frequencies)
 
 
 @dataclass
@@ -54,10 +55,11 @@ def text_statistics(config: StatsConfig, out: TextIO) -> dict:
     if not words:
         raise NgramlmError(f"{', '.join(config.texts)}: no words to make statistics of")
     tokens = int(frequencies.sum())
+    sentences = int(counts.counts[0][counts.ngrams[0][:, 0] == EOS_ID].sum())
     growth = type_token_growth(read_corpus(config.texts, config.options))
     per_order = order_counts(counts, config.max_count)
     lines = [f"# Statistics of {', '.join(config.texts)}", "",
-             f"tokens {tokens:,} (</s> not counted), types {len(words):,}, sentences {counts.total(1) - tokens:,}, "
+             f"tokens {tokens:,} (</s> not counted), types {len(words):,}, sentences {sentences:,}, "
              f"singletons {int((frequencies == 1).sum()):,} ({100 * (frequencies == 1).mean():.1f}% of types)", ""]
     lines += ["## Type/token growth", ""]
     marks = growth[:: max(1, len(growth) // 12)] + ([growth[-1]] if growth[-1] not in growth[:: max(1, len(growth) // 12)] else [])
@@ -97,8 +99,15 @@ def text_statistics(config: StatsConfig, out: TextIO) -> dict:
     return result
 
 
+def discount_series(per_order: list[OrderCounts]) -> tuple[list[int], list[list[float]]]:
+    """The orders whose count-of-counts give modified Kneser-Ney discounts, and the series D1, D2, D3+ over them."""
+    defined = [(oc.order, oc.modified_kneser_ney) for oc in per_order if oc.modified_kneser_ney is not None]
+    return [order for order, _ in defined], [[discounts[k] for _, discounts in defined] for k in range(3)]
+
+
 def write_plots(config: StatsConfig, result: dict) -> list[str]:
-    """zipf, growth and (with a test text) oov plots in the folder config.plots; their paths."""
+    """zipf, growth, discounts (where some order has them) and (with a test text) oov plots in the folder
+    config.plots; their paths."""
     try:
         import matplotlib
 
@@ -127,6 +136,16 @@ def write_plots(config: StatsConfig, result: dict) -> list[str]:
     axes.loglog(tokens, types, "-")
     axes.set(xlabel="tokens", ylabel="types", title="Type/token growth")
     save(figure, "growth")
+    orders, series = discount_series(result["orders"])
+    if orders:
+        figure, axes = pyplot.subplots(figsize=(6, 4.5))
+        for values, label, marker in zip(series, ("D1", "D2", "D3+"), "os^"):
+            axes.plot(orders, values, marker + "-", label=label)
+        axes.set_xticks(orders)
+        axes.set(xlabel="order", ylabel="discount",
+                 title="Modified Kneser-Ney discounts from the raw count-of-counts")
+        axes.legend()
+        save(figure, "discounts")
     if "oov" in result:
         sizes, _, rates = zip(*result["oov"])
         figure, axes = pyplot.subplots(figsize=(6, 4.5))
