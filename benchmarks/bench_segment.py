@@ -98,7 +98,7 @@ def main() -> None:
         scores[name] = span_f(timed(segment, raw)[0], gold)
 
     print(f"Machine: {describe_machine()}")
-    print(f"Text: {ZH / 'test.raw.txt'}, {len(raw)} lines, {characters:,} characters; {args.rounds} rounds\n")
+    print(f"Text: ../shared/corpora/zh-gsdsimp/test.raw.txt, {len(raw)} lines, {characters:,} characters; {args.rounds} rounds\n")
     print("| segmenter | P | R | F | chars/s (median) | load s |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, load_seconds, _ in segmenters:

@@ -150,7 +150,7 @@ def main() -> None:
         corpora[f"generated ({args.size:.0e} tokens)"] = (generated, held_out)
 
     print(f"Machine: {describe_machine()}")
-    lmplz = f"{args.lmplz} -S {args.lmplz_memory or '80% (default)'}" if args.lmplz else "not on PATH: skipped"
+    lmplz = f"{os.path.basename(args.lmplz)} -S {args.lmplz_memory or '80% (default)'}" if args.lmplz else "not on PATH: skipped"
     print(f"lmplz: {lmplz}\n")
     columns = ["corpus", "order", "ngramlm s", "ngramlm peak MiB", "lmplz s", "lmplz peak MiB", "test ppl ngramlm",
                "test ppl lmplz"]
