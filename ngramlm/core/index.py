@@ -226,24 +226,12 @@ class NgramIndex:
         m, n = grams.shape
         if n == 0 or n > self.order:
             return np.full(m, -1, dtype=np.int64)
-        if presorted and n > 1:
+        if n == 1:
+            first = grams[:, 0].astype(np.int64)
+            return np.where(first < self.vocab_size, self._unigram_row[np.minimum(first, self.vocab_size - 1)], -1)
+        if presorted:
             return self._extend(self._prefix_rows(grams), grams[:, -1].astype(np.int64), n - 1)
-        if m >= SORT_BEFORE_SEARCH and n > 1 and grams.max(initial=0) < self.vocab_size:
-            # Sorted, each distinct prefix is searched once and the searches walk the tables in order: several
-            # times faster than searching every row's every prefix, the sort included.
-            order = lexicographic_order(grams, self.vocab_size)
-            rows = np.empty(m, dtype=np.int64)
-            rows[order] = self.rows(grams[order], presorted=True)
-            return rows
-        words = grams.astype(np.int64)
-        first = words[:, 0]
-        row = np.where(first < self.vocab_size, self._unigram_row[np.minimum(first, self.vocab_size - 1)], -1)
-        for j in range(1, n):
-            alive = np.flatnonzero(row >= 0)
-            if len(alive) == 0:
-                break
-            row[alive] = self._extend(row[alive], words[alive, j], j)
-        return row
+        return self._context_and_ngram_rows(grams[:, :-1], grams[:, -1].astype(np.int64), n - 1)[1]
 
     def _context_and_ngram_rows(self, context: np.ndarray, words: np.ndarray, length: int):
         """Rows of the contexts (m, length) and of the n-grams `context word` (-1 where absent). Many queries are
