@@ -63,7 +63,7 @@ setup(
     package_data={"ngramlm": ["py.typed"], "ngramlm._ext": ["*.pyi", "*.pxd"],
                   "ngramlm.corpora.synthetic": ["data/*.txt"]},
     ext_modules=extensions(),
-    install_requires=["numpy>=1.24", "scipy>=1.9", "click>=8.0"],
+    install_requires=["numpy>=1.24", "scipy>=1.9", "click>=8.0", "tqdm>=4.60"],
     extras_require={
         # torch==2.13.0 is the CPU build on disk here; an unpinned torch would pull a CUDA build of several GB.
         "neural": ["torch==2.13.0"],
@@ -72,15 +72,19 @@ setup(
         "zh": ["jieba==0.42.1"],
         # `ngramlm draw` also needs Graphviz's `dot` program (apt-get install graphviz).
         "draw": ["graphviz"],
+        # Training on a Dask cluster (ngramlm.distributed; `ngramlm train --workers N / --scheduler ADDRESS`).
+        "dask": ["dask[distributed]"],
         # mypy runs stubtest on the compiled modules' .pyi stubs (tests/test_compiled_stubs.py).
         # pyctcdecode itself is installed with --no-deps by the test command: it declares numpy<2 but works
         # with numpy 2, and an ordinary install would downgrade numpy.
         "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini", "jieba==0.42.1",
-                 "graphviz", "matplotlib>=3.5", "mypy"],
+                 "graphviz", "matplotlib>=3.5", "mypy",
+                 "dask[distributed]"],
     },
     entry_points={
         "console_scripts": [
             "ngram-count = ngramlm.cli.ngram_count:main",
+            "ngram-class = ngramlm.cli.ngram_class:main",
             "ngram = ngramlm.cli.ngram:main",
             "ngramlm = ngramlm.cli.main:cli",
         ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 import click
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, read_counts, write_counts
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
-from ngramlm.counting.memory import DEFAULT_MEMORY
+from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
 from ngramlm.counting.merging import merge_counts
 from ngramlm.core.vocab import UNK
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 from ngramlm.cli.ngram_count import read_vocabulary
 from ngramlm.cli.text_checks import warn_if_unsegmented
 
@@ -47,15 +47,24 @@ from ngramlm.cli.text_checks import warn_if_unsegmented
               help="Bytes that are not UTF-8: stop with the file and line, or replace them.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
+@checks_outputs("output", "write_vocab")
 def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit_vocab, tolower, sos, eos,
           write_vocab, memory, threads, errors, quiet):
     """Count every n-gram of orders 1..ORDER in text (SRILM semantics: <s> and </s> added, n-grams never cross
     sentences) and write them as an SRILM count file."""
+    counting_budget(memory)  # refuses a budget below the minimum before any work
     vocabulary = read_vocabulary(vocab, unk_word, tolower, errors)
     counts = NgramCounts.empty(vocabulary, order)
     if texts:
         options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
         warn_if_unsegmented(texts, errors)
+        if not reads:  # written range by range as counted (CountFileWriter): --memory bounds the peak
+            with CountFileWriter(vocabulary, [(output, write_order)], sort=sort) as writer:
+                count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads,
+                            sink=writer, relabel=writer.relabel if sort else None)
+            if write_vocab:
+                vocabulary.write(write_vocab)
+            return
         counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads)
     for path in reads:
         counts = merge_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,

@@ -7,7 +7,7 @@ from ngramlm.core.errors import ModelError
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.formats.dot import model_graph, neighbourhood, render, to_dot
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 @click.command("draw")
@@ -20,6 +20,7 @@ from ngramlm.cli.common import report_errors
 @click.option("--max-arcs", default=300, show_default=True,
               help="Refuse to draw more arcs than this (a bigger picture is unreadable).")
 @report_errors
+@checks_outputs("output")
 def draw(model, output, history, depth, max_arcs):
     """Draw MODEL (ARPA) as OUTPUT (.svg, .png, .pdf through Graphviz's dot, or .dot for the source): histories as
     states, n-grams as arcs with their probabilities, back-off arcs dashed; the graph of its G.fst."""

@@ -145,6 +145,11 @@ def _plan(params: dict, order: int) -> tuple[list[str], dict, list[bool]]:
     return methods, per_order, interpolate
 
 
+def methods(params: dict, order: int) -> list[str]:
+    """The smoothing method of each order 1..order, as the flags choose them."""
+    return _plan(params, order)[0]
+
+
 def build_model(counts, params: dict, quiet: bool):
     """Estimate a back-off model from `counts` as the ngram-count flags in `params` ask (click parameter names).
 

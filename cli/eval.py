@@ -10,7 +10,9 @@ import json
 
 import click
 
+from ngramlm.core.errors import ModelError
 from ngramlm.formats.arpa import read_arpa
+from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.evaluation import evaluate_text, kenlm_number
 from ngramlm.use.ppl_report import PplOptions
 from ngramlm.core.vocab import UNK, Vocabulary
@@ -40,6 +42,9 @@ def _percent(value: float | None) -> str:
 @report_errors
 def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolower, errors, as_json):
     """Perplexity of MODEL (ARPA, plain or compressed) on TEXT (one sentence per line)."""
+    if holds_scores(model):
+        raise ModelError(f"{model} holds Stupid Backoff scores, not probabilities: they do not sum to one, so "
+                         "perplexity and cross-entropy are not defined for it (score hypotheses with it instead)")
     vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
              else Vocabulary(unk_word=unk_word))
     lm = read_arpa(model, vocab)

@@ -6,7 +6,7 @@ import click
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.formats.fst import write_fst_files
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 @click.command("fst")
@@ -16,6 +16,7 @@ from ngramlm.cli.common import report_errors
 @click.option("--epsilon-backoff", is_flag=True,
               help="Label back-off arcs <eps> instead of the disambiguation symbol #0.")
 @report_errors
+@checks_outputs("fst_text", "symbols")
 def fst(arpa: str, fst_text: str, symbols: str, epsilon_backoff: bool) -> None:
     """Write the ARPA model ARPA as an OpenFst text acceptor G_TXT (compile it with
     `fstcompile --isymbols=WORDS_TXT --osymbols=WORDS_TXT G_TXT G.fst`) and its symbol table WORDS_TXT.

@@ -5,6 +5,8 @@ import importlib
 
 import click
 
+from ngramlm.cli.common import verbose_option
+
 # (module in ngramlm.cli, click command object name); a module is imported only when its command runs.
 SUBCOMMANDS = {
     "demo": ("demo", "demo"),
@@ -16,6 +18,7 @@ SUBCOMMANDS = {
     "prune": ("prune", "prune"),
     "mix": ("mix", "mix"),
     "generate": ("generate", "generate"),
+    "degeneration": ("degeneration", "degeneration"),
     "build-binary": ("build_binary", "build_binary"),
     "fst": ("fst", "fst"),
     "eval": ("eval", "eval_command"),
@@ -24,6 +27,7 @@ SUBCOMMANDS = {
     "prepare": ("prepare", "prepare"),
     "stats": ("stats", "stats"),
     "draw": ("draw", "draw"),
+    "filter": ("filter", "filter_command"),
 }
 
 
@@ -43,6 +47,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(package_name="ngramlm")
+@verbose_option
 def cli():
     """ngramlm: classical n-gram language models (counting, smoothing, ARPA, perplexity, fast queries) and
     neural baselines beside them."""

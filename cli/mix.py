@@ -9,7 +9,7 @@ from ngramlm.core.errors import ModelError
 from ngramlm.use.mix import estimate_mixture_weights, mix_models, normalise_weights, score_text
 from ngramlm.core.vocab import Vocabulary
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 def _report(label: str, result: dict) -> None:
@@ -30,6 +30,7 @@ def _report(label: str, result: dict) -> None:
 @click.option("--test", "test_files", multiple=True, type=click.Path(dir_okay=False),
               help="Text to report perplexities on: each model, the mixture, and the merged model (repeatable).")
 @report_errors
+@checks_outputs("output")
 def mix(models, output, dev_files, weights, tolerance, test_files):
     """Interpolate MODELS (ARPA files), tune the weights on --dev, and write the merged model to --output."""
     if len(models) < 2:

@@ -9,7 +9,7 @@ import click
 
 from ngramlm.corpora.reader import TextOptions
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 if TYPE_CHECKING:
     from ngramlm.models.neural.training import TrainConfig
@@ -18,7 +18,7 @@ CONTEXT_CHOICES = click.Choice(["sentence", "stream"])
 # The options of `neural train` that set TrainConfig's fields (same names; --max-minutes sets max_seconds), and
 # those that set the model's architecture (build_model's hyperparameters).
 SCHEDULE_OPTIONS = ("context", "epochs", "batch_size", "bptt", "optimizer", "lr", "lr_decay", "decay_start",
-                    "early_stop", "clip", "seed", "log_every")
+                    "early_stop", "clip", "seed", "log_every", "unlikelihood_weight")
 ARCHITECTURE_OPTIONS = ("order", "embedding", "hidden", "direct", "layers", "heads", "width", "positional", "memory",
                         "dropout", "input_dropout", "tied")
 
@@ -68,12 +68,17 @@ def neural():
 @click.option("--early-stop", type=int, default=None, help="Stop after this many epochs without improvement.")
 @click.option("--clip", type=float, default=None, help="Gradient-norm clipping threshold (0: none).")
 @click.option("--max-minutes", type=float, default=None, help="Stop after the epoch that passes this time.")
+@click.option("--unlikelihood-weight", type=float, default=None,
+              help="alpha of token-level unlikelihood training (Welleck et al. 2019): the loss adds alpha times "
+                   "-log(1 - p(c)) for every earlier token c of the sequence other than the target; with --resume, "
+                   "fine-tunes a trained model so, as Welleck et al. do.  [default: 0]")
 @click.option("--seed", type=int, default=1, help="Random seed (weights, dropout, shuffling).")
 @click.option("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda or cuda:N.")
 @click.option("--tolower", is_flag=True, help="Lower-case the text before building the vocabulary.")
 @click.option("--log-every", type=int, default=None, help="Batches between progress lines on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @report_errors
+@checks_outputs("out_path")
 def train(kind, train_path, valid_path, out_path, resume, device, tolower, quiet, **settings):
     """Train a neural language model; the vocabulary is every word of --train (closed; others become <unk>).
 
@@ -89,7 +94,8 @@ def train(kind, train_path, valid_path, out_path, resume, device, tolower, quiet
             raise click.UsageError(f"--resume: {out_path} does not exist")
         trainer = nn.Trainer.resume(out_path, torch_device, quiet=quiet, epochs=settings["epochs"],
                                     early_stop=settings["early_stop"], max_seconds=_max_seconds(settings),
-                                    log_every=settings["log_every"])
+                                    log_every=settings["log_every"],
+                                    unlikelihood_weight=settings["unlikelihood_weight"])
     else:
         options = TextOptions(tolower=tolower)
         vocab = nn.vocabulary_from_file(train_path, options)

@@ -17,11 +17,15 @@ from ngramlm.formats.arpa import read_arpa, write_arpa
 from ngramlm.core.constants import LOG10_ZERO
 from ngramlm.core.model import BackoffModel
 from ngramlm.core.errors import ModelError
+from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.ppl_report import PplOptions, ppl_counts_file, ppl_file
 from ngramlm.use.scoring import BackoffScorer
-from ngramlm.core.vocab import UNK, UNK_ID, Vocabulary
+from ngramlm.core.vocab import BOS_ID, UNK, UNK_ID, Vocabulary
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors, verbose_option
+from ngramlm.cli.ngram_nbest import nbest_options, run_nbest
+from ngramlm.cli.srilm_options import srilm_command
+from ngramlm.cli.srilm_text import ERRORS, errors_option, keep_bytes_on_stdout, readable_input
 
 if TYPE_CHECKING:
     from ngramlm.use.mix import Mixture
@@ -29,14 +33,87 @@ if TYPE_CHECKING:
 SRILM_DEFAULT_ORDER = 3
 
 
-def read_vocabulary(path: str | None, unk_word: str, tolower: bool) -> Vocabulary:
+def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str = "strict") -> Vocabulary:
     """The vocabulary the model is read into: -vocab's words (lower-cased under -tolower) or none yet."""
     if path is None:
         return Vocabulary(unk_word=unk_word)
-    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True)
+    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True, errors=errors)
     if tolower:
         vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
     return vocab
+
+
+def limit_to_vocabulary(model: BackoffModel, known: int) -> BackoffModel:
+    """-limit-vocab: the model without its n-grams that hold a word outside the -vocab words (ids below `known`:
+    the vocabulary is read before the model, whose other words come after), in that vocabulary alone (the other
+    words are unknown, as SRILM never adds them)."""
+    keep = [np.all(grams < known, axis=1) for grams in model.ngrams]
+    vocab = Vocabulary(model.vocab.words[:known], unk_word=model.vocab.unk_word, closed=True)
+    return BackoffModel(vocab, [g[k] for g, k in zip(model.ngrams, keep)],
+                        [p[k] for p, k in zip(model.logprob, keep)], [b[k] for b, k in zip(model.logbow, keep)])
+
+
+def unknown_word_scorer(scorer, unk_prob: float | None, skipoovs: bool):
+    """The scorer with -unk-prob and -skipoovs applied (ngramlm.use.unknown_words)."""
+    from ngramlm.use.unknown_words import SkipOovScorer, UnkProbScorer
+
+    if skipoovs:
+        scorer = SkipOovScorer(scorer)
+    if unk_prob is not None:
+        scorer = UnkProbScorer(scorer, unk_prob)
+    return scorer
+
+
+def report_read(model: BackoffModel, order: int | None, debug: int, kept: BackoffModel | None = None) -> None:
+    """SRILM's -debug 1 lines as a model is read: `reading N k-grams` per order, `skipping` above -order, and
+    `discarded N OOV k-grams` for those -limit-vocab left out of `kept`."""
+    if debug >= 1:
+        keep = order or SRILM_DEFAULT_ORDER
+        for k, grams in enumerate(model.ngrams, 1):
+            click.echo(f"{'reading' if k <= keep else 'skipping'} {len(grams)} {k}-grams", err=True)
+            dropped = len(grams) - len(kept.ngrams[k - 1]) if kept is not None else 0
+            if dropped > 0:
+                click.echo(f"discarded {dropped} OOV {k}-grams", err=True)
+
+
+def report_sizes(verb: str, before: BackoffModel | None, after: BackoffModel, debug: int) -> None:
+    """SRILM's -debug 1 lines `pruned N k-grams` (highest order first, orders that lost some) or
+    `writing N k-grams` (every order)."""
+    if debug < 1:
+        return
+    if before is None:
+        for k, grams in enumerate(after.ngrams, 1):
+            click.echo(f"{verb} {len(grams)} {k}-grams", err=True)
+        return
+    for k in range(after.order, 0, -1):
+        lost = len(before.ngrams[k - 1]) - len(after.ngrams[k - 1])
+        if lost > 0:
+            click.echo(f"{verb} {lost} {k}-grams", err=True)
+
+
+# SRILM's Prob_Epsilon: a left-over unigram mass below it counts as none.
+PROB_EPSILON = 3e-6
+
+
+def report_left_over_mass(model: BackoffModel, unk: bool, debug: int) -> None:
+    """The warning SRILM's recomputation of back-off weights (after -prune) prints at -debug 1: the unigram
+    probability mass left over, spread over the words of probability zero (or over all words if none is)."""
+    if debug < 1:
+        return
+    words = model.ngrams[0][:, 0]
+    events = (words != BOS_ID) & ((words != UNK_ID) | unk)
+    logprob = model.logprob[0][events]
+    missing = np.setdiff1d(np.arange(len(model.vocab)), words)
+    missing = missing[(missing != BOS_ID) & ((missing != UNK_ID) | unk)]
+    zero = int(np.count_nonzero(logprob <= LOG10_ZERO)) + len(missing)
+    mass = 1.0 - float(np.sum(10.0 ** logprob[logprob > LOG10_ZERO]))
+    if mass < PROB_EPSILON:
+        mass = 0.0
+    if zero > 0:
+        click.echo(f"warning: distributing {mass:g} left-over probability mass over {zero} zeroton words", err=True)
+    elif mass > 0:
+        click.echo(f"warning: distributing {mass:g} left-over probability mass over all {int(events.sum())} words",
+                   err=True)
 
 
 def gives_unk_a_probability(model: BackoffModel) -> bool:
@@ -103,7 +180,18 @@ MODEL_CHANGING_OPTIONS: list = [
                       "the prefix."),
     click.option("-classes", "classes", metavar="FILE",
                  help="Interpret the LM as a class n-gram over the word classes of FILE (SRILM's classes-format: "
-                      "`class [p] word`, one class per word); words outside every class stand for themselves."),
+                      "`class [p] word ...`): a sentence's probability sums over every reading of its words as "
+                      "model words and class expansions (several words, several classes per word allowed)."),
+    click.option("-simple-classes", "simple_classes", is_flag=True,
+                 help="The -classes are simple (each word in one class, one word per expansion): every classed "
+                      "word is replaced by its class (faster; SRILM's SimpleClassNgram)."),
+    click.option("-expand-classes", "expand_classes", type=click.IntRange(0, None), default=None, metavar="N",
+                 help="With -classes: compile the class model into a word n-gram model of order at most N (0: as "
+                      "long as its longest expanded n-gram), which -write-lm, -ppl and the rest then use."),
+    click.option("-multiwords", "multiwords", is_flag=True,
+                 help="Split multiwords (vocabulary words joined by -multi-char) into their components for "
+                      "scoring: p(a_b | h) = p(a | h) p(b | h a), the history split likewise."),
+    click.option("-multi-char", "multi_char", default="_", metavar="C", help="The multiword separator."),
     click.option("-cache", "cache", type=click.IntRange(0, None), default=0,
                  help="Interpolate the model with a unigram cache of this many recent tokens; 0: no cache."),
     click.option("-cache-lambda", "cache_lambda", type=click.FloatRange(0, 1), default=0.05,
@@ -126,7 +214,8 @@ def _mixture_components(model: BackoffModel, options: dict) -> tuple[list[Backof
         raise ModelError(f"-lambda and -mix-lambda2..9 sum to {1.0 - second:g} > 1, leaving -mix-lm a negative weight")
     models, weights = [model], [options["mix_lambda"], max(second, 0.0)]
     for path in [options["mix_lm"]] + [path for path, _ in extra]:
-        component = read_arpa(path, model.vocab)
+        component = read_arpa(path, model.vocab, errors=ERRORS[params.get("errors") or "strict"])
+        report_read(component, params.get("order"), params.get("debug") or 0)
         if params.get("tolower"):
             component = component.lowercase()
         models.append(component.at_order(min(order, component.order)))
@@ -139,24 +228,31 @@ def change_model(model: BackoffModel, options: dict) -> tuple[BackoffModel, Mixt
     (ngramlm.use.mix.Mixture) that -ppl, -counts and -gen use in its place (else None). -gen / -gen-prefixes
     sample after -ppl and -counts are scored, as SRILM's ngram does them."""
     from ngramlm.smoothing.backoff_weights import renormalize
-    from ngramlm.use.mix import Mixture, mix_models
+    from ngramlm.use.mix import Mixture, mix_models_pairwise
     from ngramlm.use.prune import prune_entropy, prune_low_probs
+    from ngramlm.use.prune_contexts import srilm_context_weights
 
     if options["bayes"] not in (None, 0):
         raise ModelError(f"-bayes {options['bayes']}: only -bayes 0 (dynamic interpolation with the fixed -lambda "
                          "weights) is supported")
     components = _mixture_components(model, options)
     if components is not None and options["bayes"] is None:
-        model = mix_models(*components)
+        model = mix_models_pairwise(*components)
     if options["renorm"]:
         model = renormalize(model)
+    debug = click.get_current_context().params.get("debug") or 0
     if options["prune"]:
         history = None
         if options["prune_history_lm"]:
             history = read_arpa(options["prune_history_lm"], model.vocab)
-        model = prune_entropy(model, options["prune"], options["minprune"], history)
+            report_read(history, None, debug)
+        model, before = prune_entropy(model, options["prune"], options["minprune"], history), model
+        report_sizes("pruned", before, model, debug)
+        model = srilm_context_weights(before, model, options["minprune"])
+        report_left_over_mass(model, bool(click.get_current_context().params.get("unk")), debug)
     if options["prune_lowprobs"]:
-        model = prune_low_probs(model, options["minprune"])
+        model, before = prune_low_probs(model, options["minprune"]), model
+        report_sizes("pruned", before, model, debug)
     if components is not None and options["bayes"] == 0:
         return model, Mixture([model] + components[0][1:], components[1])
     return model, None
@@ -181,10 +277,20 @@ def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: 
     """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
     model with -classes and mixed with a unigram cache with -cache (ngramlm.models.classes, ngramlm.models.cache)."""
     scorer = dynamic_mixture or BackoffScorer(model)
-    if options["classes"]:
+    if options["classes"] and options["simple_classes"]:
         from ngramlm.models.classes import ClassNgramModel, ClassScorer, read_classes
 
-        scorer = ClassScorer(ClassNgramModel(read_classes(options["classes"]), model))
+        # SRILM's SimpleClassNgram uses the membership probabilities as given, summing to 1 or not
+        scorer = ClassScorer(ClassNgramModel(read_classes(options["classes"], renormalise=False), model))
+    elif options["classes"]:
+        from ngramlm.models.class_trellis import ClassTrellisScorer
+        from ngramlm.models.classes import read_class_expansions
+
+        scorer = ClassTrellisScorer(read_class_expansions(options["classes"]), model)
+    if options["multiwords"]:
+        from ngramlm.models.multiwords import MultiwordScorer
+
+        scorer = MultiwordScorer(scorer, options["multi_char"])
     if options["cache"]:
         from ngramlm.models.cache import CacheScorer
 
@@ -200,7 +306,7 @@ def _model_changing_options(func):
     return func
 
 
-@click.command(context_settings={"help_option_names": ["-help", "--help", "-h"], "show_default": True})
+@srilm_command("ngram")
 @click.version_option(None, "-version", package_name="ngramlm")
 @click.option("-lm", "lm", metavar="FILE", required=True,
               help="Read the back-off model from FILE, in ARPA format (plain, .gz, .bz2 or .xz).")
@@ -214,7 +320,7 @@ def _model_changing_options(func):
                    "word is scored given the others and weighted by the count.")
 @click.option("-count-order", "count_order", type=click.IntRange(0, 255), default=0,
               help="Use only counts up to this order in -counts; 0 means -order.")
-@click.option("-debug", "debug", type=click.IntRange(0, 3), default=0,
+@click.option("-debug", "debug", type=click.IntRange(0, None), default=0,
               help="Detail of the -ppl / -counts output: 0 totals, 1 per sentence, 2 per word, 3 per word with "
                    "the sum of the probabilities of every word in its context.")
 @click.option("-unk", "unk", is_flag=True,
@@ -231,31 +337,65 @@ def _model_changing_options(func):
 @click.option("-write-lm", "write_lm", metavar="FILE", help="Write the model (after -order and changes) to FILE.")
 @click.option("-write-vocab", "write_vocab", metavar="FILE", help="Write the model's vocabulary to FILE, sorted.")
 @click.option("-q", "quiet", is_flag=True, help="No warnings or progress on standard error.")
+@click.option("-limit-vocab", "limit_vocab", is_flag=True,
+              help="With -vocab: discard the model's n-grams that contain words outside the vocabulary.")
+@click.option("-unk-prob", "unk_prob", type=float, default=None, metavar="L",
+              help="Score <unk> with log10 probability L (-99: zero), so unknown words count as words.")
+@click.option("-skipoovs", "skipoovs", is_flag=True,
+              help="Give probability zero to <unk> and to the two words after it (SRILM's old perplexity rule).")
+@click.option("-reverse", "reverse", is_flag=True,
+              help="Score each sentence's words in reverse order (for a model of reversed text).")
+@errors_option
+@nbest_options
 @_model_changing_options
+@verbose_option
 @report_errors
+@checks_outputs("write_lm", "write_vocab")
 def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolower, no_sos, no_eos, escape,
-         write_lm, write_vocab, quiet, **model_options):
-    """Apply an N-gram language model: perplexity of a text or of counts, rewriting the model (SRILM's ngram)."""
-    model = read_arpa(lm, read_vocabulary(vocab, map_unk, tolower))
+         write_lm, write_vocab, quiet, limit_vocab, unk_prob, skipoovs, reverse, errors, **model_options):
+    """Apply an N-gram language model: perplexity of a text or of counts, N-best rescoring, rewriting the model
+    (SRILM's ngram)."""
+    errors = ERRORS[errors]
+    keep_bytes_on_stdout()
+    words = read_vocabulary(vocab, map_unk, tolower, errors)
+    known = len(words)
+    model = read_arpa(lm, words, errors=errors)
+    kept = limit_to_vocabulary(model, known) if limit_vocab and vocab else None
+    report_read(model, order, debug, kept)
+    model = kept or model
     if tolower:
         model = model.lowercase()
     if not unk and not quiet and gives_unk_a_probability(model):
         click.echo(f"ngram: warning: {lm} gives {map_unk} a non-zero probability, so unknown words are scored "
                    "with it; pass -unk to declare the model open-vocabulary", err=True)
     model = at_order(model, order, lm, quiet=quiet)
+    if model_options["expand_classes"] is not None and model_options["classes"]:
+        from ngramlm.models.class_expansion import expand_class_model
+        from ngramlm.models.classes import read_class_expansions
+
+        # the class model becomes a word model: -ppl and the rest use it without -classes (as SRILM does)
+        model = expand_class_model(read_class_expansions(model_options["classes"]), model,
+                                   model_options["expand_classes"])
+        model_options["classes"] = None
     model, dynamic_mixture = change_model(model, model_options)
 
     if write_lm:
+        report_sizes("writing", None, model, debug)
         write_arpa(model, write_lm)
     if write_vocab:
         model.vocab.write(write_vocab)
+    scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
+    if (ppl or counts) and holds_scores(lm):
+        click.echo(f"ngram: warning: {lm} holds Stupid Backoff scores, not probabilities: the perplexities below "
+                   "are not perplexities (the scores do not sum to one)", err=True)
     if ppl or counts:
-        scorer = model_scorer(model, dynamic_mixture, model_options)
-        options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=debug,
-                             unk_is_word=unk)
+        options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=min(debug, 3),
+                             unk_is_word=unk or unk_prob is not None, errors=errors, reverse=reverse)
         if ppl:
-            ppl_file(scorer, ppl, options, sys.stdout, sys.stderr)
+            ppl_file(scorer, readable_input(ppl), options, sys.stdout, sys.stderr)
         if counts:
-            ppl_counts_file(scorer, counts, options, count_order or None, sys.stdout, sys.stderr)
+            ppl_counts_file(scorer, readable_input(counts), options, count_order or None, sys.stdout, sys.stderr)
+    run_nbest(scorer, model_options, unk=unk or unk_prob is not None, escape=escape, errors=errors, sos=not no_sos,
+              eos=not no_eos)
     if model_options["gen"] or model_options["gen_prefixes"]:
         _generate(dynamic_mixture or model, model_options)

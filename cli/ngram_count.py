@@ -6,18 +6,26 @@ cli/estimation_flags.py). Flags and defaults follow SRILM's ngram-count(1) manua
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+from typing import Iterator
+
 import click
+import numpy as np
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, read_counts, write_counts
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
-from ngramlm.counting.memory import DEFAULT_MEMORY
+from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
 from ngramlm.counting.merging import merge_counts
-from ngramlm.core.vocab import BOS, EOS, UNK, Vocabulary
+from ngramlm.core.vocab import BOS, EOS, EOS_ID, UNK, UNK_ID, Vocabulary
 
 from ngramlm.cli import estimation_flags
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors, verbose_option
+from ngramlm.cli.srilm_options import srilm_command
+from ngramlm.cli.srilm_text import (ERRORS, errors_option, keep_bytes_on_stdout, line_count, readable_input,
+                                    spooled_stdin)
 from ngramlm.cli.text_checks import warn_if_unsegmented
 
 MAX_WRITE_ORDER = 9
@@ -33,16 +41,17 @@ def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str)
     return vocab
 
 
-def _text_statistics(path: str, counts: NgramCounts) -> str:
-    """SRILM's -debug 1 line about a text: sentences, words (sentence markers left out) and OOVs, read off the
-    unigram counts."""
+def _text_statistics(path: str, lines: int, counts: NgramCounts) -> str:
+    """SRILM's -debug 1 lines about a text: its last line number, sentences, words (sentence markers left out)
+    and OOVs, read off the unigram counts, and the empty perplexity summary SRILM prints after them."""
     vocab = counts.vocab
     unigrams = dict(zip(counts.ngrams[0][:, 0].tolist(), counts.counts[0].tolist())) if counts.order else {}
     starts, ends = unigrams.get(vocab.id(BOS), 0), unigrams.get(vocab.id(EOS), 0)
     sentences = max(starts, ends)
     words = sum(unigrams.values()) - starts - ends
     oovs = unigrams.get(vocab.id(vocab.unk_word), 0) if vocab.closed else 0
-    return f"{path}: {sentences} sentences, {words} words, {oovs} OOVs"
+    return (f"{path}: line {lines}: {sentences} sentences, {words} words, {oovs} OOVs\n"
+            "0 zeroprobs, logprob= 0 ppl= 1 ppl1= 1")
 
 
 def _names_discount_files(params: dict) -> bool:
@@ -64,7 +73,124 @@ def _estimation_options(func):
     return func
 
 
-@click.command(context_settings={"help_option_names": ["-help", "--help", "-h"], "show_default": True})
+def _count_file_outputs(params: dict) -> list[tuple[str, int]] | None:
+    """The count files to write as a -text is counted, as (path, order 0 for all), where nothing else needs the
+    counts whole (no -read, -lm, discount files or -debug); None otherwise."""
+    if not params["text"] or params["read"] or params["lm"] or _names_discount_files(params) or params["debug"]:
+        return None
+    outputs = [(params[f"write{n}"], n) for n in range(1, MAX_WRITE_ORDER + 1) if params[f"write{n}"]]
+    if params["write"] or not (outputs or params["write_vocab"]):
+        outputs.insert(0, (params["write"] or "-", params["write_order"]))
+    return outputs
+
+
+def _write_counts_as_counted(params: dict, vocab: Vocabulary) -> None:
+    """Count -text and write the count files range by range (CountFileWriter), so that the counts are never held
+    whole and -memory bounds the peak memory."""
+    options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
+                          errors=params["errors"])
+    warn_if_unsegmented([params["text"]], params["errors"])
+    with CountFileWriter(vocab, _count_file_outputs(params), sort=params["sort"]) as writer:
+        count_files([readable_input(params["text"])], params["order"], vocab, options, memory=params["memory"],
+                    quiet=params["quiet"], threads=params["threads"], sink=writer,
+                    relabel=writer.relabel if params["sort"] else None)
+    if params["write_vocab"]:
+        vocab.write(params["write_vocab"])
+
+
+# SRILM's names of the smoothing methods, as `ngram-count -debug 1` prints them.
+SRILM_DISCOUNT_NAMES = {"witten-bell": "WittenBell", "absolute": "ConstDiscount", "additive": "AddSmooth",
+                        "kneser-ney": "KneserNey", "modified-kneser-ney": "ModKneserNey",
+                        "good-turing": "GoodTuring"}
+
+
+@contextlib.contextmanager
+def _estimation_notes() -> Iterator[list[str]]:
+    """Collect the estimator's notes (ngramlm.smoothing.backoff_estimator's log) while estimating."""
+    notes: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    logger = logging.getLogger("ngramlm.smoothing.backoff_estimator")
+    handler, level = Collect(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which of `rows` are rows of `table` (both (m, n) id arrays)."""
+    if len(rows) == 0 or len(table) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    kind = np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))
+    return np.isin(np.ascontiguousarray(rows).view(kind).ravel(),
+                   np.ascontiguousarray(table.astype(rows.dtype)).view(kind).ravel())
+
+
+def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str]]:
+    """SRILM's `discarded ...` lines per order (Ngram::estimate at -debug 1): contexts it skips (ending in </s>,
+    or holding <unk> in a closed vocabulary), n-grams predicting a non-event (<s>, -pau-, a closed vocabulary's
+    <unk>), and n-grams whose discount removed them; then (under key order + 1) the `inserted ... redundant`
+    lines of the n-grams that had no probability but are contexts."""
+    from ngramlm.smoothing.backoff_estimator import non_events
+
+    vocab = counts.vocab
+    events = np.ones(len(vocab), dtype=bool)
+    events[non_events(vocab)] = False
+    if not unk:
+        events[UNK_ID] = False
+    lines: dict[int, list[str]] = {}
+    inserted: list[str] = []
+    for n in range(1, counts.order + 1):
+        rows, values = counts.ngrams[n - 1], counts.counts[n - 1]
+        if n == 1:
+            skipped_contexts = 0
+            skipped = np.zeros(len(rows), dtype=bool)
+            group = np.zeros(len(rows), dtype=np.int64)
+        else:
+            contexts = counts.ngrams[n - 2]
+            skip = contexts[:, -1] == EOS_ID
+            if not unk:
+                skip |= np.any(contexts == UNK_ID, axis=1)
+            skipped_contexts = int(skip.sum())
+            prefixes = rows[:, :-1]
+            skipped = prefixes[:, -1] == EOS_ID
+            if not unk:
+                skipped |= np.any(prefixes == UNK_ID, axis=1)
+            group = np.unique(prefixes, axis=0, return_inverse=True)[1].reshape(-1)
+        event = events[rows[:, -1]]
+        positive = values > 0
+        total = np.bincount(group, weights=np.where(positive & event, values, 0), minlength=1)
+        estimated = ~skipped & (total[group] > 0)
+        if n == 1:  # unigrams of <s> and -pau- get probability 0; a closed vocabulary's <unk> is dropped
+            predicting = estimated & (rows[:, -1] == UNK_ID) if not unk else np.zeros(len(rows), dtype=bool)
+        else:
+            predicting = estimated & positive & ~event
+        candidates = estimated & positive & event
+        in_model = _rows_in(rows, model.ngrams[n - 1])
+        discounted = int(np.count_nonzero(candidates & ~in_model))
+        found = []
+        for number, what in [(skipped_contexts, "contexts containing pseudo-events"),
+                             (int(predicting.sum()), "probs predicting pseudo-events"),
+                             (discounted, "probs discounted to zero")]:
+            if number:
+                found.append(f"discarded {number} {n}-gram {what}")
+        lines[n] = found
+        if 1 < n < counts.order:  # contexts of longer n-grams that had no probability get their back-off one
+            fakes = len(model.ngrams[n - 1]) - int(np.count_nonzero(candidates & in_model))
+            if fakes:
+                inserted.append(f"inserted {fakes} redundant {n}-gram probs")
+    lines[counts.order + 1] = inserted  # SRILM's Ngram::fixupProbs, after every order
+    return lines
+
+
+@srilm_command("ngram-count")
 @click.version_option(None, "-version", package_name="ngramlm")
 @click.option("-order", "order", type=click.IntRange(1, 255), default=3,
               help="Maximal order (length) of the N-grams to count; also the order of the estimated LM.")
@@ -103,26 +229,36 @@ def _estimation_options(func):
 @click.option("-threads", "threads", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads that sort and write the counts (default: every core this process may use). "
                    "(ngramlm's own flag.)")
-@click.option("--errors", "errors", type=click.Choice(["strict", "replace"]), default="strict",
-              help="What to do with bytes that are not UTF-8: stop with the file and line, or replace them. "
-                   "(ngramlm's own flag.)")
+@click.option("-tag", "tag", metavar="STRING", help="A label for the counts in messages (accepted, as SRILM's; unused).")
+@errors_option
 @click.option("-q", "quiet", is_flag=True, help="No progress display. (ngramlm's own flag.)")
+@verbose_option
 @report_errors
+@checks_outputs("write", *(f"write{n}" for n in range(1, MAX_WRITE_ORDER + 1)), "write_vocab", "lm")
 def main(**params):
     """Count N-grams and estimate N-gram language models (SRILM ngram-count compatible)."""
     order = params["order"]
+    params["errors"] = ERRORS[params["errors"]]
+    keep_bytes_on_stdout()
+    counting_budget(params["memory"])  # refuses a budget below the minimum before any work
     vocab = read_vocabulary(params["vocab"], params["map_unk"], params["tolower"], params["errors"])
+    if _count_file_outputs(params) is not None:
+        _write_counts_as_counted(params, vocab)
+        return
     counts = None
     if params["text"]:
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
         warn_if_unsegmented([params["text"]], params["errors"])
-        counts = count_files([params["text"]], order, vocab, options, memory=params["memory"],
+        text = readable_input(params["text"])
+        if params["debug"] >= 1 and text == "-":
+            text = spooled_stdin()  # read twice: counted, then its lines
+        counts = count_files([text], order, vocab, options, memory=params["memory"],
                              quiet=params["quiet"], threads=params["threads"])
         if params["debug"] >= 1:
-            click.echo(_text_statistics(params["text"], counts), err=True)
+            click.echo(_text_statistics(params["text"], line_count(text), counts), err=True)
     for path in params["read"]:
-        read = read_counts(path, vocab, order, limit_vocab=params["limit_vocab"], tolower=params["tolower"],
+        read = read_counts(readable_input(path), vocab, order, limit_vocab=params["limit_vocab"], tolower=params["tolower"],
                            errors=params["errors"])
         counts = read if counts is None else merge_counts(counts, read)
     if counts is None:
@@ -130,15 +266,31 @@ def main(**params):
 
     if params["write_vocab"]:
         vocab.write(params["write_vocab"])
-    if params["write"]:
-        write_counts(counts, params["write"], order=params["write_order"], sort=params["sort"])
+    # SRILM writes the counts to standard output when nothing else (counts, vocabulary, LM, discounts) is written.
+    writes_something = any(params[name] for name in ["write_vocab", "lm", *(f"write{n}" for n in range(1, 10))])
+    if params["write"] or not (writes_something or _names_discount_files(params)):
+        write_counts(counts, params["write"] or "-", order=params["write_order"], sort=params["sort"])
     for n in range(1, MAX_WRITE_ORDER + 1):
         if params[f"write{n}"]:
             write_counts(counts, params[f"write{n}"], order=n, sort=params["sort"])
     if params["lm"]:
         from ngramlm.formats.arpa import write_arpa
 
-        model = estimation_flags.build_model(counts, params, params["quiet"])
+        if params["debug"] >= 1:
+            with _estimation_notes() as notes:
+                for n, method in enumerate(estimation_flags.methods(params, order), 1):
+                    click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
+                model = estimation_flags.build_model(counts, params, params["quiet"])
+            discarded = _discard_report(counts, model, bool(params["unk"]))
+            # SRILM reports each order's discards as it goes, the unigrams' left-over mass after the unigrams
+            for line in discarded.get(1, []) + [f"warning: {note}" for note in notes] + \
+                    [line for n in sorted(discarded) if n > 1 for line in discarded[n]]:
+                click.echo(line, err=True)
+        else:
+            model = estimation_flags.build_model(counts, params, params["quiet"])
+        if params["debug"] >= 1:  # SRILM's Ngram::write at -debug 1
+            for n, size in enumerate(model.sizes(), 1):
+                click.echo(f"writing {size} {n}-grams", err=True)
         write_arpa(model, params["lm"])
     elif _names_discount_files(params):
         estimation_flags.write_discount_parameters(counts, params)

@@ -9,7 +9,7 @@ from ngramlm.core.io import atomic_write
 from ngramlm.core.progress import Progress
 from ngramlm.corpora.prepare import LANGUAGES, NORMALISATIONS, PrepareOptions, prepare_text
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 from ngramlm.cli.segment import build_segmenter, viterbi_flags
 from ngramlm.use.segment import METHODS, ViterbiOptions
 
@@ -37,6 +37,7 @@ from ngramlm.use.segment import METHODS, ViterbiOptions
 @viterbi_flags
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
+@checks_outputs("output_path")
 def prepare(inputs, output_path, normalisation, lower, language, number_token, url_token, lines_are_paragraphs,
             no_split, chinese, method, model_path, lexicon, train, order, lexicon_weight, word_bonus,
             long_word_penalty, oov_logprob, quiet):

@@ -11,7 +11,7 @@ from ngramlm.core.errors import ModelError
 from ngramlm.use.mix import score_text
 from ngramlm.use.prune import prune_by_count, prune_entropy, prune_low_probs
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 def _min_counts(text: str | None, order: int) -> list[int] | None:
@@ -44,6 +44,7 @@ def _min_counts(text: str | None, order: int) -> list[int] | None:
 @click.option("--test", "test_files", multiple=True, type=click.Path(dir_okay=False),
               help="Text to measure perplexity on before and after (repeatable).")
 @report_errors
+@checks_outputs("output")
 def prune(model, output, threshold, min_order, history_lm, lowprobs, counts_file, min_counts, test_files):
     """Prune MODEL (an ARPA file) and write the result to OUTPUT, printing sizes and perplexities."""
     original = read_arpa(model)

@@ -10,7 +10,7 @@ from ngramlm.core.progress import Progress
 from ngramlm.use.segment import (METHODS, Segmenter, ViterbiOptions, read_lexicon, read_segmented, train_model,
                                  word_list_of)
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 _DEFAULTS = ViterbiOptions()
 
@@ -77,6 +77,7 @@ def viterbi_flags(func):
               help="Also write the model built from --train/--lexicon as ARPA.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
+@checks_outputs("output_path", "write_model")
 def segment(model_path, lexicon, train, order, lexicon_weight, word_bonus, long_word_penalty, oov_logprob,
             method, input_path, output_path, write_model, quiet):
     """Segment Chinese text into words, one sentence a line, words separated by spaces:

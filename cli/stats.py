@@ -8,7 +8,7 @@ import click
 from ngramlm.apps.stats import StatsConfig, text_statistics
 from ngramlm.corpora.reader import TextOptions
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 @click.command("stats")
@@ -27,6 +27,7 @@ from ngramlm.cli.common import report_errors
 @click.option("--tolower", is_flag=True, help="Lower-case the text.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
+@checks_outputs("write_vocab")
 def stats(texts, test, order, max_count, top_k, min_count, write_vocab, plots, plot_format, tolower, quiet):
     """Statistics of the training text TEXTS (one sentence a line, tokens separated by spaces): tokens, types,
     type/token growth, count-of-counts per order with the Kneser-Ney discounts they give, coverage and OOV rate of

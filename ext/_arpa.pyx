@@ -1,7 +1,7 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """The inner loop of the ARPA reader: the lines of one n-gram section, parsed straight from the bytes."""
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.math cimport NAN, frexp, isnan
+from libc.math cimport INFINITY, NAN, exp, frexp, isnan
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc, strtod
 from libc.string cimport memchr, memcmp, memcpy, memset
@@ -19,44 +19,52 @@ cdef inline uint64_t fnv1a(const char* p, Py_ssize_t n) nogil:
 
 
 cdef class WordTable:
-    """Word spelling (bytes) -> id, an open-addressing hash table the parser probes without making objects."""
+    """Word spelling (bytes) -> id, an open-addressing hash table the parser probes without making objects.
+
+    Compact, so that a vocabulary of tens of thousands of words stays in cache: a slot is 8 bytes (the upper
+    half of the word's hash and its entry number + 1, 0 when empty), an entry 12 (where its spelling starts in
+    one block of all the spellings, its length, its id)."""
 
     def __cinit__(self):
-        self.capacity, self.count, self.words = 0, 0, []
+        self.capacity, self.count, self.entry_room, self.letters, self.letter_room = 0, 0, 0, 0, 0
+        self.slots, self.entries, self.arena = NULL, NULL, NULL
         self._allocate(1024)
 
     def __dealloc__(self):
         self._release()
 
     cdef void _release(self):
-        free(self.hashes)
-        free(self.spellings)
-        free(self.lengths)
-        free(self.ids)
+        free(self.slots)
+        free(self.entries)
+        free(self.arena)
 
-    cdef void _allocate(self, Py_ssize_t capacity):
-        self.capacity = capacity
-        self.hashes = <uint64_t*> calloc(capacity, sizeof(uint64_t))
-        self.spellings = <const char**> calloc(capacity, sizeof(char*))
-        self.lengths = <Py_ssize_t*> calloc(capacity, sizeof(Py_ssize_t))
-        self.ids = <uint32_t*> calloc(capacity, sizeof(uint32_t))
-        if not (self.hashes and self.spellings and self.lengths and self.ids):
+    cdef int _allocate(self, Py_ssize_t capacity) except -1:
+        self.slots = <uint64_t*> calloc(capacity, sizeof(uint64_t))
+        if not self.slots:
             raise MemoryError()
+        self.capacity = capacity
+        return 0
 
     cdef Py_ssize_t _slot(self, const char* p, Py_ssize_t n, uint64_t h) nogil:
         """The slot holding the word, or the empty slot where it would go."""
         cdef Py_ssize_t mask = self.capacity - 1
         cdef Py_ssize_t i = <Py_ssize_t> (h & mask)
-        while self.spellings[i] != NULL:
-            if self.hashes[i] == h and self.lengths[i] == n and memcmp(self.spellings[i], p, n) == 0:
+        cdef uint64_t slot, tag = h >> 32
+        cdef WordEntry* entry
+        while True:
+            slot = self.slots[i]
+            if slot == 0:
                 return i
+            if slot >> 32 == tag:
+                entry = &self.entries[(slot & 0xFFFFFFFFu) - 1]
+                if entry.length == n and memcmp(self.arena + entry.start, p, n) == 0:
+                    return i
             i = (i + 1) & mask
-        return i
 
     cdef long long find(self, const char* p, Py_ssize_t n) nogil:
         """The id of the word [p, p + n), or -1."""
-        cdef Py_ssize_t i = self._slot(p, n, fnv1a(p, n))
-        return -1 if self.spellings[i] == NULL else self.ids[i]
+        cdef uint64_t slot = self.slots[self._slot(p, n, fnv1a(p, n))]
+        return -1 if slot == 0 else self.entries[(slot & 0xFFFFFFFFu) - 1].id
 
     def __contains__(self, bytes word):
         return self.find(PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word)) >= 0
@@ -67,31 +75,56 @@ cdef class WordTable:
         cdef Py_ssize_t n = PyBytes_GET_SIZE(word)
         cdef uint64_t h = fnv1a(p, n)
         cdef Py_ssize_t i = self._slot(p, n, h)
-        if self.spellings[i] != NULL:
+        if self.slots[i] != 0:
             return
+        if self.letters + n >= 0xFFFFFFFF or self.count + 1 >= 0xFFFFFFFF:
+            raise MemoryError("the word table holds at most 4 GB of spellings and 2^32 words")
         if 2 * (self.count + 1) > self.capacity:
             self._grow()
             i = self._slot(p, n, h)
-        self.words.append(word)
-        self.hashes[i], self.spellings[i], self.lengths[i], self.ids[i] = h, p, n, wid
+        cdef Py_ssize_t room
+        if self.count == self.entry_room:
+            room = max(1024, 2 * self.entry_room)
+            self.entries = <WordEntry*> _grown(self.entries, room * sizeof(WordEntry))
+            self.entry_room = room
+        if self.letters + n > self.letter_room:
+            room = max(16384, 2 * (self.letters + n))
+            self.arena = <char*> _grown(self.arena, room)
+            self.letter_room = room
+        memcpy(self.arena + self.letters, p, n)
+        self.entries[self.count].start = <uint32_t> self.letters
+        self.entries[self.count].length = <uint32_t> n
+        self.entries[self.count].id = wid
+        self.letters += n
         self.count += 1
+        self.slots[i] = ((h >> 32) << 32) | <uint64_t> self.count
 
-    cdef void _grow(self):
-        cdef uint64_t* hashes = self.hashes
-        cdef const char** spellings = self.spellings
-        cdef Py_ssize_t* lengths = self.lengths
-        cdef uint32_t* ids = self.ids
-        cdef Py_ssize_t old = self.capacity, i, j
-        self._allocate(2 * old)
+    cdef int _grow(self) except -1:
+        cdef uint64_t* old_slots = self.slots
+        cdef Py_ssize_t old = self.capacity, i, j, mask
+        cdef WordEntry* entry
+        try:
+            self._allocate(2 * old)
+        except MemoryError:
+            self.slots = old_slots  # the table stays as it was
+            raise
+        mask = self.capacity - 1
         for i in range(old):
-            if spellings[i] != NULL:
-                j = self._slot(spellings[i], lengths[i], hashes[i])
-                self.hashes[j], self.spellings[j], self.lengths[j], self.ids[j] = \
-                    hashes[i], spellings[i], lengths[i], ids[i]
-        free(hashes)
-        free(spellings)
-        free(lengths)
-        free(ids)
+            if old_slots[i] != 0:
+                entry = &self.entries[(old_slots[i] & 0xFFFFFFFFu) - 1]
+                j = <Py_ssize_t> (fnv1a(self.arena + entry.start, entry.length) & mask)
+                while self.slots[j] != 0:
+                    j = (j + 1) & mask
+                self.slots[j] = old_slots[i]
+        free(old_slots)
+        return 0
+
+
+cdef void* _grown(void* block, size_t size) except NULL:
+    cdef void* bigger = realloc(block, size)
+    if bigger == NULL:
+        raise MemoryError()
+    return bigger
 
 
 cdef inline bint is_blank(char c) nogil:
@@ -178,6 +211,13 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
     cdef int j
     cdef double value
     cdef long long wid
+    # The words of the previous line, by position: files list n-grams grouped by context, so most words repeat
+    # the word above them and are compared rather than hashed and looked up.
+    cdef const char* previous[64]
+    cdef Py_ssize_t previous_length[64]
+    cdef long long previous_id[64]
+    for j in range(64):
+        previous_length[j] = -1
     while line < buf_end:
         eol = <const char*> memchr(line, b'\n', buf_end - line)
         if eol == NULL:
@@ -211,6 +251,8 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
                         f"log probability, found {j}")
             if n == 1:
                 wid = add_unigram(PyBytes_FromStringAndSize(p, q - p), lineno + lines + 1)
+            elif j < 64 and previous_length[j] == q - p and memcmp(previous[j], p, q - p) == 0:
+                wid = previous_id[j]
             else:
                 wid = ids.find(p, q - p)
                 if wid < 0:
@@ -218,6 +260,8 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
                             f"the word {show(p, q)} is not a 1-gram of the model; every word of an n-gram must "
                             "have a 1-gram entry")
             grams[filled, j] = <cnp.uint32_t> wid
+            if j < 64:
+                previous[j], previous_length[j], previous_id[j] = p, q - p, wid
         p = skip_blanks(q, eol)
         if p < eol:
             q = token_end(p, eol)
@@ -474,3 +518,150 @@ def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, P
             out[start[keys[row]]] = row
             start[keys[row]] += 1
     return result
+
+
+cdef extern from *:
+    """
+    /* A prefetch the compiler must keep (an empty volatile asm makes it a side effect; see ext/_query.pyx). */
+    static inline void arpa_prefetch(const void *address) {
+        __builtin_prefetch(address);
+    #if defined(__GNUC__)
+        __asm__ __volatile__("");
+    #endif
+    }
+    """
+    void prefetch "arpa_prefetch" (const void *address) noexcept nogil
+
+
+# Lookups ahead of the current one whose hash slots are asked from memory (their misses overlap).
+cdef enum:
+    LOOKAHEAD = 16
+
+
+cdef inline uint64_t mix_words(const cnp.uint32_t* words, Py_ssize_t k) noexcept nogil:
+    """A 64-bit hash of k word ids (MurmurHash3's finaliser after each word)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL
+    cdef Py_ssize_t j
+    for j in range(k):
+        h = (h ^ words[j]) * 0xff51afd7ed558ccdULL
+        h ^= h >> 33
+    h *= 0xc4ceb9fe1a85ec53ULL
+    return h ^ (h >> 29)
+
+
+def hashed_prefix_rows(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:, ::1] longer):
+    """For each row of `longer` ((m, k+1) n-grams, any order), the row of `shorter` ((s, k), any order) equal to
+    its first k words, or -1: a hash table of the rows of `shorter` (the first of equal rows kept)."""
+    cdef Py_ssize_t s = shorter.shape[0], m = longer.shape[0], k = shorter.shape[1], i, r, j
+    if longer.shape[1] != k + 1 and m:
+        raise ValueError("the longer n-grams must have one word more than the shorter")
+    cdef Py_ssize_t capacity = 1
+    while capacity < 2 * s + 2:
+        capacity *= 2
+    cdef cnp.ndarray[cnp.int64_t, ndim=1] result = np.empty(m, dtype=np.int64)
+    cdef cnp.ndarray[cnp.int64_t, ndim=1] slots = np.full(capacity, -1, dtype=np.int64)
+    cdef cnp.int64_t[::1] table = slots, out = result
+    cdef Py_ssize_t mask = capacity - 1, b
+    cdef bint equal
+    with nogil:
+        for i in range(s):
+            if i + LOOKAHEAD < s:
+                prefetch(&table[<Py_ssize_t> (mix_words(&shorter[i + LOOKAHEAD, 0], k) & mask)])
+            b = <Py_ssize_t> (mix_words(&shorter[i, 0], k) & mask)
+            while table[b] >= 0:
+                r = table[b]
+                equal = True
+                for j in range(k):
+                    if shorter[r, j] != shorter[i, j]:
+                        equal = False
+                        break
+                if equal:
+                    break
+                b = (b + 1) & mask
+            if table[b] < 0:
+                table[b] = i
+        for i in range(min(m, LOOKAHEAD)):
+            prefetch(&table[<Py_ssize_t> (mix_words(&longer[i, 0], k) & mask)])
+        for i in range(m):
+            if i + LOOKAHEAD < m:
+                prefetch(&table[<Py_ssize_t> (mix_words(&longer[i + LOOKAHEAD, 0], k) & mask)])
+            if i and memcmp(&longer[i, 0], &longer[i - 1, 0], k * sizeof(cnp.uint32_t)) == 0:
+                out[i] = out[i - 1]  # the same prefix as the row before (files group n-grams by context)
+                continue
+            b = <Py_ssize_t> (mix_words(&longer[i, 0], k) & mask)
+            out[i] = -1
+            while table[b] >= 0:
+                r = table[b]
+                equal = True
+                for j in range(k):
+                    if shorter[r, j] != longer[i, j]:
+                        equal = False
+                        break
+                if equal:
+                    out[i] = r
+                    break
+                b = (b + 1) & mask
+    return result
+
+
+def format_ppl_word_lines(list spellings, const cnp.uint32_t[::1] words, const cnp.uint32_t[::1] previous,
+                          const double[::1] logprob, const cnp.int64_t[::1] matched, cnp.uint32_t no_word,
+                          double ln10):
+    """SRILM's -debug 2 lines of one sentence, `\\tp( w | h ...) \\t= [2gram] p [ log10 p ]`, as bytes: the %.7g of
+    the ARPA writer (format_g7) for the probability (exp(log10 p * ln10), as math.exp computes it) and its log.
+
+    previous[i] is the word before words[i] (no_word at the start); the first line shows it as `h `, the others
+    as `h ...`. A length below 0 shows no hit. Returns None if a log probability is NaN (printf and Python
+    spell NaN differently): the caller formats that sentence itself."""
+    cdef Py_ssize_t m = words.shape[0], count = len(spellings), i, pos = 0, longest = 0, length
+    cdef bytes word
+    cdef double value
+    cdef const char* text
+    cdef char* out
+    if previous.shape[0] != m or logprob.shape[0] != m or matched.shape[0] != m:
+        raise ValueError("one previous word, log probability and length per word")
+    for i in range(count):
+        longest = max(longest, PyBytes_GET_SIZE(<bytes> spellings[i]))
+    for i in range(m):
+        if isnan(logprob[i]):
+            return None
+        if words[i] >= count or (previous[i] != no_word and previous[i] >= count):
+            raise IndexError(f"word id {max(words[i], previous[i])} is not in the vocabulary of {count} words")
+    # Per line at most: the fixed text (about 30 bytes), two words, a hit of 24 and two numbers of 32.
+    cdef cnp.ndarray[cnp.uint8_t, ndim=1] buffer = np.empty(m * (128 + 2 * longest) + 1, dtype=np.uint8)
+    out = <char*> buffer.data
+    for i in range(m):
+        memcpy(out + pos, b"\tp( ", 4)
+        pos += 4
+        word = spellings[words[i]]
+        length = PyBytes_GET_SIZE(word)
+        memcpy(out + pos, PyBytes_AS_STRING(word), length)
+        pos += length
+        memcpy(out + pos, b" | ", 3)
+        pos += 3
+        if previous[i] != no_word:
+            word = spellings[previous[i]]
+            length = PyBytes_GET_SIZE(word)
+            memcpy(out + pos, PyBytes_AS_STRING(word), length)
+            pos += length
+        if i == 0:
+            memcpy(out + pos, b" ) \t= ", 6)
+            pos += 6
+        else:
+            memcpy(out + pos, b" ...) \t= ", 9)
+            pos += 9
+        if matched[i] > 0:
+            pos += snprintf(out + pos, 24, "[%lldgram]", <long long> matched[i])
+        elif matched[i] == 0:
+            memcpy(out + pos, b"[OOV]", 5)
+            pos += 5
+        out[pos] = b' '
+        pos += 1
+        value = logprob[i]
+        pos += format_g7(out + pos, 0.0 if value == -INFINITY else exp(value * ln10))
+        memcpy(out + pos, b" [ ", 3)
+        pos += 3
+        pos += format_g7(out + pos, value)
+        memcpy(out + pos, b" ]\n", 3)
+        pos += 3
+    return PyBytes_FromStringAndSize(out, pos)

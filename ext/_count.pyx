@@ -32,12 +32,28 @@ import numpy as np
 
 cimport cython
 cimport numpy as cnp
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort as std_sort
+from posix.mman cimport MADV_DONTNEED, madvise
+from posix.unistd cimport _SC_PAGESIZE, sysconf
 
 cnp.import_array()
+
+# Entries of a text on file read between two releases of its pages (see _release).
+cdef int64_t RELEASE_ENTRIES = 1 << 20
+cdef uintptr_t PAGE_SIZE = <uintptr_t>sysconf(_SC_PAGESIZE)
+
+
+cdef inline void _release(const uint32_t *text, int64_t start, int64_t stop) noexcept nogil:
+    """Drop the whole pages of text[start:stop] (stop at most the text's size) from this process's memory. Only
+    for a text mapped from a file: its pages stay in the system's file cache and come back when read again, so a
+    sweep over a text larger than the budget holds only the part it is reading."""
+    cdef uintptr_t first = (<uintptr_t>(text + start) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+    cdef uintptr_t last = (<uintptr_t>(text + stop)) & ~(PAGE_SIZE - 1)
+    if last > first:
+        madvise(<void *>first, last - first, MADV_DONTNEED)
 
 
 cdef void _sort_by_column(const uint32_t *text, const int64_t *source, int64_t *target, int64_t size, int column,
@@ -187,7 +203,7 @@ def mark_text(const uint32_t[::1] words, const int64_t[::1] sentence_lengths, bi
 
 
 def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t first, int64_t last,
-                 list ngrams, list counts, int64_t[::1] rows, int threads=1):
+                 list ngrams, list counts, int64_t[::1] rows, int threads=1, bint on_file=False):
     """Count the n-grams of orders 1..order that start with a word id in [first, last) in a marked text.
 
     Windows are bucketed by their first word, so the n-grams of a range of first words are complete and final
@@ -205,6 +221,9 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
             windows (a bound on its distinct n-grams; for n = 1, also the number of words in the range).
         rows: N int64 row numbers.
         threads: how many threads may sort and write (when the vocabulary and order let the keys be packed).
+        on_file: the text is a memory map of a file. Its pages are then read in order and released behind the
+            reading (_release), and where the keys do not pack, each window's N words are first copied out of
+            it (N uint32 a window more), so that the sort reads those rather than the whole text.
     """
     cdef int64_t size = text.shape[0]
     cdef int64_t lo = max(first, 0) + 1, hi = min(last, <int64_t>max_word + 1) + 1
@@ -224,9 +243,10 @@ def count_marked(const uint32_t[::1] text, int order, uint32_t max_word, int64_t
     if hi <= lo:
         return
     if order >= 2 and bits * (order - 1) <= 64:
-        _count_packed(&text[0], size, order, bits, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows, threads)
+        _count_packed(&text[0], size, order, bits, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows, threads,
+                      on_file)
     else:
-        _count_by_columns(&text[0], size, order, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows)
+        _count_by_columns(&text[0], size, order, lo, hi, <int64_t>max_word + 2, ngrams, counts, rows, on_file)
 
 
 cdef _targets(list ngrams, list counts, int64_t[::1] rows, int order, int64_t windows, int64_t words,
@@ -413,6 +433,10 @@ cdef class _KeyChunks:
                 out_of_range |= word >= self.num_words
                 if <uint64_t>(word - self.lo) < <uint64_t>self.span:
                     places[word - self.lo] += 1
+                if self.on_file and (p + 1) % RELEASE_ENTRIES == 0:
+                    _release(self.text, p + 1 - RELEASE_ENTRIES, p + 1)
+            if self.on_file:
+                _release(self.text, self.chunk_start[t], self.chunk_start[t + 1])
         self.out_of_range[t] = out_of_range
 
     cdef int64_t layout_parts(self, int64_t *largest) noexcept nogil:
@@ -449,10 +473,14 @@ cdef class _KeyChunks:
                 if <uint64_t>(word - self.lo) < <uint64_t>self.span:
                     places[word - self.lo] -= 1
                     self.keys[places[word - self.lo]] = key
+                if self.on_file and p % RELEASE_ENTRIES == 0:
+                    _release(self.text, p, min(p + RELEASE_ENTRIES, self.chunk_start[t + 1]))
+            if self.on_file:
+                _release(self.text, self.chunk_start[t], self.chunk_start[t + 1])
 
 
 cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits, int64_t lo, int64_t hi,
-                   int64_t num_words, list ngrams, list counts, int64_t[::1] rows, int threads):
+                   int64_t num_words, list ngrams, list counts, int64_t[::1] rows, int threads, bint on_file):
     """count_marked when keys fit: the words 2..N of a window, `bits` bits each, the second word highest, are one
     uint64 (0 after the sentence ends, so a key is the n-gram's own words only); the keys are bucketed by the
     first word and each bucket sorted as integers, and the longest common prefix of neighbours is read off the
@@ -476,6 +504,7 @@ cdef _count_packed(const uint32_t *text, int64_t text_size, int order, int bits,
     cdef int64_t chunks = min(threads, 256) if threads * (span + 1) <= text_size else 1
     cdef _KeyChunks bucketing = _KeyChunks(chunks, span)
     bucketing.text, bucketing.lo, bucketing.num_words, bucketing.layout = text, lo, num_words, layout
+    bucketing.on_file = on_file
     for t in range(chunks + 1):
         bucketing.chunk_start[t] = text_size * t // chunks
     pool = ThreadPoolExecutor(threads) if threads > 1 else None
@@ -536,8 +565,9 @@ cdef _count_bucketed(uint64_t *keys, const int64_t *bounds, int64_t total, int64
 
 
 cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64_t lo, int64_t hi,
-                       int64_t num_words, list ngrams, list counts, int64_t[::1] rows):
-    """count_marked for any key: the window starts radix-sorted one column (word) at a time."""
+                       int64_t num_words, list ngrams, list counts, int64_t[::1] rows, bint on_file):
+    """count_marked for any key: the window starts radix-sorted one column (word) at a time. With `on_file`, the
+    windows' words are copied out of the text first (_copy_windows), and sorted there."""
     cdef int64_t i, p, row, size = 0, window, previous
     cdef int n, column, common, length
     cdef int64_t span = hi - lo
@@ -549,8 +579,16 @@ cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64
         for p in range(text_size):
             out_of_range |= text[p] >= num_words
             size += <uint64_t>(text[p] - lo) < <uint64_t>span
+            if on_file and (p + 1) % RELEASE_ENTRIES == 0:
+                _release(text, p + 1 - RELEASE_ENTRIES, p + 1)
+        if on_file:
+            _release(text, 0, text_size)
     if out_of_range:
         raise ValueError("count_marked: the text holds an id above max_word")
+    copied = None
+    if on_file:
+        copied = _copy_windows(text, text_size, order, lo, span, size)
+        text = <const uint32_t *>cnp.PyArray_DATA(copied)
     windows_array = np.empty(size, dtype=np.int64)
     scratch_array = np.empty(size, dtype=np.int64)
     buckets_array = np.empty(order * num_words, dtype=np.int64)
@@ -566,11 +604,15 @@ cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64
     cdef int64_t *swap
 
     with nogil:
-        i = 0
-        for p in range(text_size):
-            if <uint64_t>(text[p] - lo) < <uint64_t>span:
-                windows[i] = p
-                i += 1
+        if on_file:  # the copied rows
+            for i in range(size):
+                windows[i] = i * order
+        else:
+            i = 0
+            for p in range(text_size):
+                if <uint64_t>(text[p] - lo) < <uint64_t>span:
+                    windows[i] = p
+                    i += 1
         _bucket_starts(text, windows, size, order, num_words, &buckets[0])
         # Least-significant column first: after the pass over column 0 the windows are in full key order. (A
         # window's key may run on past its sentence's 0, which changes nothing: n-grams are read up to the 0.)
@@ -610,6 +652,28 @@ cdef _count_by_columns(const uint32_t *text, int64_t text_size, int order, int64
                 next_row[n] = row + 1
     for n in range(1, order + 1):
         rows[n - 1] += next_row[n]
+
+
+cdef _copy_windows(const uint32_t *text, int64_t text_size, int order, int64_t lo, int64_t span, int64_t size):
+    """The `size` windows of a text on file whose first word is in range, as rows of `order` entries: the words up
+    to the sentence's end, then zeros (so each row reads as a marked text of its own). The text is read in
+    order and its pages released behind."""
+    copied = np.zeros(size * order, dtype=np.uint32)
+    cdef uint32_t *rows = <uint32_t *>cnp.PyArray_DATA(copied)
+    cdef int64_t p, i = 0
+    cdef int j
+    with nogil:
+        for p in range(text_size):
+            if <uint64_t>(text[p] - lo) < <uint64_t>span:
+                for j in range(order):
+                    if p + j >= text_size or text[p + j] == 0:
+                        break
+                    rows[i * order + j] = text[p + j]
+                i += 1
+            if (p + 1) % RELEASE_ENTRIES == 0:
+                _release(text, p + 1 - RELEASE_ENTRIES, p + 1)
+        _release(text, 0, text_size)
+    return copied
 
 
 cdef inline int _compare_rows(const uint32_t *a, const uint32_t *b, int width) noexcept nogil:

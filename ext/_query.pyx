@@ -88,12 +88,12 @@ assert STATE_DTYPE.itemsize == sizeof(CState)
 
 def table_buckets(Py_ssize_t entries, double multiplier=PROBING_MULTIPLIER):
     """Number of buckets of a table holding `entries` n-grams (at least one stays empty to end probes)."""
-    if not multiplier > 1.0:
-        raise ValueError("the probing multiplier must be above 1")
+    if not 1.0 < multiplier < float("inf"):
+        raise ValueError("the probing multiplier must be a finite number above 1")
     return int(entries * multiplier) + 1
 
 
-def hash_rows(const uint32_t[:, ::1] ngrams):
+def hash_rows(const uint32_t[:, ::1] ngrams not None):
     """Keys of n-gram rows (oldest word first), and the keys of their suffixes without the oldest word.
 
     The suffix key of a bigram is the start hash of its last word (unigrams are not hashed in the index).
@@ -115,7 +115,7 @@ def hash_rows(const uint32_t[:, ::1] ngrams):
     return keys, suffix
 
 
-def keys_in(const uint64_t[::1] needles, const uint64_t[::1] haystack):
+def keys_in(const uint64_t[::1] needles not None, const uint64_t[::1] haystack not None):
     """Boolean array: which `needles` occur among `haystack` (both n-gram keys, never 0), in linear time."""
     cdef Py_ssize_t m = haystack.shape[0], i
     cdef uint64_t buckets = table_buckets(m), b
@@ -143,6 +143,60 @@ def keys_in(const uint64_t[::1] needles, const uint64_t[::1] haystack):
     return found
 
 
+cdef Py_ssize_t first_empty_bucket(const char* entries, Py_ssize_t buckets, Py_ssize_t stride) noexcept nogil:
+    """Index of the first bucket whose key (the entry's first 8 bytes) is 0, or -1. In a table at a load factor
+    below one this returns within a few buckets."""
+    cdef Py_ssize_t i
+    cdef uint64_t key
+    for i in range(buckets):
+        memcpy(&key, entries + i * stride, 8)
+        if key == 0:
+            return i
+    return -1
+
+
+def _checked_table(table, dtype, str name):
+    """`table` as a contiguous array of `dtype`, refused (ValueError) unless it has an empty bucket: the probe of an
+    absent key stops at one, so a table without one (load factor 1) would make every miss walk the whole table."""
+    if not isinstance(table, np.ndarray) or table.dtype != dtype or table.ndim != 1:
+        raise ValueError(f"the {name} is not a one-dimensional array of {dtype}")
+    table = np.ascontiguousarray(table)
+    if len(table) == 0:
+        raise ValueError(f"the {name} has no buckets")
+    if first_empty_bucket(<const char*> cnp.PyArray_DATA(table), len(table), dtype.itemsize) < 0:
+        raise ValueError(f"the {name} has no empty bucket (load factor 1): a lookup of an absent key could not stop")
+    return table
+
+
+def check_index(int order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table,
+                uint32_t bos, uint32_t eos):
+    """The index arrays, checked and made contiguous (ValueError saying what is wrong): every check the probe loops
+    rely on, so that a damaged or hostile index is refused instead of read out of bounds.
+
+    Returns (unigram prob, unigram bow, presence, middle tables, longest table or None, vocabulary table)."""
+    if not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"order {order} is outside 1..{MAX_ORDER}")
+    unigrams = [np.ascontiguousarray(uni_prob, np.float32), np.ascontiguousarray(uni_bow, np.float32),
+                np.ascontiguousarray(present, np.uint8)]
+    cdef Py_ssize_t vocab_size = len(unigrams[0]), i
+    if any(a.ndim != 1 or len(a) != vocab_size for a in unigrams):
+        raise ValueError("the unigram arrays differ in length")
+    if vocab_size < 3 or max(bos, eos) >= vocab_size:
+        raise ValueError(f"the vocabulary has {vocab_size} words, fewer than the special words <unk>, <s>, </s>")
+    middle_tables = list(middle_tables)
+    if len(middle_tables) != max(order - 2, 0) or (longest_table is None) != (order == 1):
+        raise ValueError(f"an order {order} index needs {max(order - 2, 0)} middle tables and "
+                         f"{'a' if order > 1 else 'no'} table of the highest order")
+    middle = [_checked_table(t, MIDDLE_DTYPE, f"{n}-gram table") for n, t in enumerate(middle_tables, 2)]
+    longest = None if order == 1 else _checked_table(longest_table, LONGEST_DTYPE, f"{order}-gram table")
+    vocab = _checked_table(vocab_table, VOCAB_DTYPE, "vocabulary table")
+    cdef const VocabEntry* v = <const VocabEntry*> cnp.PyArray_DATA(vocab)
+    for i in range(len(vocab)):
+        if v[i].key != 0 and v[i].id >= vocab_size:
+            raise ValueError(f"the vocabulary table maps a word to id {v[i].id}, beyond the {vocab_size} words")
+    return unigrams[0], unigrams[1], unigrams[2], middle, longest, vocab
+
+
 cdef inline bint is_ascii_space(char c) noexcept nogil:
     return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
 
@@ -154,9 +208,12 @@ ctypedef fused Entry:
 
 
 cdef inline Entry* find_entry(Entry* table, uint64_t buckets, uint64_t key) noexcept nogil:
-    """The entry of `key` in an open-addressing table (linear probing from its bucket), or NULL."""
-    cdef uint64_t i = ngl_bucket(key, buckets)
-    while True:
+    """The entry of `key` in an open-addressing table (linear probing from its bucket), or NULL.
+
+    A probe ends at an empty bucket; it is also bounded by the table size, so a table without one (a damaged
+    file; HashIndex refuses such tables anyway) cannot make it run forever."""
+    cdef uint64_t i = ngl_bucket(key, buckets), step
+    for step in range(buckets):
         if table[i].key == key:
             return &table[i]
         if table[i].key == 0:
@@ -164,6 +221,7 @@ cdef inline Entry* find_entry(Entry* table, uint64_t buckets, uint64_t key) noex
         i += 1
         if i == buckets:
             i = 0
+    return NULL
 
 
 cdef inline uint64_t free_bucket(Entry* table, uint64_t buckets, uint64_t key, bint* clash) noexcept nogil:
@@ -186,7 +244,7 @@ def build_vocab_table(list words):
     cdef VocabEntry* t = <VocabEntry*> cnp.PyArray_DATA(table)
     cdef bytes spelling
     for i in range(m):
-        spelling = (<str> words[i]).encode("utf-8")
+        spelling = (<str?> words[i]).encode("utf-8")
         key = ngl_hash_bytes(PyBytes_AS_STRING(spelling), PyBytes_GET_SIZE(spelling))
         b = ngl_bucket(key, buckets)
         while t[b].key != 0:
@@ -215,14 +273,14 @@ cdef bint _fill_table(Entry* table, uint64_t buckets, const uint64_t[::1] keys, 
     return clash
 
 
-def build_table(const uint64_t[::1] keys, const float[::1] prob, const float[::1] bow=None,
+def build_table(const uint64_t[::1] keys not None, const float[::1] prob not None, const float[::1] bow=None,
                 double multiplier=PROBING_MULTIPLIER):
     """An open-addressing table of (key, prob, bow) for a middle order, or of (key, prob) for the highest order
     (bow None); returns None if two n-grams share a key."""
     cdef uint64_t buckets = table_buckets(keys.shape[0], multiplier)
     cdef bint clash
-    if bow is not None and bow.shape[0] != keys.shape[0]:
-        raise ValueError("build_table: one back-off weight per key")
+    if prob.shape[0] != keys.shape[0] or (bow is not None and bow.shape[0] != keys.shape[0]):
+        raise ValueError("build_table: one probability (and back-off weight) per key")
     table = np.zeros(buckets, MIDDLE_DTYPE if bow is not None else LONGEST_DTYPE)
     cdef void* entries = cnp.PyArray_DATA(table)
     cdef const float* weights = &bow[0] if bow is not None and bow.shape[0] > 0 else NULL
@@ -234,10 +292,10 @@ def build_table(const uint64_t[::1] keys, const float[::1] prob, const float[::1
     return None if clash else table
 
 
-def lookup_middle(table, const uint64_t[::1] keys):
+def lookup_middle(table, const uint64_t[::1] keys not None):
     """(prob, bow, found) of each key in a middle-order table (NaN where absent)."""
     cdef Py_ssize_t m = keys.shape[0], i
-    table = np.ascontiguousarray(table)
+    table = _checked_table(table, MIDDLE_DTYPE, "table")
     cdef MiddleEntry* t = <MiddleEntry*> cnp.PyArray_DATA(table)
     cdef uint64_t buckets = len(table)
     prob = np.full(m, np.nan, np.float32)
@@ -331,6 +389,13 @@ def _state_from_bytes(bytes data):
         raise ValueError("not a pickled ngramlm State")
     cdef State state = State.__new__(State)
     memcpy(&state.c, <const char*> data, sizeof(CState))
+    return _bounded(state)
+
+
+cdef State _bounded(State state):
+    """`state`, refused if it claims more words than a State holds (its words, hash and order read that many)."""
+    if state.c.length > MAX_CONTEXT:
+        raise ValueError(f"a State holds at most {MAX_CONTEXT} context words, this one claims {state.c.length}")
     return state
 
 
@@ -338,9 +403,11 @@ def pack_states(states) -> np.ndarray:
     """An array of STATE_DTYPE holding a sequence of States (the input of Model.score_pairs)."""
     out = np.zeros(len(states), STATE_DTYPE)
     cdef CState* o = <CState*> cnp.PyArray_DATA(out)
-    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t i = 0, n = len(out)
     cdef State s
     for s in states:
+        if s is None or i == n:
+            raise ValueError("pack_states takes a sized sequence of States")
         o[i] = s.c
         i += 1
     return out
@@ -353,7 +420,7 @@ def unpack_state(states, Py_ssize_t index) -> State:
         raise IndexError(f"state index {index} is out of range for {len(states)} states")
     cdef State state = State.__new__(State)
     state.c = (<CState*> cnp.PyArray_DATA(states))[index]
-    return state
+    return _bounded(state)
 
 
 cdef class FullScoreReturn:
@@ -394,31 +461,28 @@ cdef class HashIndex:
 
     def __init__(self, int order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table,
                  uint32_t bos, uint32_t eos):
-        """Point the scorer at the index arrays (ngramlm.formats.probing.IndexTables), which it keeps alive."""
-        if not 1 <= order <= MAX_ORDER:
-            raise ValueError(f"order {order} is outside 1..{MAX_ORDER}")
-        arrays = [np.ascontiguousarray(uni_prob, np.float32), np.ascontiguousarray(uni_bow, np.float32),
-                  np.ascontiguousarray(present, np.uint8)]
-        self._vocab_size = len(arrays[0])
-        self._uni_prob = <const float*> cnp.PyArray_DATA(arrays[0])
-        self._uni_bow = <const float*> cnp.PyArray_DATA(arrays[1])
-        self._present = <const uint8_t*> cnp.PyArray_DATA(arrays[2])
+        """Point the scorer at the index arrays (ngramlm.formats.probing.IndexTables), which it keeps alive; they
+        are checked first (check_index: ValueError)."""
+        uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table = check_index(
+            order, uni_prob, uni_bow, present, middle_tables, longest_table, vocab_table, bos, eos)
+        arrays = [uni_prob, uni_bow, present]
+        self._vocab_size = len(uni_prob)
+        self._uni_prob = <const float*> cnp.PyArray_DATA(uni_prob)
+        self._uni_bow = <const float*> cnp.PyArray_DATA(uni_bow)
+        self._present = <const uint8_t*> cnp.PyArray_DATA(present)
         cdef int n
         for n in range(MAX_ORDER + 1):
             self._middle[n] = NULL
             self._middle_buckets[n] = 0
         for n, table in enumerate(middle_tables, 2):
-            table = np.ascontiguousarray(table)
             arrays.append(table)
             self._middle[n] = <MiddleEntry*> cnp.PyArray_DATA(table)
             self._middle_buckets[n] = len(table)
         self._longest = NULL
         if order > 1:
-            longest_table = np.ascontiguousarray(longest_table)
             arrays.append(longest_table)
             self._longest = <LongestEntry*> cnp.PyArray_DATA(longest_table)
             self._longest_buckets = len(longest_table)
-        vocab_table = np.ascontiguousarray(vocab_table)
         arrays.append(vocab_table)
         self._vocab = <const VocabEntry*> cnp.PyArray_DATA(vocab_table)
         self._vocab_buckets = len(vocab_table)
@@ -426,6 +490,29 @@ cdef class HashIndex:
         self._bos = bos
         self._eos = eos
         self._order = order
+
+    cdef inline int check_state(self, const CState* state) except -1 nogil:
+        """Refuse (ValueError) a state this model cannot score from: more context words than its order allows, or
+        a word id beyond its vocabulary (a state of another model, or unpickled). The probes fill one key per
+        context word into a buffer of MAX_CONTEXT, and read the unigram arrays at the state's ids."""
+        cdef int i
+        if state.length > self._order - 1:  # also true for a model never initialised (order 0)
+            with gil:
+                if self._order == 0:
+                    raise ValueError("the model is not initialised")
+                raise ValueError(f"the state holds {state.length} context words, more than this order {self._order} "
+                                 "model allows; was it made by another model?")
+        for i in range(state.length):
+            if state.words[i] >= self._vocab_size:
+                with gil:
+                    raise ValueError(f"the state holds word id {state.words[i]}, beyond this model's "
+                                     f"{self._vocab_size} words; was it made by another model?")
+        return 0
+
+    cdef int check_ready(self) except -1:
+        if self._order == 0:
+            raise ValueError("the model is not initialised")
+        return 0
 
     cdef inline uint32_t known(self, uint32_t word) noexcept nogil:
         """The id the index scores `word` as: itself if it is a unigram of the model, else <unk> (0)."""
@@ -503,8 +590,8 @@ cdef class HashIndex:
     cdef inline uint32_t spelling_id(self, const char* spelling, Py_ssize_t size) noexcept nogil:
         """The id of a UTF-8 spelling, 0 (<unk>) if the vocabulary does not have it."""
         cdef uint64_t key = ngl_hash_bytes(spelling, size)
-        cdef uint64_t i = ngl_bucket(key, self._vocab_buckets)
-        while True:
+        cdef uint64_t i = ngl_bucket(key, self._vocab_buckets), step
+        for step in range(self._vocab_buckets):  # bounded as find_entry's probe
             if self._vocab[i].key == key:
                 return self._vocab[i].id
             if self._vocab[i].key == 0:
@@ -512,6 +599,7 @@ cdef class HashIndex:
             i += 1
             if i == self._vocab_buckets:
                 i = 0
+        return 0
 
     cdef inline uint32_t str_id(self, str word) except? 0:
         cdef Py_ssize_t size
@@ -531,33 +619,39 @@ cdef class HashIndex:
 
     def encode(self, words) -> np.ndarray:
         """Ids of a sequence of words (0, <unk>, for those the model does not know), ready for score_ids."""
-        cdef Py_ssize_t i = 0
-        out = np.empty(len(words), np.uint32)
+        cdef Py_ssize_t i = 0, n = len(words)
+        out = np.empty(n, np.uint32)
         cdef uint32_t[::1] o = out
         for word in words:
+            if i == n:
+                raise ValueError("encode takes a sized sequence of words")
             o[i] = self.known(self.word_id(word))
             i += 1
         return out
 
-    def BeginSentenceWrite(self, State state):
+    def BeginSentenceWrite(self, State state not None):
         """Set `state` to the start of a sentence (context <s>)."""
+        self.check_ready()
         self.begin_sentence(&state.c)
 
-    def NullContextWrite(self, State state):
+    def NullContextWrite(self, State state not None):
         """Set `state` to the empty context."""
         state.c.length = 0
 
-    def BaseScore(self, State in_state, word, State out_state) -> float:
+    def BaseScore(self, State in_state not None, word, State out_state not None) -> float:
         """log10 p(word | in_state), writing the state after `word` to `out_state`.
 
-        `word` is a string (looked up as <unk> when unknown) or a word id.
+        `word` is a string (looked up as <unk> when unknown) or a word id. A state the model cannot have made
+        (too long for its order, or with word ids beyond its vocabulary) raises ValueError.
         """
         cdef int length
+        self.check_state(&in_state.c)
         return self.score_word(&in_state.c, self.word_id(word), &out_state.c, &length)
 
-    def BaseFullScore(self, State in_state, word, State out_state) -> FullScoreReturn:
+    def BaseFullScore(self, State in_state not None, word, State out_state not None) -> FullScoreReturn:
         """Like BaseScore, returning FullScoreReturn(log_prob, ngram_length, oov)."""
         cdef int length
+        self.check_state(&in_state.c)
         cdef uint32_t w = self.known(self.word_id(word))
         cdef double prob = self.score_word(&in_state.c, w, &out_state.c, &length)
         return full_score_return(prob, length, w == 0)
@@ -577,6 +671,7 @@ cdef class HashIndex:
         cdef CState a
         cdef int length
         cdef double total = 0
+        self.check_ready()
         if bos:
             self.begin_sentence(&a)
         else:
@@ -605,6 +700,7 @@ cdef class HashIndex:
         cdef uint32_t w
         cdef double prob
         cdef list out = []
+        self.check_ready()
         if bos:
             self.begin_sentence(&a)
         else:
@@ -647,8 +743,9 @@ cdef class HashIndex:
             lane.state.length = 0
         lane.active = lane.pos < lane.stop
 
-    def score_flat_into(self, const uint32_t[::1] ids, const int64_t[::1] offsets, bint bos, bint eos,
-                        bint natural_log, double[::1] log_prob, uint8_t[::1] ngram_length, uint8_t[::1] oov):
+    def score_flat_into(self, const uint32_t[::1] ids not None, const int64_t[::1] offsets not None, bint bos,
+                        bint eos, bint natural_log, double[::1] log_prob not None,
+                        uint8_t[::1] ngram_length not None, uint8_t[::1] oov not None):
         """Score sentences given as one id array cut by `offsets`; writes one entry per word (and per </s>).
 
         LANES sentences are scored side by side, round robin: as soon as a lane's word is scored, the keys of
@@ -662,8 +759,17 @@ cdef class HashIndex:
         cdef int l, length, live
         cdef uint32_t w
         cdef double scale = C_LN10 if natural_log else 1.0
+        self.check_ready()
         if sentences <= 0:
             return
+        # The lanes index ids and the outputs by the offsets: check them all first.
+        if offsets[0] != 0 or offsets[sentences] != ids.shape[0]:
+            raise ValueError("offsets must start at 0, never decrease, and end at len(ids)")
+        for l in range(sentences):
+            if offsets[l + 1] < offsets[l]:
+                raise ValueError("offsets must start at 0, never decrease, and end at len(ids)")
+        if min(log_prob.shape[0], ngram_length.shape[0], oov.shape[0]) < ids.shape[0] + (sentences if eos else 0):
+            raise ValueError("the output arrays are too short for the words (and </s>) of the sentences")
         with nogil:
             for l in range(LANES):
                 lane = &lanes[l]
@@ -702,13 +808,28 @@ cdef class HashIndex:
         HashIndex.prepare_pair(self, &lane.state, ids[lane.pos] if lane.pos < lane.words_end else self._eos,
                                 &lane.word, lane.keys)
 
-    def score_pairs_into(self, states, const uint32_t[::1] words, bint natural_log, double[::1] log_prob,
-                         out_states):
-        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None)."""
+    def score_pairs_into(self, states, const uint32_t[::1] words not None, bint natural_log,
+                         double[::1] log_prob not None, out_states):
+        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (or not, if None).
+
+        Every state is checked against the model first (check_state: ValueError naming the pair)."""
+        cdef Py_ssize_t i, m = words.shape[0]
+        for array in (states, out_states):
+            if array is not None and not (isinstance(array, np.ndarray) and array.dtype == STATE_DTYPE
+                                          and array.ndim == 1 and array.flags.c_contiguous and len(array) == m):
+                raise ValueError(f"states must be a contiguous array of {m} STATE_DTYPE entries, one per word")
+        if states is None or log_prob.shape[0] < m:
+            raise ValueError("score_pairs_into needs one state and one output slot per word")
+        if out_states is not None and not out_states.flags.writeable:
+            raise ValueError("out_states is read-only")
         cdef const CState* inp = <const CState*> cnp.PyArray_DATA(states)
         cdef CState* out = NULL
         cdef CState scratch
-        cdef Py_ssize_t i, m = words.shape[0]
+        for i in range(m):
+            try:
+                self.check_state(&inp[i])
+            except ValueError as error:
+                raise ValueError(f"pair {i}: {error}") from None
         cdef int length, slot
         cdef double scale = C_LN10 if natural_log else 1.0
         # Pairs are independent: pair i + LANES is hashed and its buckets prefetched while pair i is scored; its

@@ -13,8 +13,8 @@ The rules:
     they are the package's private hot loops, and the library modules that import them are their public
     wrappers (each has at least one); names starting with `_` inside them are private as anywhere else, and the
     command line goes through the wrappers, never to ngramlm._ext.
-  * layers: core < corpora < counting < formats < smoothing < use < models < apps < cli; a module imports only
-    from its own room or a lower one (ngramlm._ext sits below core).
+  * layers: core < corpora < counting < formats < smoothing < distributed < use < models < apps < cli; a module
+    imports only from its own room or a lower one (ngramlm._ext sits below core).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ["_ext", "core", "corpora", "counting", "formats", "smoothing", "use", "models", "apps", "cli"]
+ROOMS = ["_ext", "core", "corpora", "counting", "formats", "smoothing", "distributed", "use", "models", "apps", "cli"]
 COMPILED = "ngramlm._ext."
 
 

@@ -188,3 +188,26 @@ def test_classes_commands_induce_train_and_evaluate_a_mixture(tmp_path, corpus):
     assert "class model weight tuned" in result.output and "3 sentences, 7 words, 0 OOVs" in result.output
     missing = runner.invoke(cli, ["classes", "eval", corpus, "-c", str(tmp_path / "none.txt"), "--lm", lm])
     assert missing.exit_code == 1 and "cannot open" in missing.output
+
+
+def test_general_class_model_sums_over_parses_by_hand(tmp_path):
+    """SRILM's general class n-gram: `a b` read as the word a then C -> b, or as C -> `a b`; a prefix's
+    probability sums over the parses, those ending inside an expansion included."""
+    from ngramlm.core.model import BackoffModel
+    from ngramlm.models.class_trellis import ClassTrellisScorer
+    from ngramlm.models.classes import read_class_expansions
+
+    pa, pc, pend = 0.3, 0.5, 0.2
+    model = BackoffModel.from_entries(Vocabulary(), {("<s>",): (-99.0, 0.0), ("a",): (math.log10(pa), 0.0),
+                                                     ("C",): (math.log10(pc), 0.0), ("</s>",): (math.log10(pend), 0.0)})
+    classes = tmp_path / "classes.txt"
+    classes.write_text("C 0.4 a b\nC 0.6 b\n")
+    scorer = ClassTrellisScorer(read_class_expansions(str(classes)), model)
+    v = scorer.vocab
+    logp = scorer.sentence_logprobs([v.id("<s>"), v.id("a"), v.id("b"), v.id("</s>")], True)
+    after_a = pa + pc * 0.4                      # a as a word, or C -> `a b` begun
+    after_b = pa * pc * 0.6 + pc * 0.4           # a then C -> b, or C -> `a b` completed
+    np.testing.assert_allclose(10 ** logp, [after_a, after_b / after_a, pend], rtol=1e-6)
+    # a word no parse reads gets probability 0, and the next word is scored from the words themselves
+    assert scorer.sentence_logprobs([v.id("<s>"), v.id("b"), v.id("b"), v.id("</s>")], True)[0] == \
+        pytest.approx(math.log10(pc * 0.6))

@@ -83,8 +83,10 @@ def test_empty_text(files):
 
 
 def test_invalid_utf8_text_is_reported_with_file_and_line(files):
+    # SRILM reads any bytes (the default, --errors bytes); --errors strict is the UTF-8 check
     (files / "bad.txt").write_bytes(b"A b\nb \xc3\x28 A\n")
-    result = run(["-lm", str(files / "lm.arpa"), "-order", "2", "-ppl", str(files / "bad.txt")], files)
+    result = run(["-lm", str(files / "lm.arpa"), "-order", "2", "-ppl", str(files / "bad.txt"), "--errors",
+                  "strict"], files)
     assert result.exit_code == 1
     assert f"{files / 'bad.txt'}:2: invalid UTF-8" in result.stderr
 

@@ -144,12 +144,20 @@ def test_every_estimate_method_trains_a_model_kenlm_loads(kenlm_brown, tmp_path,
 
 
 def test_memory_limit_turns_exhaustion_into_an_error(kenlm_brown, tmp_path):
-    # In a child process: the limit applies to the whole process.
+    # In a child process: the limit applies to the whole process. (For lmplz, --memory is a budget: see
+    # tests/test_memory_budget.py.)
     command = [sys.executable, "-c", "from ngramlm.cli.main import cli; cli(prog_name='ngramlm')", "train", "-o", "3",
-               "--text", str(kenlm_brown / "train.txt"), "--memory", "1M", "-q", "--arpa", str(tmp_path / "m.arpa")]
+               "--method", "witten-bell", "--text", str(kenlm_brown / "train.txt"), "--memory", "1M", "-q", "--arpa",
+               str(tmp_path / "m.arpa")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("ngramlm: error: out of memory")
+
+
+def test_lmplz_memory_below_the_least_budget_is_refused(kenlm_brown, tmp_path):
+    result = run("-o", 3, "--text", kenlm_brown / "tiny.txt", "--memory", "512K", "--arpa", tmp_path / "m.arpa")
+    assert result.exit_code == 1
+    assert "below the minimum of 1M" in result.output
 
 
 def test_malformed_sizes_and_discounts_are_usage_errors(kenlm_brown):

@@ -164,3 +164,51 @@ def test_ngram_gen_comes_after_the_perplexity_report_as_in_srilm(tmp_path):
     lines = result.output.splitlines()
     # SRILM's ngram.cc scores -ppl first and generates last: the two report lines, then two sentences.
     assert lines[0].startswith("file ") and "ppl=" in lines[1] and len(lines) == 4
+
+
+def test_generate_jsonl_gives_each_sequence_its_log10_probability(tmp_path):
+    import json
+
+    model = bigram_model()
+    path = tmp_path / "lm.arpa"
+    write_arpa(model, str(path))
+    result = CliRunner().invoke(cli, ["generate", str(path), "-n", "3", "--seed", "2", "--top-p", "0.9",
+                                      "--prefix", "b", "--output-format", "jsonl", "--no-stats"])
+    assert result.exit_code == 0, result.output
+    import math
+
+    for line in result.output.splitlines():
+        record = json.loads(line)
+        words = record["text"].split()
+        events = words + (["</s>"] if record["finished"] else [])
+        by_hand = sum(model.word_logprob(w, [h]) for h, w in zip(["b"] + words, events))
+        assert record["prefix"] == "b" and math.isclose(record["logprob"], by_hand, abs_tol=1e-5)
+
+
+def test_generate_beam_search_on_a_binary_model(tmp_path):
+    from ngramlm.formats.binary import write_binary
+
+    path = tmp_path / "lm.bin"
+    write_binary(bigram_model(), str(path))
+    result = CliRunner().invoke(cli, ["generate", str(path), "--num-beams", "3", "-n", "2", "--no-stats",
+                                      "--max-new-tokens", "8"])
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == 2
+    result = CliRunner().invoke(cli, ["generate", str(path), "--penalty-alpha", "0.6", "--top-k", "4"])
+    assert result.exit_code == 1 and "hidden states" in result.output
+
+
+def test_degeneration_writes_the_table_and_plot(tmp_path):
+    path, text = tmp_path / "lm.arpa", tmp_path / "test.txt"
+    write_arpa(bigram_model(), str(path))
+    text.write_text("a b a c d a b\nc d\nb a b a b c a\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["degeneration", "--model", f"bigram={path}", "--text", str(text),
+                                      "--prefix-words", "2", "--continuation-words", "4", "--count", "5",
+                                      "--strategy", "greedy", "--strategy", "top-p-0.9", "--out-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    table = (out / "degeneration.csv").read_text().splitlines()
+    assert table[0].startswith("model,strategy,seq-rep-1")
+    assert [row.split(",")[1] for row in table[1:]] == ["human", "next-token", "greedy", "top-p-0.9"]
+    assert (out / "degeneration.png").stat().st_size > 0
+    assert "| bigram | greedy |" in (out / "degeneration.md").read_text()

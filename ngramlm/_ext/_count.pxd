@@ -42,6 +42,7 @@ cdef class _KeyChunks:
     cdef int64_t *places
     cdef int64_t chunk_start[257]
     cdef bint out_of_range[256]
+    cdef bint on_file  # the text is a memory map of a file: release its pages behind the sweeps
     cdef object keep_alive
 
     cdef int64_t layout_parts(self, int64_t *largest) noexcept nogil

@@ -9,7 +9,7 @@ def mark_text(words: np.ndarray, sentence_lengths: np.ndarray, sos: bool, eos: b
     """Write sentences as the counters read them (ids plus one, 0 after each); the number of entries written."""
 
 def count_marked(text: np.ndarray, order: int, max_word: int, first: int, last: int, ngrams: list[np.ndarray],
-                 counts: list[np.ndarray], rows: np.ndarray, threads: int = 1) -> None:
+                 counts: list[np.ndarray], rows: np.ndarray, threads: int = 1, on_file: bool = False) -> None:
     """Count the n-grams of orders 1..order that start with a word id in [first, last) into the arrays."""
 
 def merge_sorted_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -79,6 +79,8 @@ cdef class HashIndex:
     cdef uint32_t _bos
     cdef uint32_t _eos
 
+    cdef inline int check_state(self, const CState* state) except -1 nogil
+    cdef int check_ready(self) except -1
     cdef inline uint32_t known(self, uint32_t word) noexcept nogil
     cdef double score_word(self, const CState* context, uint32_t word, CState* out, int* ngram_length) noexcept nogil
     cdef inline void context_keys(self, const CState* context, uint32_t w, uint64_t* keys) noexcept nogil

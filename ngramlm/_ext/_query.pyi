@@ -32,6 +32,13 @@ def build_table(keys: np.ndarray, prob: np.ndarray, bow: np.ndarray | None = Non
                 multiplier: float = ...) -> np.ndarray | None:
     """A MIDDLE_DTYPE table (LONGEST_DTYPE without `bow`) of the n-grams' keys; None if two keys are equal."""
 
+def check_index(order: int, uni_prob: np.ndarray, uni_bow: np.ndarray, present: np.ndarray,
+                middle_tables: Sequence[np.ndarray], longest_table: np.ndarray | None, vocab_table: np.ndarray,
+                bos: int, eos: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], np.ndarray | None,
+                                             np.ndarray]:
+    """The index arrays checked (ValueError) and contiguous: (unigram prob, bow, presence, middle tables, longest
+    table, vocabulary table). Every table non-empty with an empty bucket, the vocabulary's ids in range."""
+
 def lookup_middle(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(prob, bow, found) of each key in a MIDDLE_DTYPE table."""
 
@@ -92,7 +99,8 @@ class HashIndex:
     def NullContextWrite(self, state: State) -> None:
         """Set `state` to the empty context."""
     def BaseScore(self, in_state: State, word: _Word, out_state: State) -> float:
-        """log10 p(word | in_state), writing the state after `word` to `out_state`."""
+        """log10 p(word | in_state), writing the state after `word` to `out_state`; ValueError for a state this
+        model cannot have made (longer than its order allows, or word ids beyond its vocabulary)."""
     def BaseFullScore(self, in_state: State, word: _Word, out_state: State) -> FullScoreReturn:
         """Like BaseScore, returning FullScoreReturn(log_prob, ngram_length, oov)."""
     def score(self, sentence: str | bytes, bos: bool = True, eos: bool = True) -> float:
@@ -105,4 +113,5 @@ class HashIndex:
         """Score sentences given as one id array cut by `offsets` into the given arrays, one entry per word."""
     def score_pairs_into(self, states: np.ndarray, words: np.ndarray, natural_log: bool, log_prob: np.ndarray,
                          out_states: np.ndarray | None) -> None:
-        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (unless None)."""
+        """Score each (states[i], words[i]) pair, writing the next states to `out_states` (unless None); every
+        state is checked as BaseScore checks it."""

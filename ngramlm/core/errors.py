@@ -21,5 +21,12 @@ class InputError(NgramlmError):
         super().__init__(f"{where}: {message}")
 
 
+class OutputError(InputError):
+    """An output that cannot be written (a folder, a read-only place, a full disk): names the file."""
+
+    def __init__(self, path, message):
+        super().__init__(path, None, message)
+
+
 class ModelError(NgramlmError):
     """A model that cannot be estimated or used as asked (for example an order it does not have)."""

@@ -1,6 +1,7 @@
 """Opening files the way the field expects: compressed by extension, '-' for standard streams, and outputs
-written atomically (to a temporary file in the same folder, renamed into place only when complete), so an
-interrupted run never leaves a half-written model behind.
+written atomically (to an unnamed temporary file in the same folder, linked into place only when complete; a
+hidden named one, renamed, where the platform has no unnamed files), so an interrupted run never leaves a
+half-written model behind. Outputs are checked before the work that fills them (check_output).
 
 Reading text, below every room that reads it (the vocabulary, the corpus reader, counting, count files): UTF-8
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
@@ -8,23 +9,30 @@ lines one at a time with their numbers (iter_lines), or blocks of whole lines as
 
 In:  paths (plain, .gz, .bz2, .xz by extension; '-' for standard input or output).
 Out: byte or UTF-8 text streams; (line number, line) pairs (iter_lines); (block of whole lines, number of its first
-     line) pairs (read_blocks); a file renamed into place only once its block completes (atomic_write).
+     line) pairs (read_blocks); a file put into place only once its block completes (atomic_write).
 Reading streams: one line (iter_lines) or one block (read_blocks) is held at a time.
 """
 from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import functools
 import gzip
 import io
 import lzma
 import os
+import secrets
 import sys
 import tempfile
+import zlib
 from typing import Iterator
 
-from .errors import InputError
+from .errors import InputError, OutputError
+
+# What reading a damaged file raises: I/O errors, and a truncated or corrupt .gz (EOFError, zlib.error, OSError),
+# .bz2 (OSError, EOFError) or .xz (LZMAError, EOFError).
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 # gzip at level 6, the gzip command's default: Python's default of 9 takes twice the time for 1% smaller files.
 _OPENERS = {".gz": functools.partial(gzip.open, compresslevel=6), ".bz2": bz2.open, ".xz": lzma.open}
@@ -48,11 +56,117 @@ def _umask() -> int:
     return mask
 
 
+# Write failures that belong to the output being written, not to an input read meanwhile (those name their file):
+# a full disk, a full quota, a file over the size limit (ulimit -f).
+FULL_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_IS_FOLDER = "is a folder; give the name of a file to write"
+
+
+def check_output(path: str) -> None:
+    """Raise OutputError now, before any work, where `path` cannot be written: a folder, a folder that does not
+    exist, a folder this user may not write in ('-', standard output, always can be)."""
+    if path == "-":
+        return
+    if os.path.isdir(path):
+        raise OutputError(path, _IS_FOLDER)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(path, f"cannot write: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(path, f"cannot write: permission denied in the folder {folder}")
+
+
+def _unnamed_file(folder: str) -> int | None:
+    """A descriptor of a new unnamed file in `folder` (Linux's O_TMPFILE: a killed run leaves nothing behind), or
+    None where the platform or the file system cannot make one or give it a name later."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+    if _can_link(fd, folder):
+        return fd
+    os.close(fd)
+    return None
+
+
+_LINKABLE: dict[int, bool] = {}  # file system (st_dev) -> whether an unnamed file can be linked into it
+
+
+def _can_link(fd: int, folder: str) -> bool:
+    """Whether unnamed files of this file system can be named: tried once per file system, on a throwaway name."""
+    device = os.fstat(fd).st_dev
+    if device not in _LINKABLE:
+        probe = os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        name = os.path.join(folder, f".ngramlm-link-probe.{os.getpid()}.{secrets.token_hex(4)}")
+        try:
+            _link_fd(probe, name)
+            os.unlink(name)
+            _LINKABLE[device] = True
+        except OSError:
+            _LINKABLE[device] = False
+        finally:
+            os.close(probe)
+    return _LINKABLE[device]
+
+
+def _link_fd(fd: int, path: str) -> None:
+    """Name the unnamed file `fd` `path` (which must not exist): linkat through /proc/self/fd, the way open(2)
+    documents; where /proc refuses (some sandboxes), linkat(AT_EMPTY_PATH), which needs CAP_DAC_READ_SEARCH."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", path)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        refused = exc
+    import ctypes  # only here: the standard way above works on most systems
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_empty_path = -100, 0x1000
+    if libc.linkat(fd, b"", at_fdcwd, os.fsencode(path), at_empty_path) != 0:
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise FileExistsError(code, os.strerror(code), path)
+        raise refused
+
+
+def _link_into_place(fd: int, path: str) -> None:
+    """Give the unnamed file `fd` the name `path`, replacing what is there: linked directly where the name is free,
+    else linked under a temporary name and renamed over the old file (a rename is atomic, a link cannot replace)."""
+    try:
+        _link_fd(fd, path)
+        return
+    except FileExistsError:
+        pass
+    while True:
+        tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
+                           f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+        try:
+            _link_fd(fd, tmp)
+            break
+        except FileExistsError:
+            continue
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
-    """Write `path` through a temporary file that is renamed into place only if the block succeeds.
+    """Write `path` through a temporary file that takes its name only if the block succeeds.
 
-    Compresses by extension; '-' writes to standard output. Text mode unless `mode` is 'wb'.
+    The temporary file is unnamed where Linux allows it (O_TMPFILE, linked into place at the end), so that even a
+    killed run leaves nothing behind; elsewhere it is a hidden file beside `path`, renamed into place. Compresses
+    by extension; '-' writes to standard output. Text mode unless `mode` is 'wb'. A folder as `path`, a folder
+    one may not write in, a full disk or quota raise OutputError naming `path`.
     """
     binary = "b" in mode
     if path == "-":
@@ -61,27 +175,42 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
         stream.flush()
         return
     folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        fd = _unnamed_file(folder)
+        if fd is None:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     except OSError as exc:
-        raise InputError(path, None, f"cannot write: {exc.strerror or exc} (does the folder exist, and may you "
-                         "write there?)") from None
-    os.close(fd)
+        raise OutputError(path, f"cannot write: {exc.strerror or exc} (does the folder exist, and may you "
+                                "write there?)") from None
     try:
-        opener = _opener(path)
-        if opener is open:
-            f = open(tmp, "wb" if binary else "w", encoding=None if binary else encoding, newline=None if binary else "\n")
+        with open(fd, "wb", closefd=False) as raw:
+            opener = _opener(path)
+            stream = raw if opener is open else opener(raw, "wb")
+            f = stream if binary else io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape",
+                                                       newline="\n")
+            with f:
+                yield f
+        if tmp is None:
+            _link_into_place(fd, path)
         else:
-            raw = opener(tmp, "wb")
-            f = raw if binary else io.TextIOWrapper(raw, encoding=encoding, newline="\n")
-        with f:
-            yield f
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a model is shared as any new file is
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a model is shared as any new file is
+            os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        # A full disk, or a failure of our own steps (mkstemp, link, rename: they name the output or the temporary)
+        if exc.errno in FULL_DISK_ERRNOS or {exc.filename, exc.filename2} & {tmp, path} - {None}:
+            raise OutputError(path, _IS_FOLDER if os.path.isdir(path) else f"cannot write: {exc.strerror}") from None
         raise
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    finally:
+        os.close(fd)
 
 
 def open_text(path: str, errors: str = "strict"):
@@ -112,8 +241,8 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
                     path, lineno, f"invalid UTF-8 ({exc.reason} at byte {exc.start} of the line); "
                     "convert the file to UTF-8, or pass --errors replace to substitute the bad bytes"
                 ) from None
-    except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
-        raise InputError(path, lineno + 1, f"cannot read: {exc}") from None
+    except READ_ERRORS as exc:  # truncated or corrupt compressed files land here
+        raise InputError(path, lineno + 1, f"cannot read: {exc}; is it truncated or corrupt?") from None
     finally:
         if path != "-":
             raw.close()
@@ -139,8 +268,8 @@ def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
                 lineno += block.count(b"\n")
         if carry:
             yield carry, lineno
-    except (OSError, EOFError) as exc:  # truncated or corrupt compressed files land here
-        raise InputError(path, lineno, f"cannot read: {exc}") from None
+    except READ_ERRORS as exc:  # truncated or corrupt compressed files land here
+        raise InputError(path, lineno, f"cannot read: {exc}; is it truncated or corrupt?") from None
     finally:
         if path != "-":
             raw.close()

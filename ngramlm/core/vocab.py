@@ -24,6 +24,7 @@ import numpy as np
 
 UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
+PAUSE = "-pau-"  # SRILM's pause word: left out of a sentence before it is scored (LM::prepareSentence)
 # Dtype of word-id arrays everywhere in the toolkit.
 ID_DTYPE = np.uint32
 

@@ -2,7 +2,8 @@
 
 Plain, .gz, .bz2 and .xz files are read by extension, '-' is standard input. Sentence markers are added as
 SRILM adds them: <s> in front unless the line already starts with it, </s> at the end unless it already ends
-with it. Empty lines are skipped. Undecodable bytes stop the run with the file and line, unless the caller asks
+with it. Empty lines are skipped (with TextOptions.blank_lines, lmplz's convention, each is the empty sentence
+<s> </s>). Undecodable bytes stop the run with the file and line, unless the caller asks
 for them to be replaced (errors="replace"). The bytes-level reading (open_text, iter_lines, read_blocks,
 decode_block) is in ngramlm.core.io, below the vocabulary that reads vocabulary files with it.
 
@@ -16,7 +17,10 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..core.io import iter_lines
-from ..core.vocab import BOS, EOS
+from ..core.vocab import BOS, EOS, UNK
+
+# The tokens lmplz reads as white space with --skip_symbols.
+SPECIAL_TOKENS = frozenset((BOS, EOS, UNK))
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class TextOptions:
     eos: bool = True
     tolower: bool = False
     errors: str = "strict"  # "strict" stops at invalid UTF-8; "replace" substitutes U+FFFD
+    # lmplz's conventions (ngramlm train): a blank line is an empty sentence <s> </s> (SRILM skips it), and
+    # with skip_symbols the tokens <s>, </s> and <unk> in the text are read as white space.
+    blank_lines: bool = False
+    skip_symbols: bool = False
 
 
 def add_markers(tokens: list[str], sos: bool = True, eos: bool = True) -> list[str]:
@@ -44,8 +52,12 @@ def read_sentences(path: str, options: TextOptions = TextOptions()) -> Iterator[
         if options.tolower:
             line = line.lower()
         tokens = line.split()
+        if options.skip_symbols:
+            tokens = [t for t in tokens if t not in SPECIAL_TOKENS]
         if tokens:
             yield add_markers(tokens, options.sos, options.eos)
+        elif options.blank_lines:
+            yield [BOS, EOS]
 
 
 def read_corpus(paths: Iterable[str], options: TextOptions = TextOptions()) -> Iterator[list[str]]:

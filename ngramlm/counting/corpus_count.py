@@ -13,7 +13,7 @@ the counts range by range and an NgramCounts with the vocabulary only).
 from __future__ import annotations
 
 from itertools import chain
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -47,10 +47,11 @@ def _sentence_batches(sentences: Iterable[list[str]], batch_tokens: int) -> Iter
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: Encoder,
                    budget: int, threads: int, quiet: bool, temp_dir: str | None, sos: bool = False,
-                   eos: bool = False, sink: CountSink | None = None, size_hint: int = 0) -> NgramCounts:
+                   eos: bool = False, sink: CountSink | None = None, size_hint: int = 0,
+                   relabel: Callable[[Vocabulary], np.ndarray] | None = None) -> NgramCounts:
     """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask.
     With a `sink`, the counts go there (see windows.count_text) and the result has the vocabulary but no n-grams.
-    `size_hint`: about how many entries the marked text will have (see MarkedText)."""
+    `size_hint`: about how many entries the marked text will have (see MarkedText); `relabel`: see count_files."""
     text = MarkedText(budget // 2, temp_dir, size_hint)
     try:
         with Progress("counting", unit="tokens", quiet=quiet) as progress:
@@ -58,6 +59,8 @@ def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int,
                 text.add(words, lengths, sos, eos)
                 progress.update(len(words))
         encoder.sync()
+        if relabel is not None:
+            text.relabel(relabel(encoder.vocab))
         marked = text.finish(order)
         counted = count_text(marked, text.first_words, order, budget - marked.nbytes * (text.path is None),
                               threads, quiet, sink)
@@ -101,8 +104,8 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
 
 def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = None,
                 options: TextOptions = TextOptions(), *, memory: str | int = DEFAULT_MEMORY, quiet: bool = True,
-                temp_dir: str | None = None, threads: int | None = None,
-                sink: CountSink | None = None) -> NgramCounts:
+                temp_dir: str | None = None, threads: int | None = None, sink: CountSink | None = None,
+                relabel: Callable[[Vocabulary], np.ndarray] | None = None) -> NgramCounts:
     """Count all n-grams of orders 1..order in text files (plain, .gz, .bz2, .xz, or '-' for standard input).
 
     The sentences are those of corpora.reader.read_sentences with `options` (markers, lower-casing, undecodable
@@ -112,7 +115,12 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
 
     With a `sink`, counts larger than memory can be made: it is called with (ngrams, counts) lists of every
     order for one range of first words at a time, in sorted order (so that the pieces of an order, one after
-    the other, are that order sorted), and the result has the vocabulary but no n-grams.
+    the other, are that order sorted), and the result has the vocabulary but no n-grams. The peak memory is then
+    the budget above the vocabulary's (the commands refuse one below memory.MIN_MEMORY: see counting_budget).
+
+    `relabel`, with a sink: called with the complete vocabulary, it gives each word id a new one (a permutation);
+    the n-grams reach the sink in the new ids, sorted by them (e.g. ranks in byte order of the words: SRILM's
+    -sort order, written range by range).
     """
     check_order(order)
     budget = parse_memory(memory)
@@ -122,4 +130,4 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     paths = list(paths)
     batches = encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1)
     return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos, sink,
-                          text_size_hint(paths))
+                          text_size_hint(paths), relabel)

@@ -15,8 +15,8 @@ import numpy as np
 
 from .._ext import _count
 from ..core.io import decode_block
-from ..core.vocab import ID_DTYPE, UNK_ID, Vocabulary, add_new_words
-from ..corpora.reader import TextOptions
+from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary, add_new_words
+from ..corpora.reader import SPECIAL_TOKENS, TextOptions
 
 
 class Encoder:
@@ -66,6 +66,8 @@ class TextEncoder:
         self.table = _count.TokenTable()
         # token_words[t]: the word id of token number t (grown by doubling, as new tokens keep coming).
         self.token_words = np.empty(1024, dtype=ID_DTYPE)
+        # With options.skip_symbols: the token numbers of <s>, </s> and <unk>, which are dropped from the text.
+        self.special_tokens: list[int] = []
 
     def tokenize(self, block: bytes) -> tuple:
         """The compiled table's part of encoding a block, which may run on another thread (it releases the GIL),
@@ -80,17 +82,38 @@ class TextEncoder:
         if new:
             if total > len(self.token_words):
                 self.token_words = np.resize(self.token_words, 2 * total)
-            self.token_words[total - new:total] = self._words_of(joined, block, path, lineno)
+            self.token_words[total - new:total] = self._words_of(joined, block, path, lineno, total - new)
         words = self.token_words[tokens]
         if np.any(words == self._NEEDS_PYTHON):
             return self._encode_with_python(block, path, lineno)
-        return words, line_lengths[line_lengths > 0]
+        if self.special_tokens:
+            skip = np.isin(tokens, self.special_tokens)
+            if skip.any():
+                line_of = np.repeat(np.arange(len(line_lengths)), line_lengths)
+                line_lengths = line_lengths - np.bincount(line_of[skip], minlength=len(line_lengths))
+                words = words[~skip]
+        return self._sentences(words, line_lengths)
 
-    def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int) -> np.ndarray:
-        """Word ids of new tokens, each followed by a line break in `joined_tokens` (_NEEDS_PYTHON for a token that
-        str.split would cut further). The tokens are decoded, lower-cased and checked all at once: no token holds a
-        byte of white space, and a line break is neither a letter nor case-ignorable, so every token reads as it
-        would alone."""
+    def _sentences(self, words: np.ndarray, line_lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids, sentence lengths) from every line's words and lengths (zeros for blank lines): blank lines
+        left out (SRILM), or with options.blank_lines made the empty sentence <s> </s> (lmplz), its markers
+        written here since the compiled core leaves empty sentences out."""
+        blank = np.flatnonzero(line_lengths == 0)
+        markers = [BOS_ID] * self.options.sos + [EOS_ID] * self.options.eos
+        if not self.options.blank_lines or not len(blank) or not markers:
+            return words, line_lengths[line_lengths > 0]
+        starts = np.cumsum(line_lengths) - line_lengths  # where each line's words begin
+        words = np.insert(words, np.repeat(starts[blank], len(markers)),
+                          np.tile(np.array(markers, dtype=ID_DTYPE), len(blank)))
+        line_lengths = line_lengths.copy()
+        line_lengths[blank] = len(markers)
+        return words, line_lengths
+
+    def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int, first: int) -> np.ndarray:
+        """Word ids of new tokens (numbered from `first`), each followed by a line break in `joined_tokens`
+        (_NEEDS_PYTHON for a token that str.split would cut further). The tokens are decoded, lower-cased and
+        checked all at once: no token holds a byte of white space, and a line break is neither a letter nor
+        case-ignorable, so every token reads as it would alone."""
         try:
             joined = joined_tokens.decode("utf-8", self.options.errors)
         except UnicodeDecodeError:
@@ -100,6 +123,8 @@ class TextEncoder:
             joined = joined.lower()
         texts = joined.split("\n")
         texts.pop()  # the empty string after the last line break
+        if self.options.skip_symbols:
+            self.special_tokens += [first + i for i, text in enumerate(texts) if text in SPECIAL_TOKENS]
         # Non-ASCII text may hold white space that only Python knows (U+00A0, U+2003, ...): check it.
         if joined.isascii() or joined.split() == texts:
             return self.encoder.encode_new(texts)
@@ -114,8 +139,11 @@ class TextEncoder:
         if self.options.tolower:
             text = text.lower()
         lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()  # the empty string after the last line break is no line
         tokens = list(map(str.split, lines))
+        if self.options.skip_symbols:
+            tokens = [[t for t in line if t not in SPECIAL_TOKENS] for line in tokens]
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        lengths = lengths[lengths > 0]
         words = self.encoder.encode(chain.from_iterable(tokens), int(lengths.sum()))
-        return words, lengths
+        return self._sentences(words, lengths)

@@ -12,6 +12,9 @@ import re
 from ..core.errors import NgramlmError
 
 DEFAULT_MEMORY = "2G"
+# The least budget counting takes: below it, the fixed buffers (blocks of text, a range's bookkeeping) would
+# outweigh the budget itself.
+MIN_MEMORY = 1 << 20
 # Text is read (and sentences are encoded) in blocks of about this many tokens at most.
 _BLOCK_TOKENS = 1 << 16
 
@@ -41,6 +44,16 @@ def parse_memory(size: str | int) -> int:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         return int(physical * number / 100)
     return int(number * 1024 ** " KMGT".index(unit or " "))
+
+
+def counting_budget(size: str | int) -> int:
+    """The bytes of a counting budget given to a command (see parse_memory); one below MIN_MEMORY is refused,
+    naming the minimum. (count_files itself takes any budget, so that tests can force its spills on small
+    texts.)"""
+    budget = parse_memory(size)
+    if budget < MIN_MEMORY:
+        raise NgramlmError(f"memory budget {size} is below the minimum of {MIN_MEMORY >> 20}M that counting needs")
+    return budget
 
 
 def block_tokens(budget: int) -> int:

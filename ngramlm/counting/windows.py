@@ -86,6 +86,11 @@ def count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: in
         return empty.ngrams, empty.counts
     packs = order >= 2 and (max_word + 1).bit_length() * (order - 1) <= 64  # as _count.count_marked decides
     bytes_per_window = _PACKED_SORT_BYTES_PER_WINDOW if packs else _SORT_BYTES_PER_WINDOW
+    # A text on file is read in order, its pages let go behind the reading, so it takes no room in the budget;
+    # where keys do not pack, each window's words are then copied out of it to be sorted.
+    on_file = isinstance(text, np.memmap)
+    if on_file and not packs:
+        bytes_per_window += ID_DTYPE().itemsize * order
     if sink is not None:  # a range's counts are held until the sink takes them: at most one n-gram per window
         bytes_per_window += sum(ID_DTYPE().itemsize * n + COUNT_DTYPE().itemsize for n in range(1, order + 1))
     windows = first_words[1:]
@@ -98,7 +103,8 @@ def count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: in
             if sink is not None:
                 arrays = _CountArrays(order, in_range, hi - lo)
             arrays.make_room(in_range, hi - lo)
-            _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows, threads)
+            _count.count_marked(text, order, max_word, lo, hi, arrays.ngrams, arrays.counts, arrays.rows, threads,
+                                on_file)
             if sink is not None:
                 sink(*arrays.trimmed())
                 arrays = None  # released before the next range's arrays are made

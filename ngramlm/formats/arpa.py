@@ -28,15 +28,14 @@ Out: read_arpa: a BackoffModel, each order sorted by word id and every n-gram's 
 from __future__ import annotations
 
 import re
-import zlib
 from typing import BinaryIO, Iterator
 
 import numpy as np
 
 from .._ext import _arpa
-from ..core.model import BackoffModel, sort_ngrams
+from ..core.model import BackoffModel
 from ..core.errors import InputError
-from ..core.io import atomic_write, open_binary
+from ..core.io import READ_ERRORS, atomic_write, open_binary
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Bytes read from the (decompressed) stream at a time; a block always ends at a line boundary when parsed.
@@ -69,7 +68,7 @@ class _LineStream:
             return False
         try:
             data = self.raw.read(BLOCK_SIZE)
-        except (OSError, EOFError, zlib.error) as exc:
+        except READ_ERRORS as exc:
             raise InputError(self.path, self.lineno + 1, f"cannot read the file ({exc}); is it truncated or corrupt?"
                              ) from None
         if not data:
@@ -159,15 +158,15 @@ def _show(line: bytes, limit: int = 60) -> str:
 class _WordIds:
     """The word -> id map of one read: unigrams enter the vocabulary; higher orders may use only unigrams."""
 
-    def __init__(self, vocab: Vocabulary, stream: _LineStream):
-        self.vocab, self.stream = vocab, stream
+    def __init__(self, vocab: Vocabulary, stream: _LineStream, errors: str = "strict"):
+        self.vocab, self.stream, self.errors = vocab, stream, errors
         self.ids = _arpa.WordTable()
 
     def add_unigram(self, word: bytes, line: int) -> int:
         if word in self.ids:
             raise self.stream.error(f"the 1-gram {_show(word)} appears twice", line)
         try:
-            text = word.decode("utf-8")
+            text = word.decode("utf-8", self.errors)
         except UnicodeDecodeError:
             raise self.stream.error(f"the word {_show(word)} is not valid UTF-8", line) from None
         # A closed vocabulary still takes the model's own words (as SRILM does without -limit-vocab): the model
@@ -213,13 +212,14 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds):
     return grams, logprob, logbow
 
 
-def read_arpa(path: str, vocab: Vocabulary | None = None) -> BackoffModel:
+def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict") -> BackoffModel:
     """Read an ARPA back-off model.
 
     Words become ids through `vocab` (a new open Vocabulary when None: <unk> 0, <s> 1, </s> 2, then the other
     words in file order); the model's words are added to it even when it is closed. Raises InputError naming the
     file and line on malformed input: a bad number, a line with the wrong number of words, counts that disagree
-    with the header, an n-gram twice, a missing `\\end\\`, a truncated compressed file.
+    with the header, an n-gram twice, a missing `\\end\\`, a truncated compressed file. `errors`: how words that
+    are not UTF-8 are decoded ("strict": an error; "surrogateescape": kept as their bytes, as SRILM reads them).
     """
     vocab = vocab if vocab is not None else Vocabulary()
     try:
@@ -229,7 +229,7 @@ def read_arpa(path: str, vocab: Vocabulary | None = None) -> BackoffModel:
     try:
         stream = _LineStream(raw, path)
         counts, marker = _read_header(stream)
-        words = _WordIds(vocab, stream)
+        words = _WordIds(vocab, stream, errors)
         ngrams, logprob, logbow = [], [], []
         for n, count in enumerate(counts, 1):
             marker = marker if n == 1 and marker is not None else _next_marker(stream)
@@ -252,27 +252,40 @@ def read_arpa(path: str, vocab: Vocabulary | None = None) -> BackoffModel:
 
 
 def _finish(path: str, vocab: Vocabulary, ngrams, logprob, logbow) -> BackoffModel:
-    """Sort each order by word id, reject repeated n-grams and missing contexts, and settle the weights.
+    """Sort each order by word id, reject missing contexts and repeated n-grams, and settle the weights.
 
-    A weight the file does not write is 0. A weight of 0 that the file writes on an n-gram that is no context
-    (SRILM keeps such weights on the n-grams whose extensions -prune removed) is kept as -0.0, so that
-    write_arpa writes it back and the file round-trips byte for byte; as a number it is still 0.
+    The sort is linear, order by order: the rows by their last word, then stably by the row of their context among
+    the (already sorted) n-grams one word shorter, found through a hash table; two counting sorts, where sorting
+    the rows by all their words compares them. A weight the file does not write is 0. A weight of 0 that the file
+    writes on an n-gram that is no context (SRILM keeps such weights on the n-grams whose extensions -prune
+    removed) is kept as -0.0, so that write_arpa writes it back and the file round-trips byte for byte; as a
+    number it is still 0.
     """
+    prefixes = [np.zeros(0, dtype=np.int64)]
     for k in range(len(ngrams)):
-        ngrams[k], logprob[k], logbow[k] = sort_ngrams(ngrams[k], logprob[k], logbow[k])
+        grams = ngrams[k]
+        sequence = _arpa.stable_order_by(grams[:, -1].astype(np.int64), None, len(vocab))
+        if k:
+            prefix = _arpa.hashed_prefix_rows(ngrams[k - 1], grams)
+            missing = np.flatnonzero(prefix < 0)
+            if len(missing):
+                words = vocab.decode(grams[missing[0]])
+                raise InputError(path, _line_of(path, words), f"the {k + 1}-gram '{' '.join(words)}' has no "
+                                 f"{k}-gram for its context; every n-gram's first n-1 words must be an (n-1)-gram of "
+                                 "the model")
+            sequence = _arpa.stable_order_by(prefix, sequence, len(ngrams[k - 1]))
+            prefix = prefix[sequence]
+            # Half the memory where the rows fit in 32 bits.
+            prefixes.append(prefix.astype(np.int32) if len(ngrams[k - 1]) < 2**31 else prefix)
+            del prefix
+        ngrams[k], logprob[k], logbow[k] = _rows(grams, sequence), logprob[k][sequence], logbow[k][sequence]
+        del grams, sequence
         grams = ngrams[k]
         repeated = np.flatnonzero(np.all(grams[1:] == grams[:-1], axis=1)) if len(grams) > 1 else []
         if len(repeated):
             words = vocab.decode(grams[repeated[0]])
             raise InputError(path, _line_of(path, words, occurrence=2), f"the {k + 1}-gram '{' '.join(words)}' "
                              "appears twice")
-    prefixes = _prefix_indices(ngrams)
-    for k in range(1, len(ngrams)):
-        missing = np.flatnonzero(prefixes[k] < 0)
-        if len(missing):
-            words = vocab.decode(ngrams[k][missing[0]])
-            raise InputError(path, _line_of(path, words), f"the {k + 1}-gram '{' '.join(words)}' has no {k}-gram "
-                             "for its context; every n-gram's first n-1 words must be an (n-1)-gram of the model")
     for k, bow in enumerate(logbow):
         absent = np.isnan(bow)
         if k + 1 < len(ngrams):
@@ -288,7 +301,7 @@ def _line_of(path: str, words: list[str], occurrence: int = 1) -> int | None:
     if path == "-":
         return None  # standard input cannot be read twice
     marker = f"\\{len(words)}-grams:".encode()
-    target = [w.encode("utf-8") for w in words]
+    target = [w.encode("utf-8", "surrogateescape") for w in words]
     section, seen = False, 0
     with open_binary(path) as raw:
         for lineno, line in enumerate(raw, 1):
@@ -343,14 +356,15 @@ def shown_weights(is_context: np.ndarray, logbow: np.ndarray) -> np.ndarray:
     return is_context | (logbow != 0) | np.signbit(logbow)
 
 
-def write_arpa(model: BackoffModel, path: str) -> None:
-    """Write `model` in the ARPA format exactly as SRILM writes it.
+def write_arpa(model: BackoffModel, path: str, preamble: bytes = b"") -> None:
+    """Write `model` in the ARPA format exactly as SRILM writes it (after `preamble`, comment lines that readers
+    skip, such as smoothing.stupid_backoff's note that the file holds scores).
 
     N-grams are ordered as SRILM orders them (by context, most recent word first, then by the word, comparing
     spellings byte by byte), values are printed with %.7g, log10(0) is `-99`, and back-off weights are written
     where `shown_weights` says (see also read_arpa). Written atomically; compressed by extension.
     """
-    spellings = [w.encode("utf-8") for w in model.vocab.words]
+    spellings = [w.encode("utf-8", "surrogateescape") for w in model.vocab.words]
     rank = _spelling_rank(spellings)
     prefixes = _prefix_indices(model.ngrams)
     if all(np.all(p >= 0) for p in prefixes[1:]):
@@ -358,7 +372,7 @@ def write_arpa(model: BackoffModel, path: str) -> None:
     else:  # some n-gram lacks its context (SRILM never writes such a model): sort by all the words' ranks
         orders = (_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams)
     with atomic_write(path, "wb") as f:
-        f.write(arpa_header(model.sizes()))
+        f.write(preamble + arpa_header(model.sizes()))
         # One order at a time, each in slices of rows: the text of a large model never sits in memory whole.
         for k, order in enumerate(orders):
             f.write(section_title(k + 1))

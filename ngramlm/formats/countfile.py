@@ -13,15 +13,19 @@ vocabulary-id order.
 In:  read_counts: a count file (plain, .gz, .bz2, .xz, or '-'), optionally a Vocabulary and an order; write_counts:
      NgramCounts (ngramlm.counting.counts) and a path.
 Out: NgramCounts, repeated n-grams summed, each order sorted by word id; a count file in the trie order above,
-     written atomically, the lines formatted 2^16 at a time.
+     written atomically, the lines formatted by compiled code (ngramlm._ext._countfile) 4 MB at a time.
 """
 from __future__ import annotations
 
+import contextlib
+import sys
 from typing import Iterable
 
 import numpy as np
 
+from .._ext import _arpa
 from .._ext._count import TokenTable
+from .._ext._countfile import CountLines
 from ..core.io import decode_block, read_blocks
 from ..counting.counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows
 from ..core.errors import InputError
@@ -30,14 +34,17 @@ from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Count files are read in blocks of this many bytes.
 _READ_BLOCK_BYTES = 1 << 22
-# Lines are formatted this many at a time (bounds the memory held in Python strings).
-_WRITE_BLOCK = 1 << 16
+# Bytes of lines formatted at a time (bounds the memory the text holds).
+_WRITE_BYTES = 1 << 22
 # Ids of words missing from a closed vocabulary under -limit-vocab: their n-grams are dropped.
 _OUT_OF_VOCABULARY = np.iinfo(ID_DTYPE).max
+_MAX_COUNT = np.iinfo(COUNT_DTYPE).max
 
 
 def _parse_count(text: str, path: str, lineno: int) -> int:
     if text.isascii() and text.isdigit():
+        if int(text) > _MAX_COUNT:
+            raise InputError(path, lineno, f"count {text} is above the largest count supported (2^63 - 1)")
         return int(text)
     if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
         raise InputError(path, lineno, f"negative count {text}; counts must be 0 or more")
@@ -126,7 +133,8 @@ class _CountReader:
         if self.tolower:
             texts = [text.lower() for text in texts]
         self.texts.extend(texts)
-        values = [int(t) if t.isascii() and t.isdigit() else -1 for t in texts]
+        # Counts of 19 digits and more may not fit: the line-by-line reader checks them (-1 sends it there).
+        values = [int(t) if t.isascii() and t.isdigit() and len(t) <= 18 else -1 for t in texts]
         self.values = np.concatenate([self.values, np.array(values, dtype=np.int64)])
         self.word_ids = np.concatenate([self.word_ids, np.full(len(texts), self._UNSET, dtype=np.int64)])
         return True
@@ -194,59 +202,103 @@ def _encode(vocab: Vocabulary, words: Iterable[str], drop_unknown: bool) -> np.n
     return vocab.encode(words)
 
 
-def _preorder(keys: list[np.ndarray]) -> np.ndarray:
-    """The depth-first (prefix before its extensions) order of the n-grams of all orders, given per-order keys
-    (rows of word ranks); returns indices into the concatenation of the orders."""
-    longest = len(keys)
-    total = sum(len(k) for k in keys)
-    padded = np.zeros((total, longest), dtype=np.uint32)
-    start = 0
-    for n, key in enumerate(keys, 1):
-        # Ranks shift up by one: 0 marks "no more words" and sorts a prefix before its extensions.
-        padded[start:start + len(key), :n] = key + 1
-        start += len(key)
-    return np.lexsort(padded.T[::-1])
-
-
 def _word_ranks(vocab: Vocabulary) -> np.ndarray:
-    """rank[id]: the place of the word in byte-wise lexicographic order (code-point order of str is the same)."""
-    ranks = np.empty(len(vocab), dtype=ID_DTYPE)
-    ranks[sorted(range(len(vocab)), key=vocab.word)] = np.arange(len(vocab))
+    """rank[id]: the place of the word in byte-wise lexicographic order (the bytes of words read with surrogate
+    escapes sort as SRILM sorts them, where their str would not)."""
+    words = [w.encode("utf-8", "surrogateescape") for w in vocab.words]
+    ranks = np.empty(len(words), dtype=np.uint32)
+    ranks[sorted(range(len(words)), key=words.__getitem__)] = np.arange(len(words), dtype=np.uint32)
     return ranks
 
 
+def _ranked_sequences(grams: list[np.ndarray], ranks: np.ndarray) -> list[np.ndarray]:
+    """The rows of each order (sorted by word id) sorted by their words' ranks, first word first.
+
+    Least-significant-digit radix sorts, each step one counting sort (linear, where np.lexsort compares): an
+    order whose n-grams all have their prefix in the order before it (listed just before) is sorted by its last
+    word, then stably by its prefix's place in that order's sorted sequence; any other by every word, last first.
+    """
+    sequences: list[np.ndarray] = []
+    place = None  # place[row]: where a row of the previous order comes in its sequence
+    for k, order in enumerate(grams):
+        n = order.shape[1]
+        sequence = _arpa.stable_order_by(ranks[order[:, -1]].astype(np.int64), None, len(ranks))
+        prefix = None
+        if k and grams[k - 1].shape[1] == n - 1:
+            prefix = _arpa.prefix_index(grams[k - 1], order)
+        if prefix is not None and (len(prefix) == 0 or prefix.min() >= 0):
+            sequence = _arpa.stable_order_by(place[prefix], sequence, len(place))
+        else:
+            for j in range(n - 2, -1, -1):
+                sequence = _arpa.stable_order_by(ranks[order[:, j]].astype(np.int64), sequence, len(ranks))
+        place = np.empty(len(sequence), dtype=np.int64)
+        place[sequence] = np.arange(len(sequence))
+        sequences.append(sequence)
+    return sequences
+
+
 def write_counts(counts: NgramCounts, path: str, *, order: int = 0, sort: bool = False) -> None:
-    """Write a count file: all orders (`order` 0, SRILM's default) or one order; `sort` as SRILM's -sort."""
+    """Write a count file: all orders (`order` 0, SRILM's default) or one order; `sort` as SRILM's -sort.
+
+    Each order is already sorted by word id, which is the unsorted walk; with `sort` each order is first put in
+    byte order of its words. The compiled CountLines merges the orders into the walk and formats the lines."""
     orders = list(range(1, counts.order + 1)) if order == 0 else [order] if order <= counts.order else []
-    grams = [counts.ngrams[n - 1] for n in orders]
+    grams = [np.ascontiguousarray(counts.ngrams[n - 1], dtype=ID_DTYPE) for n in orders]
     totals = [counts.counts[n - 1] for n in orders]
-    if sort:
-        ranks = _word_ranks(counts.vocab)
-        keys = [ranks[g] for g in grams]
-    else:
-        keys = grams
-    if len(orders) == 1:
-        sequence = np.lexsort(keys[0].T[::-1]) if sort else np.arange(len(totals[0]))
-    elif orders:
-        sequence = _preorder(keys)
-    else:
-        sequence = np.empty(0, dtype=np.int64)
-    offsets = np.cumsum([0] + [len(t) for t in totals])
-    words = np.array(counts.vocab.words, dtype=object)
-    with atomic_write(path) as f:
-        for block in range(0, len(sequence), _WRITE_BLOCK):
-            f.write("".join(_format_block(sequence[block:block + _WRITE_BLOCK], offsets, grams, totals, words)))
+    ranks = _word_ranks(counts.vocab) if sort else None
+    sequences = _ranked_sequences(grams, ranks) if sort else [None] * len(grams)
+    spellings = [w.encode("utf-8", "surrogateescape") for w in counts.vocab.words]
+    lines = CountLines(spellings, grams, totals, sequences, ranks)
+    if path == "-":
+        sys.stdout.flush()  # text already printed goes before the bytes written under it
+    with atomic_write(path, "wb") as f:
+        while True:
+            chunk = lines.chunk(_WRITE_BYTES)
+            if not len(chunk):
+                break
+            f.write(chunk)
 
 
-def _format_block(indices: np.ndarray, offsets: np.ndarray, grams: list[np.ndarray], totals: list[np.ndarray],
-                  words: np.ndarray) -> list[str]:
-    """The lines of the n-grams at `indices` (into the concatenation of the orders), in that sequence."""
-    lines = [""] * len(indices)
-    which = np.searchsorted(offsets, indices, side="right") - 1
-    for part in np.unique(which):
-        places = np.flatnonzero(which == part)
-        rows = indices[places] - offsets[part]
-        texts = map(" ".join, words[grams[part][rows]].tolist())
-        for place, text, count in zip(places.tolist(), texts, totals[part][rows].tolist()):
-            lines[place] = f"{text}\t{count}\n"
-    return lines
+class CountFileWriter:
+    """Count files written range by range as counting makes the counts (a CountSink for counting.count_files),
+    so that the counts never have to be held all at once: each range of first words is a stretch of the trie
+    walk of its own. With `sort`, count_files must be given `relabel` (the word ranks) so that the ranges and
+    their rows come in byte order of the words; the files are then byte for byte write_counts' with sort.
+
+    `outputs`: (path, order) pairs, order 0 for every order (as write_counts). A context manager: the files take
+    their names on leaving without an error (atomic_write)."""
+
+    def __init__(self, vocab: Vocabulary, outputs: list[tuple[str, int]], *, sort: bool = False):
+        self.vocab, self.outputs, self.sort = vocab, outputs, sort
+        self._spellings: list[bytes] | None = None
+        self._ranks: np.ndarray | None = None
+        self._stack = contextlib.ExitStack()
+        self._files: list = []
+
+    def relabel(self, vocab: Vocabulary) -> np.ndarray:
+        """The new id of each word under -sort: its rank in byte order (see count_files' relabel)."""
+        self._ranks = _word_ranks(vocab)
+        return self._ranks
+
+    def __enter__(self) -> "CountFileWriter":
+        if any(path == "-" for path, _ in self.outputs):
+            sys.stdout.flush()  # text already printed goes before the bytes written under it
+        self._files = [self._stack.enter_context(atomic_write(path, "wb")) for path, _ in self.outputs]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)
+
+    def __call__(self, ngrams: list[np.ndarray], counts: list[np.ndarray]) -> None:
+        if self._spellings is None:  # the vocabulary is complete once the counts come
+            spellings = [w.encode("utf-8", "surrogateescape") for w in self.vocab.words]
+            if self.sort:
+                by_rank = np.argsort(self._ranks)
+                spellings = [spellings[i] for i in by_rank]
+            self._spellings = spellings
+        for f, (_, order) in zip(self._files, self.outputs):
+            orders = list(range(1, len(ngrams) + 1)) if order == 0 else [order] if order <= len(ngrams) else []
+            lines = CountLines(self._spellings, [np.ascontiguousarray(ngrams[n - 1], dtype=ID_DTYPE) for n in orders],
+                               [counts[n - 1] for n in orders], [None] * len(orders), None)
+            while len(chunk := lines.chunk(_WRITE_BYTES)):
+                f.write(chunk)

@@ -90,8 +90,8 @@ def build_index(model: BackoffModel, unknown_logprob: float = UNKNOWN_MISSING_LO
     `probing_multiplier` is the number of buckets per n-gram (KenLM's build_binary -p, default 1.5): lower saves
     memory, at the cost of longer probes.
     """
-    if not probing_multiplier > 1.0:
-        raise ModelError(f"the probing multiplier must be above 1, not {probing_multiplier}")
+    if not 1.0 < probing_multiplier < float("inf"):
+        raise ModelError(f"the probing multiplier must be a finite number above 1, not {probing_multiplier}")
     order = model.order
     if order > _query.ORDER_LIMIT:
         raise ModelError(f"the query index serves models up to order {_query.ORDER_LIMIT}, this one has order {order}")

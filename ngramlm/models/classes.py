@@ -79,8 +79,9 @@ class WordClasses:
         return cls(dict(word_class), logprob)
 
 
-def _parse_expansion(fields: list[str], path: str, lineno: int) -> tuple[str, float, str]:
-    """(class, p, word) of a class-file line `class [p] word`."""
+def _parse_expansion(fields: list[str], path: str, lineno: int) -> tuple[str, float, tuple[str, ...]]:
+    """(class, p, words) of a class-file line `class [p] word ...` (SRILM: a second field that parses as a number
+    is the probability)."""
     if len(fields) < 2:
         raise InputError(path, lineno, f"a class expansion needs a class and a word, found {' '.join(fields)!r}")
     name, rest = fields[0], fields[1:]
@@ -88,24 +89,44 @@ def _parse_expansion(fields: list[str], path: str, lineno: int) -> tuple[str, fl
     if len(rest) > 1:
         try:
             prob = float(rest[0])
+            rest = rest[1:]
         except ValueError:
-            prob = None
-        if prob is None or len(rest) > 2:
-            raise InputError(path, lineno, f"class {name!r} expands to the phrase {' '.join(rest)!r}: multi-word "
-                             "expansions are not supported; give one word per line as `class [p] word`")
-        rest = rest[1:]
+            pass
     if not (0.0 <= prob <= 1.0) or math.isnan(prob):
-        raise InputError(path, lineno, f"probability {prob} of {rest[0]!r} in class {name!r} is not in [0, 1]")
-    return name, prob, rest[0]
+        raise InputError(path, lineno, f"probability {prob} of {' '.join(rest)!r} in class {name!r} is not in [0, 1]")
+    return name, prob, tuple(rest)
 
 
-def read_classes(path: str, vocab: Vocabulary | None = None) -> WordClasses:
+@dataclass(frozen=True)
+class ClassExpansion:
+    """One line of a class file: the class expands to `words` with probability `prob`."""
+
+    name: str
+    prob: float
+    words: tuple[str, ...]
+
+
+def read_class_expansions(path: str) -> list[ClassExpansion]:
+    """Every expansion of a class file as written, multi-word ones and words in several classes included
+    (what SRILM's general class n-gram reads; the probabilities are used as given)."""
+    from ..core.io import iter_lines
+
+    expansions = []
+    for lineno, line in iter_lines(path):
+        fields = line.split()
+        if fields:
+            expansions.append(ClassExpansion(*_parse_expansion(fields, path, lineno)))
+    return expansions
+
+
+def read_classes(path: str, vocab: Vocabulary | None = None, *, renormalise: bool = True) -> WordClasses:
     """Read a class file in SRILM's format (classes-format(5)): `class [p] word` per line.
 
     Raises InputError (naming the line) for a word given twice, a multi-word expansion, a probability outside
     [0, 1], a class name that is also a classed word, or, when a closed `vocab` is given, a word it does not know.
     A class whose probabilities do not sum to 1 is renormalised with a ClassFileWarning (SRILM would use the
-    improper model as it is); a class whose probabilities are all 0 gets uniform memberships likewise.
+    improper model as it is: `renormalise=False` keeps them as given); a class whose probabilities are all 0 gets
+    uniform memberships likewise.
     """
     from ..core.io import iter_lines
 
@@ -116,7 +137,12 @@ def read_classes(path: str, vocab: Vocabulary | None = None) -> WordClasses:
         fields = line.split()
         if not fields:
             continue
-        name, prob, word = _parse_expansion(fields, path, lineno)
+        name, prob, words = _parse_expansion(fields, path, lineno)
+        if len(words) > 1:
+            raise InputError(path, lineno, f"class {name!r} expands to the phrase {' '.join(words)!r}: multi-word "
+                             "expansions need the general class model (ngram -classes without -simple-classes); "
+                             "give one word per line as `class [p] word`")
+        word = words[0]
         if word in word_class:
             raise InputError(path, lineno, f"{word!r} is already in class {word_class[word]!r} (line "
                              f"{first_line[word]}); a word may belong to one class only")
@@ -131,6 +157,8 @@ def read_classes(path: str, vocab: Vocabulary | None = None) -> WordClasses:
         word = sorted(clash)[0]
         raise InputError(path, first_line[word], f"{word!r} is both a class name and a word of a class; "
                          "rename the class")
+    if not renormalise:
+        return WordClasses(word_class, {w: math.log10(p) if p > 0 else -math.inf for w, p in probs.items()})
     return WordClasses(word_class, _normalised_logprobs(word_class, probs, path))
 
 
@@ -199,7 +227,8 @@ class ClassScorer(Scorer):
     """Scores words with a ClassNgramModel: a Scorer (score, score_batch, distribution).
 
     Its vocabulary holds the class model's words that are not class names, then the classed words. A classed
-    word whose class the class model lacks gets probability 0.
+    word whose class the class model lacks stands for itself (as SRILM's SimpleClassNgram has it): probability 0
+    unless the model has the word.
     """
 
     def __init__(self, model: ClassNgramModel):
@@ -217,6 +246,8 @@ class ClassScorer(Scorer):
         self._member_logprob = np.zeros(len(self.vocab), dtype=np.float64)
         for wid, word in enumerate(self.vocab.words):
             name = model.classes.word_class.get(word)
+            if name not in tokens:
+                name = None  # a class the model lacks: the word stands for itself (SRILM's SimpleClassNgram)
             token = word if name is None else name
             self._token[wid] = tokens.id(token) if (token in tokens or wid == UNK_ID) else missing
             if name is not None:

@@ -21,6 +21,7 @@ probability and the interpolation weight becomes (after normalisation) the conte
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ from ..core.constants import LOG10_ZERO, PROB_EPSILON
 from ..core.index import NgramIndex, distinct_rows
 from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
-from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
+from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, PAUSE, UNK_ID, Vocabulary
 from .continuation_counts import continuation_counts
 from .discount import Discount, OrderCounts
 
@@ -46,10 +47,21 @@ class OrderPlan:
     estimated: bool = True
 
 
-def predicted_words(vocab_size: int, unk: bool) -> np.ndarray:
-    """Mask over word ids: the words a distribution ranges over (not <s>; not <unk> unless -unk)."""
+# Notes on the estimation that SRILM prints under -debug 1 (ngram-count shows them there; silent otherwise).
+log = logging.getLogger(__name__)
+
+
+def non_events(vocab: Vocabulary) -> list[int]:
+    """The ids of the words no distribution predicts but that are contexts, written with probability 0: <s>, and
+    the pause word -pau- where the vocabulary has it (SRILM's non-events)."""
+    return [BOS_ID] + ([vocab.id(PAUSE)] if PAUSE in vocab else [])
+
+
+def predicted_words(vocab_size: int, unk: bool, excluded: list[int] | None = None) -> np.ndarray:
+    """Mask over word ids: the words a distribution ranges over (not <s>, nor the other `excluded` non-events;
+    not <unk> unless -unk)."""
     predicted = np.ones(vocab_size, dtype=bool)
-    predicted[BOS_ID] = False
+    predicted[excluded or [BOS_ID]] = False
     if not unk:
         predicted[UNK_ID] = False
     return predicted
@@ -61,7 +73,8 @@ def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool) 
     order = counts.order
     if len(plans) != order:
         raise ValueError(f"{len(plans)} order plans for {order}-gram counts")
-    predicted = predicted_words(len(vocab), unk)
+    zero = non_events(vocab)
+    predicted = predicted_words(len(vocab), unk, zero)
     vocab_size = int(predicted.sum())
     order_counts = prepare_counts(counts, plans, predicted, vocab_size)
 
@@ -72,7 +85,7 @@ def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool) 
     for n in range(1, order + 1):
         plan = plans[n - 1]
         if n == 1:
-            rows, logprob = _unigrams(counts.ngrams[0], order_counts[0], plan, predicted, vocab_size)
+            rows, logprob = _unigrams(counts.ngrams[0], order_counts[0], plan, predicted, vocab_size, zero)
             index.add_order(rows, weights.as_stored(logprob), np.zeros(len(rows)))
             continue
         rows, logprob = _ngrams(index, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size)
@@ -99,8 +112,9 @@ def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.nd
     return result
 
 
-def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size):
-    """Unigram probabilities for every predicted word of the vocabulary, and <s> with log10 0."""
+def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size, zero_words: list[int]):
+    """Unigram probabilities for every predicted word of the vocabulary, and the non-events (<s>, -pau-) with
+    log10 0."""
     keep = predicted[rows[:, 0]] & (counts > 0)
     words, c = rows[keep, 0].astype(np.int64), counts[keep]
     total = np.array([c.sum()], dtype=np.float64)
@@ -121,12 +135,15 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size):
     left = left if left >= PROB_EPSILON else 0.0
     zero = predicted & (probs == 0)
     if zero.any():
+        log.info("distributing %.6g left-over probability mass over %d zeroton words", left, zero.sum())
         probs[zero] = left / zero.sum()
     else:
+        if left > 0:
+            log.info("distributing %.6g left-over probability mass over all %d words", left, vocab_size)
         probs[predicted] += left / vocab_size
-    ids = np.flatnonzero(predicted | (np.arange(len(predicted)) == BOS_ID))
+    ids = np.flatnonzero(predicted | np.isin(np.arange(len(predicted)), zero_words))
     logprob = weights.to_log10(probs[ids])
-    logprob[ids == BOS_ID] = LOG10_ZERO
+    logprob[np.isin(ids, zero_words)] = LOG10_ZERO
     return ids.astype(ID_DTYPE).reshape(-1, 1), logprob
 
 

@@ -18,7 +18,8 @@ What makes the result lmplz's rather than SRILM's modified Kneser-Ney (ngramlm.s
   - the unigram distribution is itself interpolated with the uniform distribution over the vocabulary less <s>,
     so <unk>, whose adjusted count is 0, gets exactly that share: gamma(empty context) / |V|;
   - <s> gets probability 1 (written as log10 0 = 0), as it is never predicted;
-  - discounts come from each order's adjusted count-of-counts; there are no count cut-offs.
+  - discounts come from each order's adjusted count-of-counts; there are no count cut-offs (lmplz's --prune,
+    --limit_vocab_file and its other model options are on the on-disk path, lmplz_on_disk.LmplzConfig).
 
 In:  NgramCounts (ngramlm.counting.counts) of orders 1..N counted with <s> and </s>, optional fallback discounts.
 Out: a BackoffModel (Lmplz.model, estimate_lmplz); Lmplz's sizes() and discounts before it is built.
@@ -184,7 +185,7 @@ def kneser_ney_discounts(n: Sequence[int], order: int, fallback: Sequence[float]
 
 
 def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts: np.ndarray | None,
-                          n_contexts: int) -> tuple[np.ndarray, np.ndarray]:
+                          n_contexts: int, pruned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Discounted estimate u(w | h) of each n-gram of one order and interpolation weight gamma(h) of each context.
 
     Modified Kneser-Ney (Chen & Goodman 1998, p. 20 of TR-10-98), with a = adjusted counts, D(0) = 0:
@@ -192,12 +193,17 @@ def initial_probabilities(adjusted: np.ndarray, discounts: np.ndarray, contexts:
         gamma(h)  = (D1 N1(h .) + D2 N2(h .) + D3+ N3+(h .)) / sum_v a(h v)
     `contexts` gives each n-gram's context row (None for unigrams: one empty context). A context whose n-grams
     all have adjusted count 0 passes all its mass to the lower order (gamma = 1).
+
+    `pruned` marks the n-grams that lmplz's --prune / --limit_vocab_file leave out: they stay in the denominator,
+    and their whole adjusted count (not its discount) goes to gamma, so the context's distribution still sums to
+    1 (KenLM's AddRight: "collect unused probability mass from pruning").
     """
     contexts = np.zeros(len(adjusted), dtype=np.int64) if contexts is None else contexts
     # In place where possible: for the highest order these arrays are the largest of the whole estimation.
     estimate = discounts[np.minimum(adjusted, 3)]  # D(a), then a - D(a), then u
     total = np.bincount(contexts, weights=adjusted, minlength=n_contexts)
-    removed = np.bincount(contexts, weights=estimate, minlength=n_contexts)
+    removed = np.bincount(contexts, weights=estimate if pruned is None else np.where(pruned, adjusted, estimate),
+                          minlength=n_contexts)
     seen = total > 0
     gamma = np.ones(n_contexts)
     gamma[seen] = removed[seen] / total[seen]
@@ -225,11 +231,19 @@ def interpolate(estimate: np.ndarray, gamma: np.ndarray, contexts: np.ndarray, l
     return estimate
 
 
-def interpolate_with_uniform(estimate: np.ndarray, gamma: float, words: np.ndarray) -> np.ndarray:
+def interpolate_with_uniform(estimate: np.ndarray, gamma: float, words: np.ndarray, interpolate: bool = True,
+                             vocab_size: int | None = None) -> np.ndarray:
     """Probabilities of the unigrams `words`: p(w) = u(w) + gamma / |V|, |V| counting every word but <s>, whose
-    probability is 1 (lmplz: it is only ever a context). Written over `estimate`."""
+    probability is 1 (lmplz: it is only ever a context). Written over `estimate`.
+
+    lmplz's options: `vocab_size` replaces that |V| (--vocab_pad raises it, as if the vocabulary were padded with
+    words of count 0; pruned unigrams lower it); interpolate=False (--interpolate_unigrams 0, SRILM's way) gives
+    all of gamma to <unk> instead."""
     is_bos = words == BOS_ID
-    estimate += gamma / (len(estimate) - np.count_nonzero(is_bos))
+    if interpolate:
+        estimate += gamma / (len(estimate) - np.count_nonzero(is_bos) if vocab_size is None else vocab_size)
+    else:
+        estimate[words == UNK_ID] += gamma
     estimate[is_bos] = 1.0
     return estimate
 

@@ -16,21 +16,25 @@ arranged as lmplz arranges them, so that memory holds a few numbers per n-gram o
      then p = u + gamma p_lower (interpolate). It holds p and gamma of the order below and p of this order;
      once gamma of the order below is complete (its contexts all seen), that order is written to the ARPA file.
 
+lmplz's model options (LmplzConfig: --prune, --limit_vocab_file, --interpolate_unigrams, --vocab_pad,
+--collapse_values, --verbose_header, --intermediate) act here: pruning marks n-grams after the index pass
+(_mark_pruned), which the probability pass leaves out of the file while their mass goes to the back-off.
+
 Sections are written in the counts' order (n-grams sorted by word ids), not in SRILM's (write_arpa): an ARPA
 section's order carries no meaning, and sorting a section larger than memory would be one more pass on disk.
 
 In:  an LmplzConfig (text files, order, Vocabulary, TextOptions, memory budget, temporary folder: train_lmplz), or
      counts made with a CountsOnDisk sink and their Vocabulary (LmplzOnDisk).
-Out: the ARPA file, written atomically as it is computed, and the estimator, whose sizes() and discounts describe
-     it: the model of ngramlm.smoothing.lmplz.Lmplz to the last bit.
+Out: the ARPA file, written atomically as it is computed (and KenLM's intermediate files, with --intermediate),
+     and the estimator, whose sizes() and discounts describe it: without the model options, the model of
+     ngramlm.smoothing.lmplz.Lmplz to the last bit.
 """
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -39,16 +43,19 @@ from ..corpora.reader import TextOptions
 from ..counting.corpus_count import count_files
 from ..counting.counts import COUNT_DTYPE
 from ..counting.memory import DEFAULT_MEMORY
+from ..formats.kenlm_intermediate import IntermediateWriter
 from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
-from ..core.io import atomic_write
+from ..core.errors import ModelError
+from ..core.io import atomic_write, iter_lines
+from ..core.workdir import make_work_folder, remove_work_folder
 from ..core.progress import Progress
-from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID, Vocabulary
+from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
 from .lmplz import (ContextsAndSuffixes, count_of_counts, initial_probabilities, interpolate, interpolate_with_uniform,
                     kneser_ney_discounts, probabilities_to_log10)
 from .modified_kneser_ney_discounts import full_fallback
 
-# N-grams per slice read from disk: bounds the temporaries of a slice (a few hundred MB at most).
-SLICE_ROWS = 1 << 22
+# N-grams per slice read from disk: bounds the temporaries of a slice (about 100 MB at most).
+SLICE_ROWS = 1 << 20
 
 
 @dataclass
@@ -68,11 +75,24 @@ class LmplzConfig:
         memory: the counting budget (bytes, or a size such as 2G; see count_files).
         temp_dir: where the counts and intermediate files are kept (None: the system's temporary folder).
         quiet: no progress display.
+
+    lmplz's options that change the model (cli/train.py spells them as lmplz does):
+        prune: --prune, count thresholds per order (see prune_thresholds): an n-gram whose raw count is at most
+            its order's threshold is left out; () prunes nothing.
+        limit_vocab: --limit_vocab_file's words: n-grams holding any other word (but <s>, </s>, <unk>) are left
+            out. Pruned n-grams still count as continuations for the lower orders and in the discounts.
+        interpolate_unigrams: --interpolate_unigrams; False gives <unk> the unigrams' whole interpolation mass.
+        vocab_pad: --vocab_pad, the least vocabulary size of the uniform distribution.
+        collapse_values: --collapse_values: each n-gram gets one value q that scores sentences as p and b do
+            (Heafield, Koehn & Lavie 2012) and a back-off of 0.
+        verbose_header: --verbose_header: comment lines (input files, token count, smoothing) before \\data\\.
+        intermediate: --intermediate PREFIX: also write KenLM's intermediate files (formats.kenlm_intermediate);
+            with arpa=None, only them.
     """
 
     texts: Sequence[str]
     order: int
-    arpa: str = "-"
+    arpa: str | None = "-"
     vocab: Vocabulary | None = None
     text_options: TextOptions = field(default_factory=TextOptions)
     unk: bool = True
@@ -80,6 +100,33 @@ class LmplzConfig:
     memory: str | int = DEFAULT_MEMORY
     temp_dir: str | None = None
     quiet: bool = False
+    prune: Sequence[int] = ()
+    limit_vocab: Collection[str] | None = None
+    interpolate_unigrams: bool = True
+    vocab_pad: int = 0
+    collapse_values: bool = False
+    verbose_header: bool = False
+    intermediate: str | None = None
+
+
+def prune_thresholds(values: Sequence[int], order: int) -> list[int]:
+    """lmplz's --prune values as one threshold per order: at most one value per order, non-decreasing (else a
+    kept n-gram could lose its context or suffix), the last repeated for the orders above; none: no pruning."""
+    values = [int(v) for v in values]
+    if not values:
+        return [0] * order
+    if len(values) > order:
+        raise ModelError(f"--prune: thresholds for orders 1 through {len(values)} given, but the model only has "
+                         f"order {order}")
+    if any(v < 0 for v in values) or any(b < a for a, b in zip(values, values[1:])):
+        raise ModelError("--prune: thresholds must be non-negative and non-decreasing (otherwise substrings would "
+                         "be removed, which is bad for query-time data structures)")
+    return values + [values[-1]] * (order - len(values))
+
+
+def read_word_list(path: str) -> set[str]:
+    """The words of a file separated by white space (lmplz's --limit_vocab_file)."""
+    return {word for _, line in iter_lines(path) for word in line.split()}
 
 
 def train_lmplz(config: LmplzConfig,
@@ -94,12 +141,34 @@ def train_lmplz(config: LmplzConfig,
     with CountsOnDisk(config.order, config.temp_dir, drop_word=None if config.unk else UNK_ID) as counts:
         vocab = count_files(config.texts, config.order, vocab, config.text_options, memory=config.memory,
                             quiet=config.quiet, temp_dir=config.temp_dir, sink=counts).vocab
+        banned = None
+        if config.limit_vocab is not None:
+            banned = np.ones(len(vocab), dtype=bool)
+            banned[[vocab.id(word) for word in config.limit_vocab if word in vocab]] = False
+            banned[[UNK_ID, BOS_ID, EOS_ID]] = False
         estimator = LmplzOnDisk(counts, vocab, unk=config.unk, discount_fallback=config.discount_fallback,
-                                quiet=config.quiet)
+                                quiet=config.quiet, prune=prune_thresholds(config.prune, config.order),
+                                banned=banned, interpolate_unigrams=config.interpolate_unigrams,
+                                vocab_pad=config.vocab_pad, collapse_values=config.collapse_values)
+        if config.verbose_header:
+            estimator.header = verbose_header(config.texts, estimator)
+        if config.intermediate is not None:
+            estimator.intermediate = IntermediateWriter(config.intermediate, vocab.words, config.order,
+                                                        config.collapse_values)
         if before_writing is not None:
             before_writing(estimator)
         estimator.write_arpa(config.arpa)
     return estimator
+
+
+def verbose_header(texts: Sequence[str], estimator: "LmplzOnDisk") -> bytes:
+    """lmplz's --verbose_header lines: the input files, the number of words read (markers not counted) and the
+    smoothing."""
+    names = ", ".join("stdin" if path == "-" else os.path.abspath(path) for path in texts)
+    counts = estimator.unigram_counts
+    words = estimator.unigrams[:, 0]
+    tokens = int(counts.sum() - counts[np.isin(words, [BOS_ID, EOS_ID])].sum())
+    return (f"# Input file: {names}\n# Token count: {tokens}\n# Smoothing: Modified Kneser-Ney\n").encode("utf-8")
 
 
 class _Column:
@@ -145,7 +214,7 @@ class CountsOnDisk:
     """
 
     def __init__(self, order: int, temp_dir: str | None = None, drop_word: int | None = None):
-        self.folder = tempfile.mkdtemp(prefix="ngramlm-counts-", dir=temp_dir)
+        self.folder = make_work_folder("ngramlm-counts-", temp_dir)  # removed by the next run if we are killed
         self.drop_word = drop_word
         self._columns: list[_Column] = []  # every file opened in the folder, closed on leaving
         self.ngrams = [self.column(f"{n}-grams", ID_DTYPE, n) for n in range(1, order + 1)]
@@ -177,7 +246,7 @@ class CountsOnDisk:
     def __exit__(self, *exc) -> None:
         for column in self._columns:
             column.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_work_folder(self.folder)
 
 
 def _slices(size: int, rows: int | None = None) -> Iterator[tuple[int, int]]:
@@ -199,11 +268,22 @@ class LmplzOnDisk:
         unk: whether <unk> is in the model (as for Lmplz; it must agree with the counts' drop_word).
         discount_fallback: as for Lmplz.
         quiet: no progress display.
+        prune: a count threshold per order (prune_thresholds), or None.
+        banned: per word id, whether n-grams holding it are left out (--limit_vocab_file), or None.
+        interpolate_unigrams, vocab_pad, collapse_values: see LmplzConfig.
     """
 
     def __init__(self, counts: CountsOnDisk, vocab: Vocabulary, *, unk: bool = True,
-                 discount_fallback: Sequence[float] | None = None, quiet: bool = True):
+                 discount_fallback: Sequence[float] | None = None, quiet: bool = True,
+                 prune: Sequence[int] | None = None, banned: np.ndarray | None = None,
+                 interpolate_unigrams: bool = True, vocab_pad: int = 0, collapse_values: bool = False):
         self.counts, self.vocab, self.quiet = counts, vocab, quiet
+        self.prune = list(prune) if prune is not None else [0] * counts.order
+        self.banned = banned
+        self.interpolate_unigrams, self.vocab_pad, self.collapse_values = interpolate_unigrams, vocab_pad, \
+            collapse_values
+        self.header = b""  # lines written before \data\ (verbose_header)
+        self.intermediate: IntermediateWriter | None = None  # also given every n-gram written, where set
         words = np.arange(len(vocab), dtype=ID_DTYPE)
         self.unigrams = (words if unk else words[words != UNK_ID])[:, None]
         # Every vocabulary word is a unigram: the unseen ones, <unk> and <s> with count 0.
@@ -221,14 +301,55 @@ class LmplzOnDisk:
         self._index()
         fallback = full_fallback(discount_fallback)
         self.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(self.count_of_counts)]
+        self._mark_pruned()
 
     @property
     def order(self) -> int:
         return self.counts.order
 
     def sizes(self) -> list[int]:
-        """Number of n-grams per order, lowest first."""
-        return list(self._sizes)
+        """Number of n-grams per order in the model (less those pruned), lowest first."""
+        return list(self._kept)
+
+    def _mark_pruned(self) -> None:
+        """Which n-grams --prune and --limit_vocab_file leave out (self.pruned: per order None, or a mask: in
+        memory for unigrams, a file above), as lmplz's adjust_counts marks them: by raw count against the order's
+        threshold, or for holding a word outside the limit vocabulary; <s>, </s> and <unk> are always kept. The
+        masks only decide what is written and where the mass goes (initial_probabilities): adjusted counts and
+        discounts are those of every n-gram."""
+        self.pruned: list[np.ndarray | _Column | None] = [None] * self.order
+        self._kept = list(self._sizes)
+        if self.banned is None and not any(self.prune):
+            return
+        for k in range(self.order):
+            if k == 0:
+                mask = self._prune_mask(0, self.unigrams, self.unigram_counts)
+                mask &= ~np.isin(self.unigrams[:, 0], [UNK_ID, BOS_ID, EOS_ID])
+                self.pruned[0] = mask
+                self._kept[0] -= int(np.count_nonzero(mask))
+                continue
+            self.pruned[k] = self.counts.column(f"{k + 1}-pruned", np.bool_)
+            for start, stop in _slices(self._sizes[k]):
+                grams, raw = self.counts.ngrams[k].read(start, stop), self.counts.counts[k].read(start, stop)
+                mask = self._prune_mask(k, grams, raw)
+                self.pruned[k].append(mask)
+                self._kept[k] -= int(np.count_nonzero(mask))
+
+    def _prune_mask(self, k: int, grams: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        mask = raw <= self.prune[k] if self.prune[k] > 0 else np.zeros(len(raw), dtype=bool)
+        if self.banned is not None:
+            mask |= self.banned[grams].any(axis=1)
+        return mask
+
+    def _uniform_size(self) -> int:
+        """|V| of the unigrams' uniform distribution, as lmplz counts it: the unigrams of the model but <s>
+        (pruned ones left out), at least --vocab_pad."""
+        return max(self.vocab_pad, self._kept[0] - int(np.count_nonzero(self.unigrams[:, 0] == BOS_ID)))
+
+    def _pruned_rows(self, k: int, start: int, stop: int) -> np.ndarray | None:
+        """The pruned mask of the (k+1)-grams start..stop-1 (None: no pruning)."""
+        mask = self.pruned[k]
+        return mask if mask is None else mask[start:stop] if k == 0 else mask.read(start, stop)
 
     def _index(self) -> None:
         """The index pass (module docstring, step 2), with each order's count-of-counts."""
@@ -239,24 +360,27 @@ class LmplzOnDisk:
                 row_dtype = np.int32 if self._sizes[k - 1] < 2**31 else np.int64
                 self.context.append(self.counts.column(f"{k + 1}-context", row_dtype))
                 self.suffix.append(self.counts.column(f"{k + 1}-suffix", row_dtype))
-                continuation = np.zeros(self._sizes[k - 1], dtype=np.int64)
-                keys = None if last_order else np.empty(size, dtype=np.int64)
-                suffix_rows = None if last_order else np.empty(size, dtype=row_dtype)
+                # A continuation count is at most the number of n-grams of this order.
+                continuation = np.zeros(self._sizes[k - 1], dtype=np.int32 if size < 2**31 else np.int64)
+                # This order's search keys go to a file, taken into memory once the pass no longer needs the
+                # order below's rows and continuation counts: the two never take room at once.
+                keys = None if last_order else self.counts.column(f"{k + 1}-keys", np.int64)
                 for start, stop in _slices(size):
                     grams = self.counts.ngrams[k].read(start, stop)
                     context, suffix = index.locate(grams, continuation)
                     self.context[k].append(context)
                     self.suffix[k].append(suffix)
                     if not last_order:
-                        keys[start:stop] = index.key(context, grams[:, -1])
-                        suffix_rows[start:stop] = suffix
+                        keys.append(index.key(context, grams[:, -1]))
                     progress.update(stop - start)
                     del grams, context, suffix
                 index.suffix_rows[k - 1] = None  # the search for this order's suffixes was its last use
-                index.add_order(keys, suffix_rows)
-                del keys, suffix_rows
                 self._adjust(k - 1, continuation)
                 del continuation
+                if last_order:
+                    index.add_order(None, None)
+                else:
+                    index.add_order(keys.read(0, size), self.suffix[k].read(0, size))
         if self.order == 1:
             self._adjust(0, np.zeros(len(self.unigrams), dtype=np.int64))
         else:
@@ -268,7 +392,7 @@ class LmplzOnDisk:
         that begin with <s> keep their raw counts, the unigram <s> gets 0. The highest order of a unigram
         model has no continuation counts: its raw counts are its adjusted counts."""
         if k == 0:
-            adjusted = continuation if self.order > 1 else self.unigram_counts.copy()
+            adjusted = continuation.astype(np.int64) if self.order > 1 else self.unigram_counts.copy()
             adjusted[self.unigrams[:, 0] == BOS_ID] = 0
             self.adjusted[0] = adjusted
             self._tally(0, adjusted)
@@ -297,15 +421,17 @@ class LmplzOnDisk:
             yield start, stop, context
             start = stop
 
-    def write_arpa(self, path: str) -> None:
+    def write_arpa(self, path: str | None) -> None:
         """The probability pass (module docstring, step 4), writing the model to `path` (atomically;
-        compressed by extension; - for standard output)."""
+        compressed by extension; - for standard output; None: to self.intermediate only)."""
         spellings = [w.encode("utf-8") for w in self.vocab.words]
-        with atomic_write(path, "wb") as f, \
+        with (atomic_write(path, "wb") if path is not None else contextlib.nullcontext()) as f, \
                 Progress("estimating", unit="n-grams", total=sum(self._sizes), quiet=self.quiet) as progress:
-            f.write(arpa_header(self._sizes))
-            estimate, gamma = initial_probabilities(self.adjusted[0], self.discounts[0], None, 1)
-            lower = interpolate_with_uniform(estimate, gamma[0], self.unigrams[:, 0])
+            if f is not None:
+                f.write(self.header + arpa_header(self._kept))
+            estimate, gamma = initial_probabilities(self.adjusted[0], self.discounts[0], None, 1, self.pruned[0])
+            lower = interpolate_with_uniform(estimate, gamma[0], self.unigrams[:, 0], self.interpolate_unigrams,
+                                             self._uniform_size())
             progress.update(self._sizes[0])
             for k in range(1, self.order):
                 probs, gamma, is_context = self._probabilities(k, lower, progress)
@@ -313,7 +439,10 @@ class LmplzOnDisk:
                 lower = probs
                 del probs, gamma, is_context
             self._write_section(f, spellings, self.order - 1, lower, None, None)
-            f.write(ARPA_END)
+            if f is not None:
+                f.write(ARPA_END)
+        if self.intermediate is not None:
+            self.intermediate.close()
 
     def _probabilities(self, k: int, lower: np.ndarray, progress: Progress):
         """p of the (k+1)-grams (in memory, or for the highest order in a file, read back as it is written), and
@@ -326,10 +455,11 @@ class LmplzOnDisk:
             first = int(context[0])
             local = context - first
             span = int(context[-1]) - first + 1
+            pruned = self._pruned_rows(k, start, stop)
             estimate, gamma = initial_probabilities(self.adjusted[k].read(start, stop), self.discounts[k], local,
-                                                    span)
+                                                    span, pruned)
             gamma_all[first:first + span] = gamma
-            is_context[context] = True
+            is_context[context if pruned is None else context[~pruned]] = True
             piece = interpolate(estimate, gamma, local, lower, self.suffix[k].read(start, stop))
             if highest:
                 probs.append(piece)
@@ -341,17 +471,45 @@ class LmplzOnDisk:
 
     def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: np.ndarray | None,
                        is_context: np.ndarray | None) -> None:
-        """Write the (k+1)-grams: log10 p, and log10 gamma where write_arpa would show it (shown_weights)."""
-        f.write(section_title(k + 1))
+        """Write the (k+1)-grams but those pruned: log10 p, and log10 gamma where write_arpa would show it
+        (shown_weights); with collapse_values, q and 0 (_collapsed). `f` None: to self.intermediate only."""
+        if f is not None:
+            f.write(section_title(k + 1))
+        q_all = np.empty(self._sizes[k]) if self.collapse_values and k + 1 < self.order else None
         for start, stop in _slices(self._sizes[k], 1 << 20):
             grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
             piece = probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop)
-            logprob = probabilities_to_log10(piece)
-            if gamma is None:
+            logbow = np.zeros(stop - start) if gamma is None else np.log10(gamma[start:stop])
+            if self.collapse_values:
+                logprob = self._collapsed(k, start, stop, piece, logbow, q_all)
                 logbow = np.zeros(stop - start)
-                show = np.zeros(stop - start, dtype=bool)
             else:
-                logbow = np.log10(gamma[start:stop])
-                show = shown_weights(is_context[start:stop], logbow)
+                logprob = probabilities_to_log10(piece)
+            show = np.zeros(stop - start, dtype=bool) if gamma is None else \
+                shown_weights(is_context[start:stop], logbow)
+            pruned = self._pruned_rows(k, start, stop)
+            if pruned is not None:
+                grams, logprob, logbow, show = grams[~pruned], logprob[~pruned], logbow[~pruned], show[~pruned]
+            if self.intermediate is not None:
+                self.intermediate.add(k, grams, logprob, logbow)
+            if f is None:
+                continue
             f.write(_arpa.format_ngram_lines(spellings, np.ascontiguousarray(grams, dtype=ID_DTYPE), logprob,
                                              logbow, show.view(np.uint8)))
+        if self.collapse_values:
+            self._q_lower, self._gamma_lower = q_all, gamma
+
+    def _collapsed(self, k: int, start: int, stop: int, probs: np.ndarray, logbow: np.ndarray,
+                   q_all: np.ndarray | None) -> np.ndarray:
+        """lmplz's --collapse_values: log10 q(w_1..w_n) = log10 p(w_n | w_1..w_n-1) + d(w_1..w_n), with
+        d(w) = log10 b(w) for unigrams and d(w_1..w_n) = d(w_2..w_n) - log10 gamma(w_1..w_n-1) + log10 b(w_1..w_n)
+        (KenLM's OutputQ; Heafield, Koehn & Lavie 2012), not clipped at 0. d of this order goes to `q_all`."""
+        with np.errstate(divide="ignore"):
+            logprob = np.log10(probs)
+        d = logbow.copy()
+        if k:
+            d += self._q_lower[self.suffix[k].read(start, stop)]
+            d -= np.log10(self._gamma_lower[self.context[k].read(start, stop)])
+        if q_all is not None:
+            q_all[start:stop] = d
+        return logprob + d

@@ -78,7 +78,7 @@ def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
     an empty sentence, p(</s> | <s>), where SRILM skips it.
     """
     srilm_scorer = BackoffScorer(model, order)
-    kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm")
+    kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm", tables=srilm_scorer.tables)
     total = TextStats()
     hits = np.zeros(srilm_scorer.order + 1, dtype=np.int64)
     corpus_total = 0.0

@@ -21,21 +21,23 @@ In:  a BackoffModel (or a model with vocab, order and distribution(context)), Sa
 Out: sentences as lists of words without <s> and </s> (generate_sentences), and repetition_statistics' dict of
      distinct-n and seq-rep-n. Memory: one distribution over the vocabulary a step; those of the last 512 contexts
      are cached.
+
+This is SRILM's one-sentence-at-a-time sampler (`ngram -gen`); the batched engine with every Hugging Face strategy
+(beam and contrastive search, typical-p, min-p, ...) over n-gram and neural models is ngramlm.use.generation.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import partial
 from typing import Sequence
 
 import numpy as np
 
-from ..core.constants import LN10
 from ..core.model import BackoffModel
 from ..core.errors import ModelError
-from ..core.index import FLOAT64_STEPWISE
 from ..core.vocab import BOS_ID, EOS_ID
+from .generation import processors as P
+from .generation.metrics import distinct_n, ngrams, seq_rep_n
+from .generation.models import NgramStepModel
 
 
 @dataclass(frozen=True)
@@ -70,66 +72,42 @@ class SentenceSampler:
     """Draws sentences from `model`; `seed` makes the draws reproducible.
 
     `model` is a BackoffModel, or anything with `vocab`, `order` and `distribution(context)` giving log10
-    p(w | context) for every word id (such as the dynamic mixture, ngramlm.use.mix.Mixture)."""
-
-    CACHED_CONTEXTS = 512
+    p(w | context) for every word id (such as the dynamic mixture, ngramlm.use.mix.Mixture). The distributions
+    and the score transformations are those of the generation engine (ngramlm.use.generation)."""
 
     def __init__(self, model, options: SamplingOptions = SamplingOptions(), seed: int | None = None):
         options.check()
         self.model = model
         self.options = options
-        self._distribution = model.distribution if hasattr(model, "distribution") else \
-            partial(model.index.distribution, arithmetic=FLOAT64_STEPWISE)
+        self._steps = NgramStepModel(model)
         self.rng = np.random.default_rng(seed)
-        self._cache: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
 
     def model_log_distribution(self, context: Sequence[int]) -> np.ndarray:
         """Natural-log p(w | context) for every word id, from the model alone (<s> gets -inf: it is never
         predicted). A copy the caller may change."""
-        key = tuple(int(w) for w in context[max(0, len(context) - (self.model.order - 1)):]) \
-            if self.model.order > 1 else ()
-        scores = self._cache.get(key)
-        if scores is None:
-            scores = np.asarray(self._distribution(key), dtype=np.float64) * LN10
-            scores[BOS_ID] = -np.inf
-            self._cache[key] = scores
-            if len(self._cache) > self.CACHED_CONTEXTS:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return scores.copy()
+        return self._steps.logits(context)
 
     def next_word_scores(self, sequence: Sequence[int]) -> np.ndarray:
         """Natural-log scores of the next word after `sequence` (which starts with <s> or a prefix) with the
         repetition penalty, the no-repeat ban, temperature, top-k and top-p applied; -inf marks excluded words."""
         opts = self.options
-        scores = self.model_log_distribution(sequence)
+        scores = self.model_log_distribution(sequence)[None, :]
         if opts.repetition_penalty != 1.0:
-            seen = np.unique(np.asarray([w for w in sequence if w not in (BOS_ID, EOS_ID)], dtype=np.int64))
-            if len(seen):
-                scores[seen] = scores[seen] * opts.repetition_penalty
+            P.repetition_penalty(scores, [[w for w in sequence if w not in (BOS_ID, EOS_ID)]],
+                                 opts.repetition_penalty)
         if opts.no_repeat_ngram_size:
-            scores[self._banned_words(sequence, opts.no_repeat_ngram_size)] = -np.inf
+            P.no_repeat_ngram(scores, [sequence], opts.no_repeat_ngram_size)
         if opts.temperature == 0:
-            best = int(np.argmax(scores))
-            greedy = np.full_like(scores, -np.inf)
-            greedy[best] = 0.0 if np.isfinite(scores[best]) else -np.inf
+            best = int(np.argmax(scores[0]))
+            greedy = np.full(scores.shape[1], -np.inf)
+            greedy[best] = 0.0 if np.isfinite(scores[0, best]) else -np.inf
             return greedy
-        scores = scores / opts.temperature
-        if opts.top_k and opts.top_k < np.count_nonzero(np.isfinite(scores)):
-            cutoff = np.argpartition(scores, -opts.top_k)[:-opts.top_k]
-            scores[cutoff] = -np.inf
+        P.temperature(scores, opts.temperature)
+        if opts.top_k:
+            P.top_k(scores, opts.top_k)
         if opts.top_p < 1.0:
-            scores = _nucleus(scores, opts.top_p)
-        return scores
-
-    @staticmethod
-    def _banned_words(sequence: Sequence[int], n: int) -> list[int]:
-        """Words that would complete an n-gram already present in `sequence`."""
-        if len(sequence) < n - 1:
-            return []
-        tail = tuple(sequence[len(sequence) - (n - 1):]) if n > 1 else ()
-        return [sequence[i + n - 1] for i in range(len(sequence) - n + 1) if tuple(sequence[i:i + n - 1]) == tail]
+            P.top_p(scores, opts.top_p)
+        return scores[0]
 
     def sample_word(self, sequence: Sequence[int]) -> int | None:
         """Draw the next word after `sequence`; None when every word is excluded."""
@@ -154,22 +132,6 @@ class SentenceSampler:
         return words
 
 
-def _nucleus(scores: np.ndarray, top_p: float) -> np.ndarray:
-    """Keep the smallest set of highest-scoring words whose probability mass reaches `top_p` (Holtzman et al.
-    2020, eq. 3); the most probable word is always kept."""
-    finite = np.isfinite(scores)
-    if not finite.any():
-        return scores
-    probs = np.where(finite, np.exp(scores - scores[finite].max()), 0.0)
-    probs /= probs.sum()
-    order = np.argsort(-probs)
-    cumulative = np.cumsum(probs[order])
-    keep = int(np.searchsorted(cumulative, top_p, side="left")) + 1
-    trimmed = np.full_like(scores, -np.inf)
-    trimmed[order[:keep]] = scores[order[:keep]]
-    return trimmed
-
-
 def generate_sentences(model: BackoffModel, count: int, *, seed: int | None = None,
                        options: SamplingOptions = SamplingOptions(),
                        prefix: Sequence[str] | None = None) -> list[list[str]]:
@@ -181,26 +143,15 @@ def generate_sentences(model: BackoffModel, count: int, *, seed: int | None = No
 
 
 def ngram_list(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return ngrams(words, n)
 
 
 def repetition_statistics(sentences: Sequence[Sequence[str]], orders: Sequence[int] = (1, 2, 3, 4)) -> dict:
-    """How repetitive generated text is.
-
-    distinct-n (Li et al. 2016): distinct n-grams over all n-grams of all sentences (1 = no n-gram repeats).
-    seq-rep-n (Welleck et al. 2020, sec. 6): per sentence, 1 - distinct n-grams / n-grams, averaged over the
-    sentences that have an n-gram (0 = no sentence repeats an n-gram of its own).
-    """
+    """How repetitive generated text is: distinct-n (Li et al. 2016) and seq-rep-n (Welleck et al. 2019), as
+    ngramlm.use.generation.metrics defines them."""
     stats: dict[str, float] = {"sentences": len(sentences),
                                "mean_length": float(np.mean([len(s) for s in sentences])) if sentences else 0.0}
     for n in orders:
-        every: list[tuple[str, ...]] = []
-        repeats = []
-        for words in sentences:
-            grams = ngram_list(words, n)
-            every.extend(grams)
-            if grams:
-                repeats.append(1.0 - len(set(grams)) / len(grams))
-        stats[f"distinct-{n}"] = len(set(every)) / len(every) if every else 0.0
-        stats[f"seq-rep-{n}"] = float(np.mean(repeats)) if repeats else 0.0
+        stats[f"distinct-{n}"] = distinct_n(sentences, n)
+        stats[f"seq-rep-{n}"] = seq_rep_n(sentences, n)
     return stats

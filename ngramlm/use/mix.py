@@ -10,7 +10,8 @@ where p_i(w | h) is component i's back-off probability (explicit or backed off),
 recomputed so every context sums to 1. The merged model equals the mixture on every n-gram it holds; for an
 n-gram it lacks it backs off, so it approximates the dynamic mixture (SRILM's `-bayes 0`), which scores
 each word with the sum above directly. With more than two models SRILM merges pairwise, one model after the
-other; here all components are mixed at once, which makes every explicit n-gram exact for any number of models.
+other (mix_models_pairwise, what `ngram -mix-lm2 ...` does); mix_models mixes all components at once, which
+makes every explicit n-gram exact for any number of models.
 
 The weights that minimise held-out perplexity are found by expectation-maximisation (SRILM's compute-best-mix;
 Dempster, Laird & Rubin 1977): with q_i(t) = lambda_i p_i(t) / sum_j lambda_j p_j(t) the posterior of component
@@ -32,7 +33,7 @@ import numpy as np
 from ..core.constants import LOG10_ZERO
 from ..core.model import BackoffModel
 from ..core.errors import ModelError
-from ..core.index import PAD
+from ..core.index import PAD, SRILM
 from ..core.scorer import Scorer
 from ..core.vocab import BOS, BOS_ID, EOS, ID_DTYPE, UNK_ID, Vocabulary
 
@@ -64,6 +65,19 @@ def log10_mix(component_logprobs: np.ndarray, weights: np.ndarray) -> np.ndarray
         return np.log10(weights @ probs)
 
 
+def _srilm_mix(component_logprobs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """log10 of the mixture as SRILM's MixLogP computes it: exp(x ln 10) for each component, and for two
+    components lambda p1 + (1 - lambda) p2 (the second weight as 1 - lambda, not as given)."""
+    probs = np.where(component_logprobs > LOG10_ZERO,
+                     np.exp(np.maximum(component_logprobs, LOG10_ZERO) * np.log(10.0)), 0.0)
+    if len(weights) == 2:
+        mixed = weights[0] * probs[0] + (1.0 - weights[0]) * probs[1]
+    else:
+        mixed = weights @ probs
+    with np.errstate(divide="ignore"):
+        return np.log10(mixed)
+
+
 def _union_rows(arrays: list[np.ndarray], n: int) -> np.ndarray:
     """The distinct rows of several sorted (m, n) id arrays, sorted."""
     rows = np.concatenate([a.astype(ID_DTYPE) for a in arrays] or [np.zeros((0, n), dtype=ID_DTYPE)])
@@ -88,11 +102,31 @@ def mix_models(models: Sequence[BackoffModel], weights: Sequence[float]) -> Back
     ngrams, logprob = [], []
     for k in range(order):
         grams = _union_rows([m.ngrams[k] for m in models if m.order > k], k + 1)
-        component = np.array([m.index.logprobs(grams) for m in models]).reshape(len(models), len(grams))
+        # With SRILM's arithmetic (Ngram::mixProbs): the components' back-off probabilities as it computes them
+        # (single precision), mixed in double precision by MixLogP, stored in single precision.
+        component = np.array([m.index.logprobs(grams, SRILM) for m in models],
+                             dtype=np.float64).reshape(len(models), len(grams))
         ngrams.append(grams)
-        logprob.append(np.maximum(log10_mix(component, weights), LOG10_ZERO))
+        logprob.append(np.maximum(_srilm_mix(component, weights).astype(np.float32).astype(np.float64),
+                                  LOG10_ZERO))
     merged = BackoffModel(models[0].vocab, ngrams, logprob, [np.zeros(len(g)) for g in ngrams])
     merged.logbow = compute_logbows(merged)
+    return merged
+
+
+def mix_models_pairwise(models: Sequence[BackoffModel], weights: Sequence[float]) -> BackoffModel:
+    """Merge back-off models as SRILM's ngram does with -mix-lm2 .. -mix-lm9: the first two merged with weights
+    in the ratio w0 : w1, that result with the third in the ratio (w0 + w1) : w2, and so on (ngram.cc's
+    makeStaticMixLM). An n-gram that only a later model holds gets the earlier merge's back-off estimate, not
+    the mixture of the components' own estimates, so the result differs from mix_models beyond two models."""
+    if not models:
+        raise ModelError("mixing needs at least one model")
+    weights = normalise_weights(weights, len(models))
+    merged, total = models[0], float(weights[0])
+    for model, weight in zip(models[1:], weights[1:]):
+        total += float(weight)
+        share = 0.0 if weight == 0 else float(weight) / total  # SRILM: 0/0 is 0
+        merged = mix_models([merged, model], [1.0 - share, share]) if share < 1.0 else model
     return merged
 
 

@@ -18,11 +18,12 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import numpy as np
 
+from .._ext import _arpa
 from ..core.constants import LN10
 from ..core.errors import InputError
 from ..core.io import iter_lines
 from ..core.scorer import NO_WORD, Scorer
-from ..core.vocab import BOS_ID, EOS_ID, UNK_ID, Vocabulary
+from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
 from .scoring import score_positions, score_sentences
 from .text_stats import LOGP_FORMAT, ScoredSentence, TextStats
 
@@ -52,13 +53,14 @@ class PplOptions:
     debug: int = 0
     unk_is_word: bool = False
     errors: str = "strict"
+    reverse: bool = False  # score each sentence's words last to first (-reverse); the line is shown as read
 
 
 def encode_sentence(vocab: Vocabulary, tokens: Sequence[str], options: PplOptions) -> list:
     """Word ids of a sentence as SRILM's LM::prepareSentence arranges them: <s> first and </s> last unless the
     sentence has them or the options leave them out; a start without <s> (-no-sos) is None, a context of
-    nothing. Words outside the vocabulary become <unk>."""
-    ids: list = [vocab.id(t) for t in tokens]
+    nothing. Words outside the vocabulary become <unk>; the pause word -pau- is left out, as SRILM leaves it."""
+    ids: list = [vocab.id(t) for t in (reversed(tokens) if options.reverse else tokens) if t != PAUSE]
     starts, ends = bool(ids) and ids[0] == BOS_ID, bool(ids) and ids[-1] == EOS_ID
     if options.eos and not ends:
         ids.append(EOS_ID)
@@ -99,6 +101,7 @@ class _PplReport:
     def __init__(self, scorer: Scorer, options: PplOptions, out: TextIO, err: TextIO):
         self.scorer, self.options, self.out, self.err = scorer, options, out, err
         self.words = scorer.vocab.words
+        self.spellings: list[bytes] | None = None  # the words' bytes, for the compiled -debug 2 lines
         self.total, self.document = TextStats(), TextStats()
         self.sentences_seen = 0
         self.document_printed = False
@@ -122,23 +125,44 @@ class _PplReport:
         debug = self.options.debug
         if debug >= 1:
             self.out.write(text + "\n")
-        if debug >= 2:
-            for j in range(len(scored.words)):
-                previous = int(scored.histories[j, -1])
+        if debug == 2 and not hasattr(self.scorer, "hit_label") and self._write_compiled_lines(scored):
+            pass
+        elif debug >= 2:
+            # Python numbers once per sentence (not per element); the context list only where -debug 3 sums.
+            histories = scored.histories.tolist()
+            for j, (word, logprob, matched) in enumerate(zip(scored.words.tolist(), scored.logprob.tolist(),
+                                                             scored.matched.tolist())):
+                previous = histories[j][-1]
                 shown = "" if previous == NO_WORD else self.words[previous]
                 shown += " " if j == 0 else " ..."
-                context = [int(w) for w in scored.histories[j] if w != NO_WORD]
-                self.word_line(int(scored.words[j]), shown, float(scored.logprob[j]), int(scored.matched[j]),
-                               context, "")
+                context = [w for w in histories[j] if w != NO_WORD] if debug >= 3 else []
+                self.word_line(word, shown, logprob, matched, context, "")
         stats = scored.stats()
         if debug >= 1:
             self.out.write(stats.format() + "\n")
         self.total.add(stats)
         self.document.add(stats)
 
+    def _write_compiled_lines(self, scored: ScoredSentence) -> bool:
+        """The -debug 2 lines of a sentence formatted by compiled code, as word_line formats them; False where it
+        cannot (a NaN), leaving them to word_line."""
+        if self.spellings is None:
+            self.spellings = [w.encode("utf-8", "surrogateescape") for w in self.words]
+        lines = _arpa.format_ppl_word_lines(
+            self.spellings, np.ascontiguousarray(scored.words, dtype=np.uint32),
+            np.ascontiguousarray(scored.histories[:, -1], dtype=np.uint32),
+            np.ascontiguousarray(scored.logprob, dtype=np.float64), np.ascontiguousarray(scored.matched, np.int64),
+            NO_WORD, LN10)
+        if lines is None:
+            return False
+        self.out.write(lines.decode("utf-8", "surrogateescape"))
+        return True
+
     def word_line(self, word: int, shown: str, logprob: float, matched: int, context: list, weight: str) -> None:
         """`\tp( w | h ...) \t= [2gram] p [ log10 p ]`, with ` / sum` at -debug 3."""
-        hit = f"[{matched}gram]" if matched else "[OOV]"
+        # a negative length: no lookup was made (-skipoovs), and SRILM shows no hit
+        label = getattr(self.scorer, "hit_label", None)  # a scorer whose words are scored in parts spells them
+        hit = (label(matched) if label else f"[{matched}gram]" if matched > 0 else "[OOV]") if matched >= 0 else ""
         line = (f"\tp( {self.words[word]} | {shown}) \t= {hit} {LOGP_FORMAT % _prob(logprob)} "
                 f"[ {LOGP_FORMAT % logprob}{weight} ]")
         if self.options.debug >= 3:
@@ -205,6 +229,8 @@ def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions)
             count = float(fields[-1])
         except ValueError:
             raise InputError(path, lineno, f"bad count {fields[-1]!r}: expected a number") from None
+        if not 0 <= count < math.inf:  # also rejects nan
+            raise InputError(path, lineno, f"bad count {fields[-1]!r}: a count is a finite number, 0 or more")
         if len(fields) - 1 > order:
             continue
         words = [w.lower() for w in fields[:-1]] if options.tolower else fields[:-1]

@@ -75,7 +75,19 @@ class Model(_query.HashIndex):
     word-by-word loop.
     """
 
-    def __init__(self, source: ModelSource, *, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB):
+    def __new__(cls, source: ModelSource, config=None, **kwargs):
+        # A KenLM probing file is scored on its own tables (its n-grams are stored only as hashes): kenlm_model.
+        # A KenLM trie holds its n-grams, and becomes this index (__init__).
+        if isinstance(source, (str, bytes, os.PathLike)):
+            from . import kenlm_model
+
+            if kenlm_model.is_kenlm_probing(source):
+                return kenlm_model.KenlmModel(source, config)
+        return super().__new__(cls)
+
+    def __init__(self, source: ModelSource, config=None, *, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB):
+        """`config` (a kenlm-style Config, ngramlm.use.kenlm_api) chooses how a KenLM binary file is loaded;
+        its arpa_complain applies to ARPA files."""
         self._source = source
         self._path = None
         if isinstance(source, IndexTables):
@@ -87,11 +99,17 @@ class Model(_query.HashIndex):
 
             path = os.fspath(source)
             self._path = os.path.abspath(path)
+            from . import kenlm_model
+
             if binary.is_binary(path):
                 tables = binary.load_binary(path)
+            elif kenlm_model.is_kenlm_binary(path):
+                tables = build_index(kenlm_model.read_kenlm_trie_file(path), unknown_logprob)
             else:
                 from ..formats.arpa import read_arpa
+                from .kenlm_model import complain_about_arpa
 
+                complain_about_arpa(config)
                 tables = build_index(read_arpa(path), unknown_logprob)
         self._tables = tables
         self._vocab = None
@@ -188,9 +206,6 @@ class Model(_query.HashIndex):
             packed = pack_states(list(states))
         if len(packed) != len(words):
             raise ValueError(f"{len(packed)} states for {len(words)} words; give one state per word, or one State")
-        if packed.size and packed["length"].max() > max(self.order - 1, 0):
-            raise ValueError("a state holds more context words than this model's order allows; "
-                             "was it made by another model?")
         log_prob = np.empty(len(words), np.float64)
         out = np.empty(len(words), STATE_DTYPE) if return_states else None
         self.score_pairs_into(packed, words, natural_log, log_prob, out)

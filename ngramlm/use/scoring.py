@@ -2,20 +2,24 @@
 
 Input: a Scorer (ngramlm.core.scorer) and encoded sentences (ngramlm.use.ppl_report.encode_sentence) or
 (word, history) positions. Output: log10 probabilities (-inf for zero) and the length of the n-gram matched at
-each position, in one batch call where the scorer has one. BackoffScorer takes both from the model's index
-(`BackoffModel.index`, ngramlm.core.index), with SRILM's or KenLM's float arithmetic, so that the printed figures
-agree with theirs to the last digit.
+each position, in one batch call where the scorer has one. BackoffScorer computes both as the model's index
+(`BackoffModel.index`, ngramlm.core.index) defines them, with SRILM's or KenLM's float arithmetic, so that the
+printed figures agree with theirs to the last digit; its batches go through compiled hash tables over the model's
+arrays (ngramlm._ext._backoff), which give the index's numbers bit for bit.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Sequence
 
 import numpy as np
 
+from .._ext import _backoff
 from ..core.errors import ModelError
 from ..core.index import KENLM, SRILM
 from ..core.model import BackoffModel
 from ..core.scorer import NO_WORD, Scorer
+from ..core.vocab import UNK_ID
 from .text_stats import ScoredSentence
 
 
@@ -37,9 +41,14 @@ class BackoffScorer(Scorer):
         arithmetic: "srilm" adds up the back-off weights first, then the probability (Ngram::wordProbBO);
             "kenlm" adds the weights one by one to the probability (GenericModel::FullScore) and gives a missing
             <unk> KenLM's log10 probability of -100.
+        tables: the compiled tables of another BackoffScorer of the same model, to share (`tables`).
+
+    The compiled tables index the model's n-grams when first needed and read its float64 values in place (arrays
+    of another type are copied): change the model's n-grams, or values not held as float64, and make a new scorer.
     """
 
-    def __init__(self, model: BackoffModel, order: int | None = None, arithmetic: str = "srilm"):
+    def __init__(self, model: BackoffModel, order: int | None = None, arithmetic: str = "srilm",
+                 tables: _backoff.BackoffTables | None = None):
         if arithmetic not in ("srilm", "kenlm"):
             raise ValueError(f"arithmetic must be 'srilm' or 'kenlm', not {arithmetic!r}")
         self.model = model
@@ -47,8 +56,24 @@ class BackoffScorer(Scorer):
         self.order = model.order if order is None else order
         if not 1 <= self.order <= model.order:
             raise ModelError(f"cannot use order {self.order}: the model's n-grams go up to order {model.order}")
-        self.index = model.index
         self.arithmetic = KENLM if arithmetic == "kenlm" else SRILM
+        self._tables = tables
+
+    @property
+    def index(self):
+        """The model's NgramIndex (built on first use: batches need only the compiled tables)."""
+        return self.model.index
+
+    @property
+    def tables(self) -> _backoff.BackoffTables | None:
+        """The compiled hash tables the batches are scored with (None for models beyond their order limit)."""
+        if self._tables is None and self.model.order <= _backoff.MAX_ORDER:
+            ngrams = self.model.ngrams
+            # The index's vocabulary size: ids beyond the vocabulary's, if a model has them, count as words.
+            vocab_size = max([len(self.vocab)] + [int(g.max()) + 1 for g in ngrams if len(g)])
+            self._tables = _backoff.BackoffTables(ngrams, self.model.logprob, self.model.logbow, vocab_size,
+                                                  self.arithmetic.log_zero_is_inf)
+        return self._tables
 
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
         return score_by_batch(self, word, context)
@@ -58,7 +83,11 @@ class BackoffScorer(Scorer):
         the sentence has no word. Returns log10 probabilities (float32, -inf for zero) and matched lengths."""
         m, width = len(words), self.order - 1
         histories = np.asarray(histories).reshape(m, width)
-        return self.index.score(words, histories, self.arithmetic)
+        tables = self.tables
+        if tables is None:
+            return self.index.score(words, histories, self.arithmetic)
+        arithmetic = self.arithmetic
+        return tables.score(words, histories, arithmetic.bows_first, arithmetic.missing_unk, UNK_ID)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) for every word id w (float32), as `score` gives them (for -debug 3 sums)."""
@@ -79,17 +108,38 @@ def sentence_positions(ids: list, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_sentences(scorer: Scorer, sentences: list[list]) -> list[ScoredSentence]:
-    """Score encoded sentences (see `encode_sentence`), all positions in one batch where the scorer allows."""
-    width = max(scorer.order - 1, 1)
-    parts = [sentence_positions(ids, width) for ids in sentences]
-    if not parts:
+    """Score encoded sentences (see `encode_sentence`), all positions in one batch where the scorer allows.
+
+    The positions are those of `sentence_positions`, cut from one padded array of all the sentences at once
+    (per-sentence numpy calls would cost more than the scoring)."""
+    if not sentences:
         return []
-    words = np.concatenate([w for w, _ in parts])
-    histories = np.concatenate([h for _, h in parts])
-    logprob, matched = score_positions(scorer, words, histories[:, width - (scorer.order - 1):])
-    bounds = np.cumsum([len(w) for w, _ in parts])[:-1]
-    return [ScoredSentence(w, h, lp, mt) for (w, h), lp, mt in
-            zip(parts, np.split(logprob, bounds), np.split(matched, bounds))]
+    width = max(scorer.order - 1, 1)
+    sequences = [ids if ids[0] is not None else ids[1:] for ids in sentences]
+    skipped = np.array([ids[0] is not None for ids in sentences], dtype=np.int64)  # <s> is context only
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    # Each sentence is laid out after `width` NO_WORDs: its history before its first word.
+    ends = np.cumsum(lengths + width)
+    padded = np.full(int(ends[-1]) if len(ends) else 0, NO_WORD, dtype=np.uint32)
+    inside = np.repeat(ends - lengths, lengths) + _ramps(lengths)
+    padded[inside] = np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.uint32, count=len(inside))
+    counts = lengths - skipped
+    at = np.repeat(ends - lengths + skipped, counts) + _ramps(counts)
+    words = padded[at]
+    histories = padded[at[:, None] + np.arange(-width, 0)]
+    if hasattr(scorer, "score_in_sentences"):  # probabilities that depend on the whole sentence so far
+        logprob, matched = scorer.score_in_sentences(sequences, skipped)
+    else:
+        logprob, matched = score_positions(scorer, words, histories[:, width - (scorer.order - 1):])
+    bounds = np.cumsum(counts)[:-1]
+    return [ScoredSentence(*parts) for parts in zip(np.split(words, bounds), np.split(histories, bounds),
+                                                     np.split(logprob, bounds), np.split(matched, bounds))]
+
+
+def _ramps(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, .., lengths[0] - 1, 0, 1, .., lengths[1] - 1, ...: the place of each item within its run."""
+    total = int(lengths.sum())
+    return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def score_positions(scorer: Scorer, words: np.ndarray, histories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

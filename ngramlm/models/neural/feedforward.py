@@ -47,16 +47,17 @@ class FeedForwardLM(NeuralLM):
         self.dropout = nn.Dropout(dropout)
         self.input_dropout = nn.Dropout(input_dropout)
 
-    def forward(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
+    def forward_with_hidden(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
         """State: the last n-2 input ids of the previous chunk (the current input completes the n-1 words of
-        context); a fresh start pads the context with <s>."""
+        context); a fresh start pads the context with <s>. Hidden: the tanh layer."""
         if state is None:
             state = torch.full((inputs.shape[0], self.context - 1), BOS_ID, dtype=inputs.dtype,
                                device=inputs.device)
         history = torch.cat([state, inputs], dim=1)
         windows = history.unfold(1, self.context, 1)                         # (batch, time, n-1), oldest first
         x = self.input_dropout(self.embed(windows).flatten(2))
-        y = self.output_layer(self.dropout(torch.tanh(self.hidden_layer(x))))
+        hidden = torch.tanh(self.hidden_layer(x))
+        y = self.output_layer(self.dropout(hidden))
         if self.direct_layer is not None:
             y = y + self.direct_layer(x)
-        return self.never_predict_bos(y), history[:, history.shape[1] - (self.context - 1):]
+        return self.never_predict_bos(y), hidden, history[:, history.shape[1] - (self.context - 1):]

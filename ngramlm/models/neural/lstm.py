@@ -41,7 +41,15 @@ class LSTMLM(NeuralLM):
         for parameter in self.parameters():
             nn.init.uniform_(parameter, -0.1, 0.1)
 
-    def forward(self, inputs: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        """State: the LSTM's (h, c) after the previous chunk; a fresh start is all zeros."""
+    def forward_with_hidden(self, inputs: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
+        """State: the LSTM's (h, c) after the previous chunk; a fresh start is all zeros. Hidden: the top
+        layer's output."""
         output, state = self.lstm(self.dropout(self.embed(inputs)), state)
-        return self.never_predict_bos(self.output_layer(self.dropout(output))), state
+        return self.never_predict_bos(self.output_layer(self.dropout(output))), output, state
+
+    def split_state(self, state) -> list:
+        h, c = state  # (layers, batch, hidden) each
+        return list(zip(h.split(1, dim=1), c.split(1, dim=1)))
+
+    def stack_states(self, states: list):
+        return torch.cat([h for h, _ in states], dim=1), torch.cat([c for _, c in states], dim=1)

@@ -5,7 +5,9 @@ checkpoint after every epoch that resumes exactly (weights, optimizer, epoch, RN
 The learning rate is multiplied by `lr_decay` after every epoch whose validation perplexity does not beat the
 best so far (by `min_improvement`) and, with `decay_start` = k > 0, after every epoch from the k-th on as well
 (Zaremba et al. 2014's fixed schedule). Training stops after `early_stop` epochs in a row without improvement,
-after `epochs` epochs, or after the first epoch that ends past `max_seconds` of training.
+after `epochs` epochs, or after the first epoch that ends past `max_seconds` of training. With
+`unlikelihood_weight` alpha > 0 the loss adds token-level unlikelihood (ngramlm.models.neural.unlikelihood); the
+reported training perplexity is still that of the likelihood term alone.
 
 In:  a NeuralLM, a TrainConfig, the Vocabulary and TextOptions (kept in the checkpoints), and the training and
      validation texts as EncodedTexts.
@@ -33,6 +35,7 @@ from .base import NeuralLM
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import CONTEXT_MODES, Block, EncodedText, text_blocks
 from .evaluation import evaluate
+from .unlikelihood import unlikelihood_loss
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -58,6 +61,7 @@ class TrainConfig:
     seed: int = 1
     max_seconds: float = 0.0     # if > 0, stop after the first epoch that ends past this much training time
     log_every: int = 200         # batches between progress lines on stderr
+    unlikelihood_weight: float = 0.0  # alpha of token-level unlikelihood training (0: plain likelihood)
     eval_batch_size: int = 32
     eval_chunk: int = 128
 
@@ -68,6 +72,8 @@ class TrainConfig:
             raise ModelError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         if min(self.epochs, self.batch_size, self.bptt) < 1 or self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise ModelError("epochs, batch size and bptt must be >= 1, lr > 0 and 0 < lr_decay <= 1")
+        if self.unlikelihood_weight < 0:
+            raise ModelError(f"the unlikelihood weight must be >= 0, not {self.unlikelihood_weight}")
 
 
 # Settings that train each kind well on a CPU in a few epochs (the command line and compare start from these).
@@ -167,8 +173,11 @@ class Trainer:
         losses = F.cross_entropy(logits.flatten(0, 1), chunk.targets.flatten(), reduction="none")
         tokens = chunk.mask.sum()
         loss = (losses * chunk.mask.flatten()).sum()
+        objective = loss
+        if self.config.unlikelihood_weight > 0:
+            objective = loss + self.config.unlikelihood_weight * unlikelihood_loss(logits, chunk.targets, chunk.mask)
         self.optimizer.zero_grad(set_to_none=True)
-        (loss / tokens.clamp(min=1)).backward()
+        (objective / tokens.clamp(min=1)).backward()
         if self.config.clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip)
         self.optimizer.step()

@@ -70,8 +70,9 @@ class TransformerLM(NeuralLM):
             return self.position_table.weight[:length]
         return self.position_table[:length]
 
-    def forward(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
-        """State: up to `memory` input ids preceding this chunk, re-read as context (no cached activations)."""
+    def forward_with_hidden(self, inputs: torch.Tensor, state: torch.Tensor | None = None):
+        """State: up to `memory` input ids preceding this chunk, re-read as context (no cached activations).
+        Hidden: the final layer norm's output."""
         window = inputs if state is None else torch.cat([state, inputs], dim=1)
         length = window.shape[1]
         x = self.embed(window) * math.sqrt(self.width) + self._positions(length)
@@ -79,4 +80,4 @@ class TransformerLM(NeuralLM):
         hidden = self.blocks(self.dropout(x), mask=causal, is_causal=True)
         hidden = self.final_norm(hidden[:, length - inputs.shape[1]:])
         next_state = window[:, max(0, length - self.memory):] if self.memory > 0 else None
-        return self.never_predict_bos(self.output_layer(self.dropout(hidden))), next_state
+        return self.never_predict_bos(self.output_layer(self.dropout(hidden))), hidden, next_state

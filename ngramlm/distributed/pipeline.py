@@ -1,0 +1,211 @@
+"""train_on_dask: text files to an ARPA file on a Dask cluster, as `ngramlm train` does on one machine.
+
+The stages (module docstrings of shards, vocabulary, partitioning, kneser_ney, stupid_backoff, arpa_output):
+
+  lmplz           shards counted -> vocabularies joined, counts renumbered -> by last word: adjusted counts ->
+                  (client: discounts, unigram probabilities) -> by first word: u, gamma -> by last word:
+                  interpolation -> by ranges of first words: ARPA text -> (client) the file, in order
+  stupid-backoff  shards counted -> vocabularies joined, counts renumbered -> by ranges of first words: scores
+                  (client: N) and ARPA text -> (client) the file, in order
+
+Data stay on the workers as Dask futures; the client holds only the vocabulary, the count-of-counts and the
+unigrams. A worker lost mid-run is recomputed by Dask from the futures' lineage; an error in a task (a file a
+worker cannot read, discounts that cannot be estimated) is raised here, and no ARPA file is left behind.
+
+In:  a dask.distributed.Client and an LmplzConfig (ngramlm.smoothing.lmplz_on_disk: the same configuration as the
+     one-machine path). Out: the ARPA file, and a DaskRun with what was measured.
+"""
+from __future__ import annotations
+
+import operator
+from concurrent.futures import CancelledError
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Callable, Sequence
+
+import numpy as np
+from distributed import Client, KilledWorker, as_completed
+
+from ..core.errors import ModelError, NgramlmError
+from ..core.progress import Progress
+from ..core.vocab import UNK_ID
+from ..counting.counts import NgramCounts
+from ..smoothing.lmplz import kneser_ney_discounts
+from ..smoothing.lmplz_on_disk import LmplzConfig
+from ..smoothing.modified_kneser_ney_discounts import full_fallback
+from ..smoothing.stupid_backoff import SCORES_COMMENT
+from . import arpa_output, kneser_ney, stupid_backoff
+from .partitioning import Part, merged_counts, part_of_counts, split, word_ranges
+from .shards import SHARD_BYTES, count_shard, plan_shards
+from .vocabulary import id_mapping, joined_vocabulary, renumbered, shard_words
+
+LMPLZ, STUPID_BACKOFF = "lmplz", "stupid-backoff"
+METHODS = (LMPLZ, STUPID_BACKOFF)
+# lmplz's options that the one-machine path has and this one does not (they must keep their defaults).
+_ONE_MACHINE_ONLY = ("prune", "limit_vocab", "interpolate_unigrams", "vocab_pad", "collapse_values",
+                     "verbose_header", "intermediate")
+_DEFAULTS = {f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
+             for f in fields(LmplzConfig) if f.name in _ONE_MACHINE_ONLY}
+
+
+@dataclass
+class DaskRun:
+    """What a run did: n-grams per order, lmplz's discounts (per order [0, D1, D2, D3+]), tokens counted (markers
+    included) and bytes of n-gram tables moved between partitions (every repartitioning, summed)."""
+
+    sizes: list[int] = field(default_factory=list)
+    discounts: list[np.ndarray] = field(default_factory=list)
+    tokens: int = 0
+    bytes_shuffled: int = 0
+
+
+def train_on_dask(client: Client, config: LmplzConfig, method: str = LMPLZ, *, partitions: int | None = None,
+                  shard_bytes: int = SHARD_BYTES,
+                  before_writing: Callable[[DaskRun], None] | None = None) -> DaskRun:
+    """Train on the cluster of `client` and write config.arpa (see the module docstring).
+
+    Args:
+        client: a dask.distributed.Client (its workers must import ngramlm and read config.texts).
+        config: texts, order, ARPA path, vocabulary, text options, unk, discount fallback, counting memory per
+            shard, temporary folder (on the workers), quiet.
+        method: "lmplz" (interpolated modified Kneser-Ney as KenLM's lmplz) or "stupid-backoff".
+        partitions: how many partitions the n-grams are spread over (default: twice the workers).
+        shard_bytes: bytes of text per shard at most (fewer where that leaves a worker's thread without one).
+        before_writing: sees the DaskRun once the sizes (and discounts) are known, before the file is written.
+    """
+    if method not in METHODS:
+        raise ModelError(f"method {method!r} does not run on Dask; choose one of {', '.join(METHODS)} (the other "
+                         "methods are explained in docs/scale_out.md)")
+    unsupported = [name for name in _ONE_MACHINE_ONLY
+                   if (any(config.prune) if name == "prune" else getattr(config, name) != _DEFAULTS[name])]
+    if unsupported or config.arpa is None:
+        given = ", ".join(f"{name} (--{name})" for name in unsupported) or "intermediate files without an ARPA file"
+        raise ModelError(f"{given}: not supported on Dask (yet); train on one machine for these lmplz options")
+    workers = len(client.scheduler_info()["workers"])
+    parts = partitions or max(1, 2 * workers)
+    run = DaskRun()
+    futures = _Futures(client, run, config.quiet)
+    try:
+        threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+        shards = client.submit(plan_shards, list(config.texts), shard_bytes, threads, pure=False).result()
+        counted = futures.wait("counting shards", [
+            client.submit(count_shard, s, config.order, config.vocab, config.text_options, config.memory,
+                          config.temp_dir, pure=False) for s in shards])
+        run.tokens = sum(client.gather([client.submit(_tokens, c) for c in counted]))
+        words = client.gather([client.submit(shard_words, c) for c in counted])
+        vocab = joined_vocabulary(config.vocab, words)
+        shard_parts = futures.held_too([client.submit(_renumbered_part, c, id_mapping(vocab, w), config.unk)
+                                        for c, w in zip(counted, words)])
+        # One future for the whole list (a list given to scatter becomes a future per item).
+        spellings = futures.held_too(client.scatter([[w.encode("utf-8") for w in vocab.words]], broadcast=True))[0]
+        ranges = word_ranges(len(vocab), parts)
+        if method == LMPLZ:
+            by_range = _lmplz(client, futures, shard_parts, config, len(vocab), parts, ranges, run)
+            preamble = b""
+        else:
+            by_range = _stupid_backoff(futures, shard_parts, config, parts, ranges, run)
+            preamble = SCORES_COMMENT
+        texts = futures.wait("formatting", [client.submit(arpa_output.formatted, p, spellings) for p in by_range])
+        run.sizes = [int(n) for n in np.sum(client.gather([client.submit(arpa_output.section_sizes, p)
+                                                            for p in by_range]), axis=0)]
+        if before_writing is not None:
+            before_writing(run)
+        arpa_output.write_in_order(config.arpa, run.sizes, parts,
+                                   lambda k, r: client.submit(operator.getitem, texts[r], k).result(), preamble)
+    except (KilledWorker, CancelledError) as exc:
+        raise NgramlmError(f"the Dask cluster lost workers and could not finish ({type(exc).__name__}: {exc}); no "
+                           "model was written") from None
+    finally:
+        futures.release()
+    return run
+
+
+def _lmplz(client: Client, futures: "_Futures", shard_parts: list, config: LmplzConfig, vocab_size: int,
+           parts: int, ranges: np.ndarray, run: DaskRun) -> list:
+    """kneser_ney's stages; per range of first words, its pieces (from every partition) with log10 p and
+    gamma."""
+    pieces = futures.repartition(shard_parts, parts, "last")
+    adjusted = futures.wait("adjusted counts", [client.submit(kneser_ney.adjust, pieces[j], vocab_size, config.unk,
+                                                              parts, j) for j in range(parts)])
+    totals = np.sum(client.gather([client.submit(kneser_ney.counts_of_counts, a) for a in adjusted]), axis=0)
+    fallback = full_fallback(config.discount_fallback)
+    run.discounts = [kneser_ney_discounts(n, k + 1, fallback) for k, n in enumerate(totals)]
+    unigrams = client.gather([client.submit(kneser_ney.unigram_adjusted, a) for a in adjusted])
+    probs = kneser_ney.unigram_probabilities(np.concatenate([w for w, _ in unigrams]),
+                                             np.concatenate([a for _, a in unigrams]), run.discounts[0], vocab_size)
+    unigram_probs = futures.held_too([client.scatter(probs, broadcast=True)])[0]
+    pieces = futures.repartition(adjusted, parts, "first")
+    initial = futures.wait("u and gamma", [client.submit(kneser_ney.initial, pieces[j], run.discounts)
+                                           for j in range(parts)])
+    pieces = futures.repartition(initial, parts, "last")
+    final = futures.wait("interpolation", [client.submit(kneser_ney.interpolated, pieces[j], unigram_probs)
+                                           for j in range(parts)])
+    return futures.repartition(final, parts, "first", ranges)
+
+
+def _stupid_backoff(futures: "_Futures", shard_parts: list, config: LmplzConfig, parts: int, ranges: np.ndarray,
+                    run: DaskRun) -> list:
+    """stupid_backoff's stage; the partitions by ranges of first words with their log10 scores (each the one
+    piece of its range)."""
+    client = futures.client
+    pieces = futures.repartition(shard_parts, parts, "first", ranges)
+    counts = futures.wait("merging counts", [client.submit(_range_counts, pieces[r], config.unk and r == 0)
+                                             for r in range(parts)])
+    total = sum(client.gather([client.submit(stupid_backoff.tokens_predicted, c) for c in counts]))
+    scores = futures.wait("scores", [client.submit(stupid_backoff.scored, c, total) for c in counts])
+    return [[s] for s in scores]
+
+
+def _range_counts(pieces: list[Part], holds_unk: bool) -> Part:
+    return stupid_backoff.with_unk(merged_counts(pieces), holds_unk)
+
+
+def _tokens(counts: NgramCounts) -> int:
+    return counts.total(1)
+
+
+def _renumbered_part(counts: NgramCounts, mapping: np.ndarray, unk: bool) -> Part:
+    """A shard's counts in the joined ids, as a part; without the n-grams that hold <unk> unless `unk`."""
+    part = part_of_counts(renumbered(counts, mapping, counts.vocab))
+    if unk:
+        return part
+    return [{name: values[keep] for name, values in table.items()}
+            for table in part for keep in [~np.any(table["grams"] == UNK_ID, axis=1)]]
+
+
+class _Futures:
+    """The futures of one run: waited on with a progress line, repartitioned, and released at the end.
+
+    Every future of the run is held until its end, so that a worker lost mid-run costs only a recomputation of
+    what it held (Dask forgets a result nothing holds, and with it the lineage to recompute what came after).
+    The price is memory: the workers keep every stage's results until the file is written (docs/scale_out.md)."""
+
+    def __init__(self, client: Client, run: DaskRun, quiet: bool):
+        self.client, self.run, self.quiet = client, run, quiet
+        self.held: list = []
+
+    def wait(self, label: str, futures: Sequence) -> list:
+        """Wait for the futures (raising the first error), showing how many are done."""
+        self.held_too(list(futures))
+        with Progress(label, unit="tasks", total=len(futures), quiet=self.quiet) as progress:
+            for future in as_completed(futures, loop=self.client.loop):
+                future.result()  # raises the task's error here
+                progress.update(1)
+        return list(futures)
+
+    def repartition(self, sources: list, parts: int, by: str, bounds: np.ndarray | None = None) -> list[list]:
+        """pieces[j]: the bucket j of every source, to be merged by partition j. Each bucket is taken out on the
+        worker that split it (getitem there), so only buckets travel."""
+        splits = [self.client.submit(split, s, parts, by=by, bounds=bounds) for s in sources]
+        self.held.extend(splits)
+        sizes = self.client.gather([self.client.submit(operator.getitem, s, parts) for s in splits])
+        self.run.bytes_shuffled += int(np.sum(sizes))
+        return [self.held_too([self.client.submit(operator.getitem, s, j) for s in splits]) for j in range(parts)]
+
+    def held_too(self, futures: list) -> list:
+        """Hold these futures for the whole run: Dask recomputes a lost result only from results still held."""
+        self.held.extend(futures)
+        return futures
+
+    def release(self) -> None:
+        """Drop the run's futures: Dask frees their data, and stops tasks that nothing waits for any more."""
+        self.held.clear()

@@ -1,0 +1,239 @@
+"""Command lines run by both SRILM 1.7.3 (to make the references in tests/data/srilm, with
+tests/data/srilm/make_references.py) and ngramlm (tests/test_srilm_options.py, which compares its stdout and stderr
+with them), and the inputs they read, written from slices of the shared corpora.
+
+Placeholders in the arguments: {lm} a trigram model of the first 500 lines of PTB's train.txt (-kndiscount
+-interpolate), {lm2} that model cut to order 2 (the recognizer's LM of the Decipher cases), {text} the first 3
+lines of PTB's valid.txt ({pause}: with pause words), {vocab} the sorted words of the first 30 lines of train.txt, {data} tests/data/srilm,
+{files} a list of N-best files, {mix2} / {mix3} / {mix4} a Witten-Bell bigram, an absolute-discounting trigram
+and an interpolated Witten-Bell trigram of train.txt's lines 501-600, 601-700 and 701-800 (see MODELS), {latin1} / {gb2312} / {utf8bom} / {utf16le} / {utf16be} text in those encodings,
+{classlm} a Witten-Bell trigram of train.txt's first 500 lines with some words replaced by classes (CLASS_TOKENS),
+{classes} / {simpleclasses} class definitions, {classtext} lines of valid.txt with words of those classes,
+{multitext} / {multivocab} some of those lines with multiwords, and the multiwords, {pausetrain} train.txt's first
+200 lines with pause words.
+"""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "srilm"
+
+# (name, tool, arguments, streams compared)
+CASES = [
+    # -debug 1 on stderr: reading (and skipping above -order), pruning summaries, writing
+    ("read-debug1", "ngram", ["-lm", "{lm}", "-order", "2", "-debug", "1", "-ppl", "{text}"], ("stdout", "stderr")),
+    ("prune-debug1", "ngram", ["-lm", "{lm}", "-debug", "1", "-prune", "1e-5", "-write-lm", "{tmp}/pruned.lm"],
+     ("stderr",)),
+    # scoring options
+    ("limit-vocab", "ngram", ["-lm", "{lm}", "-vocab", "{vocab}", "-limit-vocab", "-debug", "2", "-ppl", "{text}"],
+     ("stdout", "stderr")),
+    ("limit-vocab-write", "ngram", ["-lm", "{lm}", "-vocab", "{vocab}", "-limit-vocab", "-write-lm", "-"],
+     ("stdout",)),
+    ("ppl-pause", "ngram", ["-lm", "{lm}", "-debug", "2", "-ppl", "{pause}"], ("stdout", "stderr")),
+    ("skipoovs", "ngram", ["-lm", "{lm}", "-skipoovs", "-debug", "2", "-ppl", "{text}"], ("stdout", "stderr")),
+    ("reverse", "ngram", ["-lm", "{lm}", "-reverse", "-debug", "2", "-ppl", "{text}"], ("stdout", "stderr")),
+    ("unk-prob", "ngram", ["-lm", "{lm}", "-unk-prob", "-2.5", "-debug", "2", "-ppl", "{text}"],
+     ("stdout", "stderr")),
+    # static mixing, pairwise as SRILM merges 3+ models ("arpa": probabilities exact, weights to 1e-6)
+    ("mix-two", "ngram", ["-lm", "{mix3}", "-mix-lm", "{mix2}", "-lambda", "0.3", "-write-lm", "-"], ("arpa",)),
+    ("mix-pairwise", "ngram", ["-lm", "{mix3}", "-mix-lm", "{mix2}", "-mix-lm2", "{mix4}", "-lambda", "0.5",
+                               "-mix-lambda2", "0.2", "-write-lm", "-"], ("arpa",)),
+    # N-best rescoring, the three formats
+    ("nbest-srilm", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list1.srilm"], ("stdout", "stderr")),
+    ("nbest-decipher1", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list2.dec1", "-rescore-lmw", "9",
+                                  "-rescore-wtw", "-1.5"], ("stdout", "stderr")),
+    ("nbest-decipher2", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list3.dec2", "-decipher-nbest"],
+     ("stdout", "stderr")),
+    ("nbest-decipher-lm", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list2.dec1", "-decipher-lm", "{lm2}",
+                                    "-decipher-lmw", "7", "-decipher-wtw", "2", "-unk"], ("stdout", "stderr")),
+    ("nbest-files", "ngram", ["-lm", "{lm}", "-nbest-files", "{files}", "-max-nbest", "4"], ("stdout", "stderr")),
+    ("nbest-no-reorder", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list3.dec2", "-no-reorder", "-rescore-lmw",
+                                   "0", "-rescore-wtw", "0.5"], ("stdout", "stderr")),
+    ("nbest-odd", "ngram", ["-lm", "{lm}", "-nbest", "{data}/odd.srilm", "-no-sos"], ("stdout", "stderr")),
+    ("rescore", "ngram", ["-lm", "{lm}", "-rescore", "{data}/stream.txt"], ("stdout", "stderr")),
+    ("rescore-decipher-lm", "ngram", ["-lm", "{lm}", "-rescore", "{data}/stream.txt", "-decipher-lm", "{lm2}",
+                                      "-decipher-wtw", "1", "-decipher-nobackoff"], ("stdout", "stderr")),
+    # ngram-count: counts on standard output, text in any encoding
+    ("count-sort", "ngram-count", ["-text", "{text}", "-sort"], ("stdout", "stderr")),
+    ("count-debug1", "ngram-count", ["-debug", "1", "-text", "{latin1}", "-vocab", "{vocab}", "-write",
+                                     "{tmp}/counts.txt"], ("stderr",)),
+    ("count-latin1", "ngram-count", ["-order", "2", "-text", "{latin1}", "-sort"], ("stdout", "stderr")),
+    ("count-gb2312", "ngram-count", ["-order", "2", "-text", "{gb2312}", "-sort"], ("stdout", "stderr")),
+    ("count-utf8bom", "ngram-count", ["-order", "1", "-text", "{utf8bom}", "-sort"], ("stdout", "stderr")),
+    ("count-utf16le", "ngram-count", ["-order", "1", "-text", "{utf16le}", "-sort"], ("stdout", "stderr")),
+    ("count-utf16be", "ngram-count", ["-order", "1", "-text", "{utf16be}", "-sort"], ("stdout", "stderr")),
+    ("count-gb2312-lm", "ngram-count", ["-order", "2", "-text", "{gb2312}", "-wbdiscount", "-lm", "-"],
+     ("stdout",)),
+    # estimation with the pause word a non-event, and -debug 1's notes (method, left-over mass, discards)
+    ("count-pause-wb", "ngram-count", ["-debug", "1", "-text", "{pausetrain}", "-wbdiscount", "-lm", "-"],
+     ("stdout", "stderr")),
+    ("count-pause-cdiscount", "ngram-count", ["-debug", "1", "-order", "2", "-text", "{pausetrain}", "-cdiscount",
+                                              "0.7", "-interpolate", "-lm", "-"], ("stdout", "stderr")),
+    # class models: general (multi-word expansions, a word in two classes), simple, expanded into a word model
+    ("classes", "ngram", ["-lm", "{classlm}", "-classes", "{classes}", "-debug", "1", "-ppl", "{classtext}"],
+     ("stdout", "stderr")),
+    ("classes-simple", "ngram", ["-lm", "{classlm}", "-classes", "{simpleclasses}", "-simple-classes", "-debug",
+                                 "1", "-ppl", "{classtext}"], ("stdout", "stderr")),
+    ("expand-classes", "ngram", ["-lm", "{classlm}", "-classes", "{classes}", "-expand-classes", "3", "-debug", "1",
+                                 "-ppl", "{classtext}"], ("stdout", "stderr")),
+    ("expand-classes-lm", "ngram", ["-lm", "{classlm}", "-order", "2", "-classes", "{classes}", "-expand-classes",
+                                    "0", "-write-lm", "-"], ("arpa",)),
+    # multiwords scored by their components
+    ("multiwords", "ngram", ["-lm", "{lm}", "-multiwords", "-vocab", "{multivocab}", "-debug", "2", "-ppl",
+                             "{multitext}"], ("stdout", "stderr")),
+]
+
+# Class definitions of the class cases: CITY expands to phrases, `million` is in two classes, and the simple
+# classes' probabilities do not sum to 1 (SRILM uses them as given).
+CLASSES = """CITY 0.6 new york
+CITY 0.3 washington
+CITY 0.1 los angeles
+NUM 0.8 N
+NUM 0.2 million
+UNIT 0.7 billion
+UNIT 0.3 million
+"""
+SIMPLE_CLASSES = """NUM 0.7 N
+NUM 0.2 million
+UNIT billion
+"""
+# The class model's training text: the first 500 lines of train.txt with these replaced by their classes.
+CLASS_TOKENS = [("new york", "CITY"), ("washington", "CITY"), ("los angeles", "CITY"), (" N ", " NUM "),
+                (" billion ", " UNIT ")]
+MULTIWORDS = ["of_the", "in_the", "new_york", "$_N_billion"]
+
+
+def _lines(path: Path, count: int, keep=lambda line: True) -> list[str]:
+    found = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if keep(line):
+                found.append(line)
+                if len(found) == count:
+                    break
+    return found
+
+
+def _latin1(line: str) -> bool:
+    try:
+        line.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return any(ord(c) > 127 for c in line)
+
+
+def write_inputs(corpora: Path, folder: Path) -> dict[str, str]:
+    """The text inputs of the cases, written into `folder`; returns the placeholders' values (but {lm} and
+    {lm2}, which the caller makes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {"data": str(DATA), "tmp": str(folder)}
+    train = corpora / "ptb" / "train.txt"
+    (folder / "train500.txt").write_text("".join(_lines(train, 500)), encoding="utf-8")
+    lines = _lines(train, 800)
+    for name, start in [("mix2", 500), ("mix3", 600), ("mix4", 700)]:
+        (folder / f"{name}.txt").write_text("".join(lines[start:start + 100]), encoding="utf-8")
+    (folder / "text.txt").write_text("".join(_lines(corpora / "ptb" / "valid.txt", 3)), encoding="utf-8")
+    # pauses between words, at the start and at the end: SRILM leaves them out
+    (folder / "pause.txt").write_text("".join("-pau- " + line.replace(" ", " -pau- ", 2).rstrip("\n") + " -pau-\n"
+                                              for line in _lines(corpora / "ptb" / "valid.txt", 3)), encoding="utf-8")
+    words = sorted({w for line in _lines(train, 30) for w in line.split()})
+    (folder / "vocab.txt").write_text("".join(w + "\n" for w in words), encoding="utf-8")
+    (folder / "files.txt").write_text("".join(f"{DATA / name}\n" for name in ["list1.srilm", "list2.dec1",
+                                                                             "list3.dec2"]), encoding="utf-8")
+    latin = "".join(_lines(corpora / "wikitext-2" / "valid.txt", 12, _latin1))
+    (folder / "latin1.txt").write_bytes(latin.encode("latin-1"))
+    chinese = "".join(_lines(corpora / "zh-gsdsimp" / "test.txt", 20))
+    (folder / "gb2312.txt").write_bytes(chinese.encode("gb2312"))
+    # Byte-order marks (CR LF line ends, as Windows editors write them). Short lines of Latin-1 words: SRILM reads
+    # UTF-16 with fgets into a buffer, which splits a character with a 0x0A byte (as U+4E0A) and a line longer
+    # than its buffer; ngramlm converts such text whole.
+    dos = "".join(" ".join(line.split()[:12]) + "\r\n" for line in latin.splitlines())
+    (folder / "utf8bom.txt").write_bytes(codecs.BOM_UTF8 + dos.encode("utf-8"))
+    (folder / "utf16le.txt").write_bytes(codecs.BOM_UTF16_LE + dos.encode("utf-16-le"))
+    (folder / "utf16be.txt").write_bytes(codecs.BOM_UTF16_BE + dos.encode("utf-16-be"))
+    # pauses after the second word and at the end of every other line of train.txt's first 200
+    (folder / "pausetrain.txt").write_text("".join(
+        line.replace(" ", " -pau- ", 2).replace(" -pau- ", " ", 1).rstrip("\n") + (" -pau-\n" if n % 2 else "\n")
+        for n, line in enumerate(_lines(train, 200))), encoding="utf-8")
+    classed = []
+    for line in _lines(train, 500):
+        for phrase, token in CLASS_TOKENS:
+            line = line.replace(phrase, token)
+        classed.append(line)
+    (folder / "classtrain.txt").write_text("".join(classed), encoding="utf-8")
+    (folder / "classes.txt").write_text(CLASSES, encoding="utf-8")
+    (folder / "simpleclasses.txt").write_text(SIMPLE_CLASSES, encoding="utf-8")
+    with_classes = _lines(corpora / "ptb" / "valid.txt", 6, lambda line: "new york" in line or "billion" in line)
+    (folder / "classtext.txt").write_text("".join(with_classes), encoding="utf-8")
+    # training lines: no unknown words (under -multiwords SRILM shows an unknown word by its spelling, ngramlm as
+    # <unk>)
+    multi = _lines(train, 4, lambda line: "new york" in line)
+    for word in MULTIWORDS:
+        multi = [f" {line.strip()} ".replace(f" {word.replace('_', ' ')} ", f" {word} ").strip() + "\n"
+                 for line in multi]
+    (folder / "multitext.txt").write_text("".join(multi), encoding="utf-8")
+    (folder / "multivocab.txt").write_text("".join(w + "\n" for w in MULTIWORDS), encoding="utf-8")
+    for name in ["text", "pause", "vocab", "files", "latin1", "gb2312", "utf8bom", "utf16le", "utf16be", "classes",
+                 "pausetrain", "simpleclasses", "classtext", "multitext", "multivocab"]:
+        values[name] = str(folder / f"{name}.txt")
+    values["train"] = str(folder / "train500.txt")
+    for name in ["mix2", "mix3", "mix4", "classlm"]:
+        values[name] = str(folder / f"{name}.lm")
+    return values
+
+
+# How the inputs' models are made, by `ngram-count` (SRILM's or ngramlm's: they agree byte for byte here).
+MODELS = [
+    ["-text", "{train}", "-order", "3", "-kndiscount", "-interpolate", "-lm", "{lm}"],
+    ["-text", "{tmp}/mix2.txt", "-order", "2", "-wbdiscount", "-lm", "{mix2}"],
+    ["-text", "{tmp}/mix3.txt", "-order", "3", "-cdiscount", "0.7", "-lm", "{mix3}"],
+    ["-text", "{tmp}/mix4.txt", "-order", "3", "-wbdiscount", "-interpolate", "-lm", "{mix4}"],
+    ["-text", "{tmp}/classtrain.txt", "-order", "3", "-wbdiscount", "-lm", "{classlm}"],
+]
+
+
+def same_arpa(got: bytes, expected: bytes, tolerance: float = 1e-6) -> bool:
+    """ARPA texts equal but for back-off weights within `tolerance` (ngramlm recomputes the weights of a merged
+    model in its own order of summation: the last printed digit may differ)."""
+    got_lines, expected_lines = got.splitlines(), expected.splitlines()
+    if len(got_lines) != len(expected_lines):
+        return False
+    for a, b in zip(got_lines, expected_lines):
+        if a == b:
+            continue
+        fa, fb = a.split(b"\t"), b.split(b"\t")
+        if len(fa) != 3 or len(fb) != 3 or fa[:2] != fb[:2] or abs(float(fa[2]) - float(fb[2])) > tolerance:
+            return False
+    return True
+
+
+# Cases compared number by number within a tolerance (relative above 1), not byte for byte: class models sum
+# over parses, and the expanded model's sums run in another order than SRILM's, so the last printed digit of a
+# perplexity, a probability or a back-off weight (recomputed from single-precision sums) may differ.
+APPROXIMATE = {"classes": 1e-6, "classes-simple": 1e-6, "expand-classes": 1e-6, "expand-classes-lm": 5e-5}
+
+
+def same_numbers(got: bytes, expected: bytes, tolerance: float) -> bool:
+    """Texts equal word for word but for numbers within `tolerance` (relative where larger than 1)."""
+    got_lines, expected_lines = got.splitlines(), expected.splitlines()
+    if len(got_lines) != len(expected_lines):
+        return False
+    for a, b in zip(got_lines, expected_lines):
+        words_a, words_b = a.split(), b.split()
+        if len(words_a) != len(words_b):
+            return False
+        for x, y in zip(words_a, words_b):
+            if x == y:
+                continue
+            try:
+                fx, fy = float(x), float(y)
+            except ValueError:
+                return False
+            if abs(fx - fy) > tolerance * max(1.0, abs(fy)):
+                return False
+    return True
+
+
+def arguments(args: list[str], values: dict[str, str]) -> list[str]:
+    return [a.format(**values) for a in args]
