@@ -18,7 +18,7 @@ from ngramlm.use.scoring import BackoffScorer
 from ngramlm.smoothing import METHODS
 from ngramlm.core.vocab import EOS_ID, Vocabulary
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -39,8 +39,14 @@ def classes():
 @click.option("--tolower", is_flag=True, help="Lower-case the text.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
 @report_errors
+@checks_outputs("output")
 def induce(texts, num_classes, output, max_passes, seed, tolower, quiet):
-    """Cluster the words of TEXT... into classes by the exchange algorithm (Brown clustering)."""
+    """Cluster the words of TEXT... into classes by the exchange algorithm (Brown clustering).
+
+    The exchange algorithm moves single words between a fixed number of classes until the class-bigram
+    likelihood stops rising: fast, and its classes are not SRILM's. `ngram-class` is SRILM's tool, with its flags
+    and algorithm (greedy merging of classes, Brown et al. 1992: incremental, or -full), giving SRILM's classes.
+    """
     result = cluster_files(list(texts), num_classes, options=TextOptions(tolower=tolower), max_passes=max_passes,
                            seed=seed, quiet=quiet)
     write_classes(result.classes, output)
@@ -61,6 +67,7 @@ def induce(texts, num_classes, output, max_passes, seed, tolower, quiet):
 @click.option("--unk", is_flag=True, help="Keep <unk> as a word of the model (open vocabulary).")
 @click.option("--tolower", is_flag=True, help="Lower-case the text.")
 @report_errors
+@checks_outputs("output")
 def train(texts, classes_path, output, order, method, interpolate, unk, tolower):
     """Estimate a class n-gram model from TEXT... with the classes of --classes."""
     interpolate = interpolate and method in ("witten-bell", "absolute", "kneser-ney", "modified-kneser-ney")
