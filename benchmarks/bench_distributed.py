@@ -2,21 +2,23 @@
 
     python benchmarks/bench_distributed.py [--size 5000000] [--order 5] [--workers 2] [--repeat 3]
                                            [--workdir benchmarks/work] [--lmplz PATH] [--skip-full-corpora]
+                                           [--skew-only]
 
 The corpus is generated once, deterministically: SIZE tokens sampled (fixed seed) from the bigram distribution of
 Brown and Gutenberg (bench_train.generate_corpus), never copies of one text, which would break the discount
 estimates. The issue asks for 200M tokens (--size 200000000: about 1.2 GB of text, and hours on this 2-core
 machine); the default of 5M runs in a few minutes. Each of `ngramlm train --workers W` (the Dask path, run by
-this script in a fresh process so that its memory is its own), `ngramlm train` (one machine) and `lmplz -o N
--S 2G` is run --repeat times, the three in turn, so that the load of a shared machine falls on all of them alike;
-the table gives each one's median wall time, the median and range of the per-round ratios, and the peak memory:
+this script in a fresh process so that its memory is its own; once holding every stage's results, once releasing
+them, keep_stages=False), `ngramlm train` (one machine) and `lmplz -o N -S 2G` is run --repeat times, in turn,
+so that the load of a shared machine falls on all of them alike; the table gives each one's median wall time, the median and range of the per-round ratios, and the peak memory:
 of the client process, and of each Dask worker (their own ru_maxrss, read by client.run). Bytes shuffled are
 the n-gram tables moved between partitions (every repartitioning, summed: an upper bound on the network traffic,
 since a piece that stays on its worker does not travel), per input token (tokens counted, markers included).
 
 The Dask model is compared with the one-machine model (same n-grams, values within 1e-6), and unless
 --skip-full-corpora so are the models of the full Brown (3-gram) and Gutenberg (5-gram) training texts, which the
-CI test (tests/test_distributed.py) checks on slices only.
+CI test (tests/test_distributed.py) checks on slices only. Last, the partitions' balance (skew): largest / mean
+partition at 4, 100 and 3200 partitions under each key (--skew-only: that alone, in seconds).
 """
 from __future__ import annotations
 
@@ -49,12 +51,13 @@ def peak_mib():
 
 if __name__ == "__main__":
     text, order, arpa, workers, result = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+    keep_stages = sys.argv[6] == "keep"
     started = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \\
             Client(cluster) as client:
         ready = time.perf_counter()
         run = train_on_dask(client, LmplzConfig([text], order, arpa, text_options=TextOptions(blank_lines=True),
-                                                quiet=True))
+                                                quiet=True), keep_stages=keep_stages)
         trained = time.perf_counter()
         workers_peak = sorted(client.run(peak_mib).values())
     with open(result, "w") as f:
@@ -64,10 +67,10 @@ if __name__ == "__main__":
 """
 
 
-def dask_train(text: Path, order: int, arpa: Path, workers: int, log: Path) -> dict:
+def dask_train(text: Path, order: int, arpa: Path, workers: int, log: Path, keep_stages: bool = True) -> dict:
     result = log.with_suffix(".json")
     wall, peak = measure([sys.executable, "-c", _DASK_RUN, str(text), str(order), str(arpa), str(workers),
-                          str(result)], log)
+                          str(result), "keep" if keep_stages else "release"], log)
     figures = json.loads(result.read_text())
     figures.update(wall_s=wall, process_peak_mib=peak)
     return figures
@@ -94,6 +97,52 @@ def same_model(path: Path, reference: Path) -> str:
     return "same"
 
 
+def skew(corpus: Path, order: int, partitions=(4, 100, 3200)) -> list[str]:
+    """Largest / mean partition (rows of all orders) under each key, at each number of partitions: the one-word
+    keys of the first version beside the two-word keys (partitioning.keyed), and the ranges of first-word ids in
+    which the ARPA text is formatted."""
+    import numpy as np
+
+    from ngramlm.corpora.reader import TextOptions
+    from ngramlm.distributed.pipeline import _SAMPLE, HEAVY_SHARE
+    from ngramlm.counting.corpus_count import count_files
+    from ngramlm.distributed.partitioning import (balanced_bounds, hashed, heavy_pairs, in_ranges, keyed,
+                                                  leading_pairs, part_of_counts, sampled_pairs, trailing_pairs,
+                                                  word_ranges)
+
+    counts = count_files([str(corpus)], order, options=TextOptions(blank_lines=True))
+    grams = counts.ngrams
+    vocab_size = len(counts.vocab)
+    keys = {
+        "one word, last (first version)": lambda g, p: hashed(g[:, -1], p),
+        "one word, first (first version)": lambda g, p: hashed(g[:, 0], p),
+        "two words, last": lambda g, p: keyed(g, p, "last"),
+        "two words, last, heavy pairs by three (adjusted counts, interpolation)":
+            lambda g, p: keyed(g, p, "last", heavy[p]),
+        "two words, first (u and gamma)": lambda g, p: keyed(g, p, "first"),
+        "ranges of first-word ids (ARPA text, first version)":
+            lambda g, p: in_ranges(g[:, 0], word_ranges(vocab_size, p)),
+        "balanced ranges of first two words (ARPA text)":
+            lambda g, p: in_ranges(leading_pairs(g, vocab_size), bounds[p]),
+    }
+    # The heavy pairs as the pipeline finds them (from one shard here), and the bounds from a sample of the size
+    # it draws (pipeline._SAMPLE per partition).
+    part = part_of_counts(counts)
+    heavy = {p: heavy_pairs([trailing_pairs(part, vocab_size, p, HEAVY_SHARE)], vocab_size, p, HEAVY_SHARE)
+             for p in partitions}
+    bounds = {p: balanced_bounds([sampled_pairs(part, vocab_size, p * _SAMPLE)], p)
+              for p in partitions}
+    lines = [f"skew, largest / mean partition (n-grams of all orders, {sum(len(g) for g in grams):,} in all):"]
+    for name, key in keys.items():
+        ratios = []
+        for parts in partitions:
+            sizes = sum(np.bincount(key(g, parts), minlength=parts) for g in grams)
+            ratios.append(f"{sizes.max() / sizes.mean():.1f}x at {parts}")
+        lines.append(f"  {name}: {', '.join(ratios)}")
+    lines.append(f"  heavy pairs: {', '.join(f'{len(heavy[p].keys)} at {p}' for p in partitions)}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5_000_000, help="tokens of the generated corpus")
@@ -103,6 +152,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "work")
     parser.add_argument("--lmplz", default=shutil.which("lmplz"), help="KenLM's lmplz [default: the one on PATH]")
     parser.add_argument("--skip-full-corpora", action="store_true")
+    parser.add_argument("--skew-only", action="store_true", help="only the partition sizes, no training")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.workdir / f"sampled-{args.size}.txt"
@@ -111,11 +161,16 @@ def main() -> None:
         generate_corpus(corpus, args.size, [CORPORA[name] / "train.txt" for name in ("brown", "gutenberg")], SEED)
     lines = [describe_machine(), f"corpus: {args.size:,} sampled tokens ({corpus.stat().st_size / 2**20:.0f} MiB), "
              f"order {args.order}, {args.workers} Dask workers (one thread each), {args.repeat} rounds"]
+    if args.skew_only:
+        print("\n".join(skew(corpus, args.order)))
+        return
 
     rounds = []
     for r in range(args.repeat):
         row = {"dask": dask_train(corpus, args.order, args.workdir / "dask.arpa", args.workers,
-                                  args.workdir / "dask.log")}
+                                  args.workdir / "dask.log"),
+               "release": dask_train(corpus, args.order, args.workdir / "release.arpa", args.workers,
+                                     args.workdir / "release.log", keep_stages=False)}
         row["one"] = measure([*NGRAMLM, "-o", str(args.order), "--text", str(corpus), "--arpa",
                               str(args.workdir / "one.arpa"), "-q"], args.workdir / "one.log")
         if args.lmplz:
@@ -123,7 +178,8 @@ def main() -> None:
                                     "--text", str(corpus), "--arpa", str(args.workdir / "lmplz.arpa")],
                                    args.workdir / "lmplz.log")
         rounds.append(row)
-        print(f"round {r + 1}: dask {row['dask']['wall_s']:.1f} s, one machine {row['one'][0]:.1f} s"
+        print(f"round {r + 1}: dask {row['dask']['wall_s']:.1f} s, releasing stages "
+              f"{row['release']['wall_s']:.1f} s, one machine {row['one'][0]:.1f} s"
               + (f", lmplz {row['lmplz'][0]:.1f} s" if args.lmplz else ""), flush=True)
 
     def median(values):
@@ -142,6 +198,11 @@ def main() -> None:
         f"client process {last['client_peak_mib']:.0f} MiB",
         f"  bytes shuffled: {last['bytes_shuffled'] / 2**20:.0f} MiB = "
         f"{last['bytes_shuffled'] / last['tokens']:.0f} bytes per input token ({last['tokens']:,} tokens)",
+        f"Dask path releasing each stage's results (keep_stages=False): training "
+        f"{median(row['release']['train_s'] for row in rounds):.1f} s; peak memory per worker: "
+        f"{', '.join(f'{m:.0f}' for m in rounds[-1]['release']['worker_peak_mib'])} MiB (median of the rounds' "
+        f"largest: {median(max(row['release']['worker_peak_mib']) for row in rounds):.0f} MiB, holding every "
+        f"stage: {median(max(row['dask']['worker_peak_mib']) for row in rounds):.0f} MiB)",
         f"one machine (ngramlm train): {median(one_wall):.1f} s, peak {median(row['one'][1] for row in rounds):.0f} "
         f"MiB; Dask / one machine: median {median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f})",
     ]
@@ -153,7 +214,8 @@ def main() -> None:
                      f"{median(lratios):.2f} (range {min(lratios):.2f}-{max(lratios):.2f})")
     else:
         lines.append("lmplz: not found (give --lmplz PATH)")
-    lines.append(f"Dask model vs one machine's: {same_model(args.workdir / 'dask.arpa', args.workdir / 'one.arpa')}")
+    lines.append(f"Dask model vs one machine's: {same_model(args.workdir / 'dask.arpa', args.workdir / 'one.arpa')}"
+                 f"; releasing stages: {same_model(args.workdir / 'release.arpa', args.workdir / 'one.arpa')}")
 
     if not args.skip_full_corpora:
         for name, order in (("brown", 3), ("gutenberg", 5)):
@@ -166,6 +228,7 @@ def main() -> None:
             lines.append(f"full {name} train, {order}-gram, {args.workers} workers: {verdict} as one machine's "
                          f"(training {figures['train_s']:.1f} s)")
 
+    lines += skew(corpus, args.order)
     report = "\n".join(lines)
     print(report)
     out = REPO / "benchmarks" / "results" / "bench_distributed.txt"

@@ -5,6 +5,8 @@
 Rows (issue 24's table), each on the same files for both tools:
   count   `ngram-count -order 5 -text brown/train.txt -sort -write c.txt`, against SRILM's ngram-count
   ppl     `ngram -lm kn5.arpa -order 5 -ppl wikitext-2/test.txt` (-debug 0 and -debug 2), against SRILM's ngram
+  binary  `ngram -lm kn5.bin -order 5 -ppl wikitext-2/test.txt` (ngramlm build-binary), against the same on kn5.arpa
+          and against KenLM's query on its own binary of kn5.arpa (build_binary; -v summary beside -debug 0)
   eval    `ngramlm eval model.arpa wikitext-2/test.txt`, against KenLM's `query model.arpa < test.txt`
   load    loading an ARPA file into ngramlm.use.query.Model, against kenlm.Model: CPU time and resident memory
   score   Model.score over every sentence of the test text, against kenlm.Model.score (same processes as load)
@@ -167,8 +169,8 @@ def main() -> None:
     parser.add_argument("--srilm", help="folder holding SRILM's ngram-count and ngram (searched recursively)")
     parser.add_argument("--kenlm-bin", help="folder holding KenLM's query and lmplz")
     parser.add_argument("--work", default=None, help="folder for the models and outputs (default: a temporary one)")
-    parser.add_argument("--rows", nargs="+", default=["count", "ppl", "eval", "load"],
-                        choices=["count", "ppl", "eval", "load"], help="load also measures score")
+    parser.add_argument("--rows", nargs="+", default=["count", "ppl", "binary", "eval", "load"],
+                        choices=["count", "ppl", "binary", "eval", "load"], help="load also measures score")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args()
 
@@ -198,11 +200,11 @@ def main() -> None:
             notes.append("count: no SRILM ngram-count (pass --srilm)")
 
     kn5 = work / "kn5.arpa"
+    if ("ppl" in args.rows or "binary" in args.rows) and not kn5.exists():
+        maker = [srilm_count] if srilm_count else python(OURS_NGRAM_COUNT)
+        runner.measure(maker + ["-order", "5", "-text", str(wt2_train), "-kndiscount", "-interpolate",
+                                "-lm", str(kn5)])
     if "ppl" in args.rows:
-        if not kn5.exists():
-            maker = [srilm_count] if srilm_count else python(OURS_NGRAM_COUNT)
-            runner.measure(maker + ["-order", "5", "-text", str(wt2_train), "-kndiscount", "-interpolate",
-                                    "-lm", str(kn5)])
         if srilm_ngram:
             for debug in ("0", "2"):
                 ppl = ["-lm", str(kn5), "-order", "5", "-ppl", str(wt2_test), "-debug", debug]
@@ -216,6 +218,28 @@ def main() -> None:
             rows.append(summarise("  (-debug 2, peak memory)", results, "rss", "MiB"))
         else:
             notes.append("ppl: no SRILM ngram (pass --srilm)")
+
+    if "binary" in args.rows:
+        runner.measure(python(OURS_CLI, "build-binary", "-q", str(kn5), str(work / "kn5.bin")))
+        build_binary = find_program("build_binary", args.kenlm_bin)
+        if build_binary:
+            runner.measure([build_binary, "probing", str(kn5), str(work / "kn5.probing")])
+        for debug, verbosity in (("0", "summary"), ("2", "word")):
+            def ppl_run(model, debug=debug):
+                command = ["-lm", str(work / model), "-order", "5", "-ppl", str(wt2_test), "-debug", debug]
+                return lambda: runner.measure(python(OURS_NGRAM, *command), stdout=str(work / f"{model}{debug}"))
+            print(f"binary: ngram -lm kn5.bin -ppl -debug {debug} against kn5.arpa", file=sys.stderr)
+            results = alternate(args.pairs, ppl_run("kn5.bin"), ppl_run("kn5.arpa"))
+            rows.append(summarise(f"ngram -lm kn5.bin -ppl -debug {debug} vs kn5.arpa", results, "cpu", "s CPU"))
+            if query and build_binary:
+                kenlm_query = [query, "-v", verbosity, str(work / "kn5.probing")]
+                peer = lambda: runner.measure(kenlm_query, stdin=str(wt2_test))
+                print(f"binary: ngram -lm kn5.bin -ppl -debug {debug} against query -v {verbosity}", file=sys.stderr)
+                results = alternate(args.pairs, ppl_run("kn5.bin"), peer)
+                rows.append(summarise(f"  vs query -v {verbosity} kn5.probing", results, "cpu", "s CPU"))
+                rows.append(summarise("  (the same, peak memory)", results, "rss", "MiB"))
+            else:
+                notes.append("binary: no KenLM query and build_binary (pass --kenlm-bin)")
 
     big = work / "model.arpa"
     if ("eval" in args.rows or "load" in args.rows) and not big.exists():

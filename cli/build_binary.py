@@ -56,7 +56,7 @@ def _above_one(ctx, param, value: float) -> float:
               help="A text (one sentence a line) whose perplexity is reported before and after quantisation.")
 @click.option("--check/--no-check", default=True,
               help="Load the written file back and verify the crc32 of its whole payload.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (no progress bar either).")
 @report_errors
 @checks_outputs("output")
 def build_binary(arpa: str, output: str, probing_multiplier: float, prob_bits: int | None, backoff_bits: int | None,
@@ -70,7 +70,7 @@ def build_binary(arpa: str, output: str, probing_multiplier: float, prob_bits: i
         return
     if pointer_bits is not None:
         raise click.UsageError("-a/--pointer-bits applies to --format kenlm-trie")
-    tables = build_index(read_arpa(arpa), probing_multiplier=probing_multiplier)
+    tables = build_index(read_arpa(arpa, quiet=quiet), probing_multiplier=probing_multiplier)
     write_binary(tables, output, prob_bits, backoff_bits)
     if check:
         start = time.perf_counter()
@@ -100,7 +100,7 @@ def _write_kenlm(arpa: str, output: str, file_format: str, probing_multiplier: f
                  backoff_bits: int | None, pointer_bits: int | None, test_text: str | None, check: bool,
                  quiet: bool) -> None:
     """--format kenlm-probing (the n-grams in the ARPA file's order, as build_binary inserts them) or kenlm-trie."""
-    model = read_arpa(arpa)
+    model = read_arpa(arpa, quiet=quiet)
     if file_format == "kenlm-probing":
         if prob_bits is not None or backoff_bits is not None or pointer_bits is not None:
             raise click.UsageError("KenLM's probing format is neither quantised nor compressed (--quantize, -b and "

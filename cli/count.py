@@ -4,11 +4,10 @@ from __future__ import annotations
 import click
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import CountFileWriter, read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, write_counts
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
-from ngramlm.counting.merging import merge_counts
 from ngramlm.core.vocab import UNK
 
 from ngramlm.cli.common import checks_outputs, report_errors
@@ -67,8 +66,8 @@ def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit
             return
         counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads)
     for path in reads:
-        counts = merge_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,
-                                                  tolower=tolower, errors=errors))
+        counts = add_read_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,
+                                                     tolower=tolower, errors=errors, quiet=quiet), path)
     if write_vocab:
         vocabulary.write(write_vocab)
-    write_counts(counts, output, order=write_order, sort=sort)
+    write_counts(counts, output, order=write_order, sort=sort, quiet=quiet)

@@ -1,4 +1,4 @@
-"""`ngramlm eval`: how well an ARPA model predicts a text, in the figures of both SRILM and KenLM.
+"""`ngramlm eval`: how well a model (ARPA or binary) predicts a text, in the figures of both SRILM and KenLM.
 
 SRILM's `ngram -ppl` lines (ppl counts </s>, ppl1 does not, OOVs and zero probabilities left out), KenLM's
 `query` summary (perplexity including and excluding OOVs), cross-entropy, the OOV rate and how often each
@@ -14,6 +14,7 @@ from ngramlm.core.errors import ModelError
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.evaluation import evaluate_text, kenlm_number
+from ngramlm.use.index_scorer import is_binary_model, load_index
 from ngramlm.use.ppl_report import PplOptions
 from ngramlm.core.vocab import UNK, Vocabulary
 
@@ -39,18 +40,31 @@ def _percent(value: float | None) -> str:
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="What to do with bytes of TEXT that are not UTF-8: stop with the line, or replace them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars on standard error.")
 @report_errors
-def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolower, errors, as_json):
-    """Perplexity of MODEL (ARPA, plain or compressed) on TEXT (one sentence per line)."""
-    if holds_scores(model):
+def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolower, errors, as_json, quiet):
+    """Perplexity of MODEL on TEXT (one sentence per line). MODEL is an ARPA file (plain or compressed) or a
+    binary model (ngramlm build-binary, KenLM's build_binary; known by its first bytes), scored through its hash
+    index: its figures may differ from its ARPA file's in a last digit (a word's back-off weights are added in
+    another order before the float32 rounding), and a longest match is the length the table probe matched."""
+    if is_binary_model(model):
+        if vocab_path:
+            raise ModelError(f"--vocab reads the model into another vocabulary, which the binary file {model} "
+                             "cannot be: use the ARPA file it was built from")
+        if unk_word != UNK:
+            raise ModelError(f"--unk-word: the unknown word of the binary file {model} was fixed when it was "
+                             "built: use the ARPA file it was built from")
+        lm = load_index(model)
+    elif holds_scores(model):
         raise ModelError(f"{model} holds Stupid Backoff scores, not probabilities: they do not sum to one, so "
                          "perplexity and cross-entropy are not defined for it (score hypotheses with it instead)")
-    vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
-             else Vocabulary(unk_word=unk_word))
-    lm = read_arpa(model, vocab)
+    else:
+        vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
+                 else Vocabulary(unk_word=unk_word))
+        lm = read_arpa(model, vocab, quiet=quiet)
     options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, errors=errors)
     warn_if_unsegmented([text], errors)
-    result = evaluate_text(lm, text, order, options)
+    result = evaluate_text(lm, text, order, options, quiet=quiet)
     if as_json:
         click.echo(json.dumps({"model": model, "text": text, **result.as_dict()}, indent=2))
         return

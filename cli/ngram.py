@@ -19,6 +19,7 @@ from ngramlm.core.model import BackoffModel
 from ngramlm.core.errors import ModelError
 from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.ppl_report import PplOptions, ppl_counts_file, ppl_file
+from ngramlm.use.index_scorer import is_binary_model
 from ngramlm.use.scoring import BackoffScorer
 from ngramlm.core.vocab import BOS_ID, UNK, UNK_ID, Vocabulary
 
@@ -171,6 +172,10 @@ MODEL_CHANGING_OPTIONS: list = [
                  help="Model giving the history marginals for -prune (order one less suffices)."),
     click.option("-prune-lowprobs", "prune_lowprobs", is_flag=True,
                  help="Prune n-grams whose probability is lower than their backed-off estimate."),
+    click.option("-rescore-ngram", "rescore_ngram", metavar="FILE",
+                 help="Read the ARPA model FILE (up to -order), give each of its n-grams the probability of the model "
+                      "the other options make (mixtures, classes, -cache, -unk-prob), recompute its back-off "
+                      "weights, and use it in their place for -ppl, -write-lm and the rest."),
     click.option("-gen", "gen", type=click.IntRange(0, None), default=0,
                  help="Print this many random sentences from the model (after its changes)."),
     click.option("-seed", "seed", type=int, default=None,
@@ -258,6 +263,22 @@ def change_model(model: BackoffModel, options: dict) -> tuple[BackoffModel, Mixt
     return model, None
 
 
+def _rescore_ngram(scorer, options: dict, order: int | None, errors: str, quiet: bool) -> BackoffModel:
+    """-rescore-ngram FILE: FILE's model with the probabilities of `scorer` (ngramlm.use.rescore_ngram). As in
+    SRILM, it then replaces the scoring model whole: classes, multiwords and the cache are not applied to it."""
+    from ngramlm.use.rescore_ngram import recompute_weights, rescored_probabilities
+
+    target = read_arpa(options["rescore_ngram"], Vocabulary(unk_word=scorer.vocab.unk_word), errors=errors,
+                       quiet=quiet)
+    params = click.get_current_context().params
+    report_read(target, order, params["debug"])
+    target = at_order(target, order, options["rescore_ngram"], quiet=quiet)
+    options.update(classes=None, multiwords=False, cache=0)
+    rescored = rescored_probabilities(target, scorer)
+    report_left_over_mass(rescored, bool(params["unk"]), params["debug"])
+    return recompute_weights(rescored, bool(params["unk"]))
+
+
 def _generate(model, options: dict) -> None:
     """SRILM's -gen N and -gen-prefixes FILE: random sentences on standard output, one per line."""
     from ngramlm.core.io import iter_lines
@@ -309,7 +330,10 @@ def _model_changing_options(func):
 @srilm_command("ngram")
 @click.version_option(None, "-version", package_name="ngramlm")
 @click.option("-lm", "lm", metavar="FILE", required=True,
-              help="Read the back-off model from FILE, in ARPA format (plain, .gz, .bz2 or .xz).")
+              help="Read the back-off model from FILE, in ARPA format (plain, .gz, .bz2 or .xz), or a binary model "
+                   "(ngramlm build-binary, KenLM's build_binary; known by its first bytes), scored through its hash "
+                   "index: the report may differ from the ARPA file's in a last digit, [Ngram] is the length the "
+                   "table probe matched, and options that change or rewrite the model need the ARPA file.")
 @click.option("-order", "order", type=click.IntRange(1, 255), default=None, show_default=False,
               help="Maximal N-gram order used (SRILM's default: 3, whatever the model's order; higher-order "
                    "n-grams are then ignored). An order above the model's is an error.")
@@ -335,6 +359,9 @@ def _model_changing_options(func):
               help="Lines of the -ppl / -counts input starting with STRING are copied to the output unscored; "
                    "at -debug 0 the statistics of the lines since the previous one are printed before them.")
 @click.option("-write-lm", "write_lm", metavar="FILE", help="Write the model (after -order and changes) to FILE.")
+@click.option("-write-bin-lm", "write_bin_lm", metavar="FILE",
+              help="Write the model (as -write-lm) in ngramlm's binary format, which ngram -lm reads memory-mapped. "
+                   "This is not SRILM's binary LM format: SRILM's tools cannot read it.")
 @click.option("-write-vocab", "write_vocab", metavar="FILE", help="Write the model's vocabulary to FILE, sorted.")
 @click.option("-q", "quiet", is_flag=True, help="No warnings or progress on standard error.")
 @click.option("-limit-vocab", "limit_vocab", is_flag=True,
@@ -350,16 +377,21 @@ def _model_changing_options(func):
 @_model_changing_options
 @verbose_option
 @report_errors
-@checks_outputs("write_lm", "write_vocab")
+@checks_outputs("write_lm", "write_bin_lm", "write_vocab")
 def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolower, no_sos, no_eos, escape,
-         write_lm, write_vocab, quiet, limit_vocab, unk_prob, skipoovs, reverse, errors, **model_options):
+         write_lm, write_bin_lm, write_vocab, quiet, limit_vocab, unk_prob, skipoovs, reverse, errors, **model_options):
     """Apply an N-gram language model: perplexity of a text or of counts, N-best rescoring, rewriting the model
     (SRILM's ngram)."""
     errors = ERRORS[errors]
     keep_bytes_on_stdout()
+    if is_binary_model(lm):
+        from ngramlm.cli.ngram_binary import run_binary
+
+        run_binary(lm, dict(click.get_current_context().params, errors=errors), unknown_word_scorer, model_options)
+        return
     words = read_vocabulary(vocab, map_unk, tolower, errors)
     known = len(words)
-    model = read_arpa(lm, words, errors=errors)
+    model = read_arpa(lm, words, errors=errors, quiet=quiet)
     kept = limit_to_vocabulary(model, known) if limit_vocab and vocab else None
     report_read(model, order, debug, kept)
     model = kept or model
@@ -379,9 +411,18 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         model_options["classes"] = None
     model, dynamic_mixture = change_model(model, model_options)
 
+    if model_options["rescore_ngram"]:
+        model = _rescore_ngram(unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob,
+                                                   skipoovs), model_options, order, errors, quiet)
+        dynamic_mixture, unk_prob, skipoovs = None, None, False
     if write_lm:
         report_sizes("writing", None, model, debug)
-        write_arpa(model, write_lm)
+        write_arpa(model, write_lm, quiet=quiet)
+    if write_bin_lm:
+        from ngramlm.formats.binary import write_binary
+
+        report_sizes("writing", None, model, debug)
+        write_binary(model, write_bin_lm)
     if write_vocab:
         model.vocab.write(write_vocab)
     scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
@@ -392,7 +433,7 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=min(debug, 3),
                              unk_is_word=unk or unk_prob is not None, errors=errors, reverse=reverse)
         if ppl:
-            ppl_file(scorer, readable_input(ppl), options, sys.stdout, sys.stderr)
+            ppl_file(scorer, readable_input(ppl), options, sys.stdout, sys.stderr, quiet=quiet)
         if counts:
             ppl_counts_file(scorer, readable_input(counts), options, count_order or None, sys.stdout, sys.stderr)
     run_nbest(scorer, model_options, unk=unk or unk_prob is not None, escape=escape, errors=errors, sos=not no_sos,

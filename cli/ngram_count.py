@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import Iterator
 
 import click
 import numpy as np
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import CountFileWriter, read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, write_counts
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
-from ngramlm.counting.merging import merge_counts
+from ngramlm.counting.weighted import count_weighted_file
+from ngramlm.core.errors import NgramlmError
 from ngramlm.core.vocab import BOS, EOS, EOS_ID, UNK, UNK_ID, Vocabulary
 
 from ngramlm.cli import estimation_flags
@@ -73,10 +75,42 @@ def _estimation_options(func):
     return func
 
 
+def _write_fractional_counts(counts: NgramCounts, path: str, order: int, sort: bool) -> None:
+    """A count file of fractional counts (-float-counts), each written as SRILM's FloatCount ("%.16g"), in the
+    walk of write_counts: every n-gram followed by its extensions, words by id (by byte order under -sort)."""
+    from ngramlm.formats.countfile import word_ranks
+
+    orders = list(range(1, counts.order + 1)) if order == 0 else [order] if order <= counts.order else []
+    keys = word_ranks(counts.vocab).astype(np.int64) if sort else np.arange(len(counts.vocab), dtype=np.int64)
+    width = max(orders, default=0)
+    padded = [np.hstack([keys[counts.ngrams[n - 1]], np.full((len(counts.ngrams[n - 1]), width - n), -1)])
+              for n in orders]
+    sources = [(n, i) for n in orders for i in range(len(counts.ngrams[n - 1]))]
+    walk = np.lexsort(np.vstack(padded).T[::-1]) if sources else []
+    words = counts.vocab.words
+    with click.open_file(path, "w", encoding="utf-8", errors="surrogateescape", atomic=path != "-") as f:
+        for k in walk:
+            n, i = sources[k]
+            f.write(" ".join(words[w] for w in counts.ngrams[n - 1][i]) + f"\t{counts.counts[n - 1][i]:.16g}\n")
+
+
+def _above_mincounts(counts: NgramCounts, params: dict) -> NgramCounts:
+    """-read-with-mincounts: the counts read without the n-grams below their order's -gtNmin (-gtmin above order
+    9), each cut-off taken as a whole count (SRILM's readMinCounts)."""
+    ngrams, totals = [], []
+    for n, (grams, values) in enumerate(zip(counts.ngrams, counts.counts), 1):
+        cutoff = int(params[f"gt{n}min"] if n <= estimation_flags.MAX_FLAG_ORDER else params["gtmin"])
+        keep = values >= cutoff
+        ngrams.append(grams[keep])
+        totals.append(values[keep])
+    return NgramCounts(counts.vocab, ngrams, totals)
+
+
 def _count_file_outputs(params: dict) -> list[tuple[str, int]] | None:
     """The count files to write as a -text is counted, as (path, order 0 for all), where nothing else needs the
     counts whole (no -read, -lm, discount files or -debug); None otherwise."""
-    if not params["text"] or params["read"] or params["lm"] or _names_discount_files(params) or params["debug"]:
+    if not params["text"] or params["read"] or params["lm"] or _names_discount_files(params) or params["debug"] \
+            or params["text_has_weights"] or params["text_has_weights_last"] or params["float_counts"]:
         return None
     outputs = [(params[f"write{n}"], n) for n in range(1, MAX_WRITE_ORDER + 1) if params[f"write{n}"]]
     if params["write"] or not (outputs or params["write_vocab"]):
@@ -133,7 +167,7 @@ def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
                    np.ascontiguousarray(table.astype(rows.dtype)).view(kind).ravel())
 
 
-def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str]]:
+def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None = None) -> dict[int, list[str]]:
     """SRILM's `discarded ...` lines per order (Ngram::estimate at -debug 1): contexts it skips (ending in </s>,
     or holding <unk> in a closed vocabulary), n-grams predicting a non-event (<s>, -pau-, a closed vocabulary's
     <unk>), and n-grams whose discount removed them; then (under key order + 1) the `inserted ... redundant`
@@ -175,6 +209,10 @@ def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str
         candidates = estimated & positive & event
         in_model = _rows_in(rows, model.ngrams[n - 1])
         discounted = int(np.count_nonzero(candidates & ~in_model))
+        if n == 1 and zerotons is not None:  # discounted unigrams come back with left-over mass: the zerotons seen
+            unseen = np.ones(len(vocab), dtype=bool)
+            unseen[rows[positive, 0]] = False
+            discounted = zerotons - int(np.count_nonzero(unseen & events))
         found = []
         for number, what in [(skipped_contexts, "contexts containing pseudo-events"),
                              (int(predicting.sum()), "probs predicting pseudo-events"),
@@ -190,6 +228,38 @@ def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str
     return lines
 
 
+def _prune(model, params: dict):
+    """-prune / -minprune: SRILM's ngram-count prunes the estimated model in memory (Ngram::pruneProbs) before
+    writing it, as `ngram -prune` does to a model it reads; the same pruning and -debug 1 lines."""
+    from ngramlm.cli.ngram import report_left_over_mass, report_sizes
+    from ngramlm.core.model import BackoffModel
+    from ngramlm.use.prune import prune_entropy
+    from ngramlm.use.prune_contexts import srilm_context_weights
+
+    # SRILM holds the estimated probabilities in single precision, and recomputes the back-off weights from those
+    model = BackoffModel(model.vocab, model.ngrams, [lp.astype(np.float32).astype(lp.dtype) for lp in model.logprob],
+                         model.logbow)
+    pruned = prune_entropy(model, params["prune"], params["minprune"])
+    report_sizes("pruned", model, pruned, params["debug"])
+    pruned = srilm_context_weights(model, pruned, params["minprune"])
+    report_left_over_mass(pruned, bool(params["unk"]), params["debug"])
+    return pruned
+
+
+# The methods whose discounts SRILM estimates from fractional counts (its Discount::estimate for FloatCount is
+# overridden only by ConstDiscount, AddSmooth and WittenBell; the others refuse).
+FRACTIONAL_METHODS = frozenset({"witten-bell", "absolute", "additive"})
+
+
+def _check_fractional_methods(params: dict, order: int) -> None:
+    """-float-counts with a method that needs whole counts (count-of-counts): SRILM's two lines, exit status 1."""
+    for n, method in enumerate(estimation_flags.methods(params, order), 1):
+        if method not in FRACTIONAL_METHODS:
+            click.echo(f"discounting method does not support float counts\nerror in discount estimator for order "
+                       f"{n}", err=True)
+            raise SystemExit(1)
+
+
 @srilm_command("ngram-count")
 @click.version_option(None, "-version", package_name="ngramlm")
 @click.option("-order", "order", type=click.IntRange(1, 255), default=3,
@@ -197,9 +267,21 @@ def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str
 @click.option("-text", "text", metavar="FILE",
               help="Count N-grams in FILE: one sentence per line, <s> and </s> added unless present, empty lines "
                    "ignored.")
+@click.option("-text-has-weights", "text_has_weights", is_flag=True,
+              help="Each line of -text starts with a weight: its N-grams are counted that many times (the digits "
+                   "before any decimal point, unless -float-counts).")
+@click.option("-text-has-weights-last", "text_has_weights_last", is_flag=True,
+              help="As -text-has-weights, with the weight at the end of each line.")
+@click.option("-float-counts", "float_counts", is_flag=True,
+              help="Keep fractional counts (weighted text). Estimation then works with -wbdiscount, -cdiscount "
+                   "and -addsmooth only, as in SRILM (and not with -read).")
 @click.option("-read", "read", metavar="FILE", multiple=True,
               help="Read N-gram counts ('w1 .. wn<TAB>count') from FILE; repeatable. Counts from -read and -text "
                    "add up.")
+@click.option("-read-with-mincounts", "read_with_mincounts", is_flag=True,
+              help="Drop the N-grams of -read files whose counts are below the -gtNmin cut-offs as they are read, "
+                   "to save memory (count-of-counts then lack them: SRILM's -meta-tag, which keeps them, is not "
+                   "supported).")
 @click.option("-write", "write", metavar="FILE", help="Write the total counts to FILE.")
 @click.option("-write-order", "write_order", type=click.IntRange(0, 255), default=0,
               help="Order of the counts -write writes; 0 means all orders.")
@@ -221,6 +303,15 @@ def _discard_report(counts: NgramCounts, model, unk: bool) -> dict[int, list[str
 @click.option("-no-eos", "no_eos", is_flag=True, help="Do not insert end-of-sentence tokens </s>.")
 @click.option("-lm", "lm", metavar="FILE", help="Estimate a back-off N-gram model and write it to FILE (ARPA).")
 @_estimation_options
+@click.option("-write-binary-lm", "write_binary_lm", is_flag=True,
+              help="Write the -lm model in ngramlm's binary format (memory-mapped by ngram and ngramlm; read back "
+                   "fast), not ARPA. This is not SRILM's binary LM format: SRILM's tools cannot read it.")
+@click.option("-prune", "prune", type=float, default=0.0, metavar="THRESHOLD",
+              help="Prune the estimated LM before -lm writes it: remove the N-grams whose removal raises its "
+                   "training-set perplexity by less than THRESHOLD, relatively (Stolcke's entropy pruning, as "
+                   "ngram -prune does).")
+@click.option("-minprune", "minprune", type=click.IntRange(2, None), default=2, metavar="N",
+              help="Prune only N-grams of at least N words (-prune); unigrams are never pruned.")
 @click.option("-debug", "debug", type=int, default=0,
               help="Debugging level: 1 reports the counted text; estimation prints more at higher levels.")
 @click.option("-memory", "memory", default=DEFAULT_MEMORY, metavar="SIZE",
@@ -241,6 +332,9 @@ def main(**params):
     params["errors"] = ERRORS[params["errors"]]
     keep_bytes_on_stdout()
     counting_budget(params["memory"])  # refuses a budget below the minimum before any work
+    if params["float_counts"] and params["read"]:
+        raise NgramlmError("-float-counts with -read is not supported: fractional counts come only from weighted "
+                           "-text (-text-has-weights)")
     vocab = read_vocabulary(params["vocab"], params["map_unk"], params["tolower"], params["errors"])
     if _count_file_outputs(params) is not None:
         _write_counts_as_counted(params, vocab)
@@ -253,14 +347,26 @@ def main(**params):
         text = readable_input(params["text"])
         if params["debug"] >= 1 and text == "-":
             text = spooled_stdin()  # read twice: counted, then its lines
-        counts = count_files([text], order, vocab, options, memory=params["memory"],
-                             quiet=params["quiet"], threads=params["threads"])
-        if params["debug"] >= 1:
-            click.echo(_text_statistics(params["text"], line_count(text), counts), err=True)
+        weighted = params["text_has_weights"] or params["text_has_weights_last"]
+        if weighted:
+            def bad_weight(line: int) -> None:  # SRILM's warning, the line skipped
+                click.echo(f"{params['text']}: line {line}: illegal count weight or line too long?", err=True)
+
+            counts = count_weighted_file(text, order, vocab, options, fractional=params["float_counts"],
+                                         weight_last=params["text_has_weights_last"], warn=bad_weight)
+        else:
+            counts = count_files([text], order, vocab, options, memory=params["memory"],
+                                 quiet=params["quiet"], threads=params["threads"])
+        if params["debug"] >= 1:  # SRILM's statistics count each line of weighted text once
+            read = counts if not weighted else count_weighted_file(text, 1, vocab, options, weight_last=params[
+                "text_has_weights_last"], weighted=False)
+            click.echo(_text_statistics(params["text"], line_count(text), read), err=True)
     for path in params["read"]:
         read = read_counts(readable_input(path), vocab, order, limit_vocab=params["limit_vocab"], tolower=params["tolower"],
-                           errors=params["errors"])
-        counts = read if counts is None else merge_counts(counts, read)
+                           errors=params["errors"], quiet=params["quiet"])
+        if params["read_with_mincounts"]:
+            read = _above_mincounts(read, params)
+        counts = add_read_counts(counts, read, path)
     if counts is None:
         counts = NgramCounts.empty(vocab, order)
 
@@ -268,11 +374,19 @@ def main(**params):
         vocab.write(params["write_vocab"])
     # SRILM writes the counts to standard output when nothing else (counts, vocabulary, LM, discounts) is written.
     writes_something = any(params[name] for name in ["write_vocab", "lm", *(f"write{n}" for n in range(1, 10))])
+    def write(path: str, order: int) -> None:
+        if params["float_counts"]:
+            _write_fractional_counts(counts, path, order, params["sort"])
+        else:
+            write_counts(counts, path, order=order, sort=params["sort"], quiet=params["quiet"])
+
     if params["write"] or not (writes_something or _names_discount_files(params)):
-        write_counts(counts, params["write"] or "-", order=params["write_order"], sort=params["sort"])
+        write(params["write"] or "-", params["write_order"])
     for n in range(1, MAX_WRITE_ORDER + 1):
         if params[f"write{n}"]:
-            write_counts(counts, params[f"write{n}"], order=n, sort=params["sort"])
+            write(params[f"write{n}"], n)
+    if params["float_counts"] and (params["lm"] or _names_discount_files(params)):
+        _check_fractional_methods(params, order)
     if params["lm"]:
         from ngramlm.formats.arpa import write_arpa
 
@@ -281,16 +395,24 @@ def main(**params):
                 for n, method in enumerate(estimation_flags.methods(params, order), 1):
                     click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
                 model = estimation_flags.build_model(counts, params, params["quiet"])
-            discarded = _discard_report(counts, model, bool(params["unk"]))
+            zerotons = [int(m.group(1)) for m in map(re.compile(r"over (\d+) zeroton words").search, notes) if m]
+            discarded = _discard_report(counts, model, bool(params["unk"]), zerotons[0] if zerotons else None)
             # SRILM reports each order's discards as it goes, the unigrams' left-over mass after the unigrams
             for line in discarded.get(1, []) + [f"warning: {note}" for note in notes] + \
                     [line for n in sorted(discarded) if n > 1 for line in discarded[n]]:
                 click.echo(line, err=True)
         else:
             model = estimation_flags.build_model(counts, params, params["quiet"])
+        if params["prune"]:
+            model = _prune(model, params)
         if params["debug"] >= 1:  # SRILM's Ngram::write at -debug 1
             for n, size in enumerate(model.sizes(), 1):
                 click.echo(f"writing {size} {n}-grams", err=True)
-        write_arpa(model, params["lm"])
+        if params["write_binary_lm"]:
+            from ngramlm.formats.binary import write_binary
+
+            write_binary(model, params["lm"])
+        else:
+            write_arpa(model, params["lm"], quiet=params["quiet"])
     elif _names_discount_files(params):
         estimation_flags.write_discount_parameters(counts, params)

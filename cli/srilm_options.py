@@ -60,7 +60,9 @@ _MAXENT = "maximum-entropy models are not implemented"
 _QUANTIZE = "quantised (codebook) models are not implemented"
 _ADAPT = "adaptive mixtures and marginal adaptation are not implemented"
 _MULTIWORD = "tagged and alias vocabularies, multiwords in N-best lists and exact class expansion are not implemented"
-_NBEST_EXTRA = "noise vocabularies and -rescore-ngram are not implemented"
+_META = ("count-of-count meta n-grams are not implemented (-read-with-mincounts drops the low counts without "
+         "keeping their count-of-counts)")
+_NBEST_EXTRA = "noise vocabularies are not implemented"
 REASONS = {
     **dict.fromkeys(["use-server", "cache-served-ngrams", "server-port", "server-maxclients"], _SERVER),
     **dict.fromkeys(["df", "factored", "skip", "hiddens", "hidden-vocab", "hidden-not", "stop-words", "decipher",
@@ -71,28 +73,25 @@ REASONS = {
     **dict.fromkeys(["adapt-mix", "adapt-decay", "adapt-iters", "adapt-marginals", "base-marginals",
                      "adapt-marginals-beta", "adapt-marginals-ratios", "context-priors", "bayes-scale",
                      "loglinear-mix", "read-mix-lms"], _ADAPT),
-    **dict.fromkeys(["tagged", "split-multiwords", "expand-exact", "vocab-aliases", "nonevents", "meta-tag"],
-                    _MULTIWORD),
-    **dict.fromkeys(["noise", "noise-vocab", "rescore-ngram"], _NBEST_EXTRA),
-    **dict.fromkeys(["write-oldbin-lm", "write-bin-lm", "write-binary-lm", "write-binary", "read-google",
-                     "write-vocab-index", "write-text"], "SRILM's binary and Google-format files are not written"),
+    **dict.fromkeys(["tagged", "split-multiwords", "expand-exact", "vocab-aliases", "nonevents"], _MULTIWORD),
+    "meta-tag": _META,
+    **dict.fromkeys(["noise", "noise-vocab"], _NBEST_EXTRA),
+    **dict.fromkeys(["write-oldbin-lm", "write-binary", "read-google", "write-vocab-index", "write-text"],
+                    "SRILM's binary and Google-format files are not written"),
     "memuse": "SRILM's memory accounting has no counterpart",
     "minbackoff": "not implemented",
     "zeroprob-word": "not implemented",
     "counts-entropy": "not implemented",
-    "text-has-weights": "weighted text is not implemented",
-    "text-has-weights-last": "weighted text is not implemented",
-    "float-counts": "fractional counts are not implemented",
+    # ngram's (ngram-count has them): weighted -ppl text and fractional -counts
+    "text-has-weights": "weighted text is not implemented in ngram (ngram-count has it)",
+    "float-counts": "fractional counts are not implemented in ngram (ngram-count has them)",
     "intersect": "not implemented",
-    "read-with-mincounts": "not implemented",
     "recompute": "not implemented",
     "trust-totals": "not implemented",
     "kn-counts-modified": "not implemented",
     "kn-modify-counts-at-end": "not implemented",
     "ndiscount": "natural discounting is not implemented",
     **{f"ndiscount{n}": "natural discounting is not implemented" for n in range(1, 10)},
-    "prune": "pruning while counting is not implemented (prune the model with ngram -prune)",
-    "minprune": "pruning while counting is not implemented (prune the model with ngram -prune)",
 }
 
 

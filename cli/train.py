@@ -131,11 +131,14 @@ def _discount_text(discounts) -> str:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Train on the running Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); its workers "
                    "must read the --text files at the same paths.")
+@click.option("--release-stages", is_flag=True,
+              help="On Dask: free each stage's results once the next stage has them (less memory per worker; a "
+                   "worker lost mid-run costs a longer recomputation, from the counting on).")
 @lmplz_options
 @report_errors
 @checks_outputs("arpa")
 def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fallback, params, tolower, memory,
-          temp_dir, quiet, workers, scheduler, **lmplz_flags):
+          temp_dir, quiet, workers, scheduler, release_stages, **lmplz_flags):
     """Train an n-gram model on text and write it in ARPA format.
 
     With no options beyond --order and --text this is KenLM's `lmplz -o N`: the same n-grams and the same
@@ -175,8 +178,10 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
         if workers is not None or scheduler is not None:
             _train_on_dask(LmplzConfig(texts, order, arpa, Vocabulary.read(vocab_path) if vocab_path else None,
                                        text_options, unk, discount_fallback, DEFAULT_MEMORY, temp_dir, quiet,
-                                       **settings), method, workers, scheduler)
+                                       **settings), method, workers, scheduler, release_stages)
             return
+        if release_stages:
+            raise ModelError("--release-stages applies to training on Dask (--workers, --scheduler) only")
         if method == STUPID_BACKOFF:
             _train_stupid_backoff(texts, order, vocab_path, text_options, unk, arpa, quiet)
             return
@@ -193,7 +198,7 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
                        quiet)
         if not quiet:
             click.echo(f"writing {arpa}", err=True)
-        write_arpa(model, arpa)
+        write_arpa(model, arpa, quiet=quiet)
     except MemoryError:
         allowed = f"the {memory:,} bytes --memory allows" if memory is not None else "the memory of this machine"
         raise NgramlmError(f"out of memory: training needs more than {allowed}; lower the order or train on "
@@ -202,10 +207,7 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
 
 def _count(texts, order, vocab_path, text_options, quiet):
     vocab = Vocabulary.read(vocab_path) if vocab_path else Vocabulary()
-    with Progress(f"counting {order}-grams", unit="n-grams", quiet=quiet) as progress:
-        counts = count_files(texts, order, vocab, text_options)
-        progress.update(sum(len(g) for g in counts.ngrams))
-    return counts
+    return count_files(texts, order, vocab, text_options, quiet=quiet)  # its bar: the text's bytes read
 
 
 def _train_lmplz(config: LmplzConfig):
@@ -227,7 +229,7 @@ def _train_stupid_backoff(texts, order, vocab_path, text_options, unk, arpa, qui
     model = stupid_backoff(counts, unk=unk)
     _report([], model.sizes(), [""] * model.order, quiet)
     _say_scores(arpa, quiet)
-    write_arpa(model, arpa, preamble=SCORES_COMMENT)
+    write_arpa(model, arpa, preamble=SCORES_COMMENT, quiet=quiet)
 
 
 def _say_scores(arpa, quiet):
@@ -236,7 +238,7 @@ def _say_scores(arpa, quiet):
                    "perplexity is not defined for this model)", err=True)
 
 
-def _train_on_dask(config: LmplzConfig, method, workers, scheduler):
+def _train_on_dask(config: LmplzConfig, method, workers, scheduler, release_stages=False):
     """The Dask path (ngramlm.distributed): a local cluster of `workers` processes, or the one at `scheduler`."""
     if method not in (LMPLZ, STUPID_BACKOFF):
         raise ModelError(f"--method {method} does not run on Dask (--workers, --scheduler): only lmplz and "
@@ -271,7 +273,7 @@ def _train_on_dask(config: LmplzConfig, method, workers, scheduler):
                        f"{client.dashboard_link}", err=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", smoothing.EstimationWarning)
-            train_on_dask(client, config, method, before_writing=report)
+            train_on_dask(client, config, method, keep_stages=not release_stages, before_writing=report)
     finally:
         client.close()
         if cluster is not None:

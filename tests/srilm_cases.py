@@ -10,7 +10,8 @@ and an interpolated Witten-Bell trigram of train.txt's lines 501-600, 601-700 an
 {classlm} a Witten-Bell trigram of train.txt's first 500 lines with some words replaced by classes (CLASS_TOKENS),
 {classes} / {simpleclasses} class definitions, {classtext} lines of valid.txt with words of those classes,
 {multitext} / {multivocab} some of those lines with multiwords, and the multiwords, {pausetrain} train.txt's first
-200 lines with pause words.
+200 lines with pause words, {weighted} / {weightedlast} those lines with weights in front / at the end, and
+{readcounts} their trigram counts.
 """
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ CASES = [
     ("mix-two", "ngram", ["-lm", "{mix3}", "-mix-lm", "{mix2}", "-lambda", "0.3", "-write-lm", "-"], ("arpa",)),
     ("mix-pairwise", "ngram", ["-lm", "{mix3}", "-mix-lm", "{mix2}", "-mix-lm2", "{mix4}", "-lambda", "0.5",
                                "-mix-lambda2", "0.2", "-write-lm", "-"], ("arpa",)),
+    # an n-gram model's probabilities recomputed by another model (a back-off model; a dynamic mixture), weights
+    # recomputed
+    ("rescore-ngram", "ngram", ["-lm", "{mix3}", "-rescore-ngram", "{mix4}", "-write-lm", "-"], ("arpa",)),
+    ("rescore-ngram-mix", "ngram", ["-lm", "{mix3}", "-mix-lm", "{lm}", "-lambda", "0.6", "-bayes", "0",
+                                    "-rescore-ngram", "{mix2}", "-debug", "1", "-ppl", "{text}"],
+     ("stdout", "stderr")),
     # N-best rescoring, the three formats
     ("nbest-srilm", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list1.srilm"], ("stdout", "stderr")),
     ("nbest-decipher1", "ngram", ["-lm", "{lm}", "-nbest", "{data}/list2.dec1", "-rescore-lmw", "9",
@@ -70,6 +77,27 @@ CASES = [
      ("stdout", "stderr")),
     ("count-pause-cdiscount", "ngram-count", ["-debug", "1", "-order", "2", "-text", "{pausetrain}", "-cdiscount",
                                               "0.7", "-interpolate", "-lm", "-"], ("stdout", "stderr")),
+    # pruning while counting: the estimated model pruned before it is written (weights within 1e-6, see same_arpa)
+    ("count-prune-kn", "ngram-count", ["-text", "{train}", "-kndiscount", "-interpolate", "-prune", "1e-5", "-lm",
+                                       "-"], ("arpa",)),
+    ("count-prune-wb", "ngram-count", ["-debug", "1", "-text", "{train}", "-wbdiscount", "-prune", "1e-6",
+                                       "-minprune", "3", "-lm", "-"], ("arpa", "stderr")),
+    # weighted text (whole counts: the digits before the point; fractional with -float-counts), fractional
+    # estimation with the methods SRILM allows, counts read with cut-offs ("arpa" keeps the counts compressed too)
+    ("count-weights", "ngram-count", ["-order", "2", "-text", "{weighted}", "-text-has-weights", "-sort"],
+     ("arpa",)),
+    ("count-float", "ngram-count", ["-text", "{weighted}", "-text-has-weights", "-float-counts", "-sort",
+                                    "-write-order", "3"], ("arpa",)),
+    ("count-float-wb", "ngram-count", ["-debug", "1", "-text", "{weighted}", "-text-has-weights", "-float-counts",
+                                       "-wbdiscount", "-interpolate", "-lm", "-"], ("arpa", "stderr")),
+    ("count-float-cdiscount", "ngram-count", ["-text", "{weightedlast}", "-text-has-weights-last", "-float-counts",
+                                              "-cdiscount", "0.7", "-gt3min", "1", "-lm", "-"], ("arpa",)),
+    ("count-float-addsmooth", "ngram-count", ["-order", "2", "-text", "{weighted}", "-text-has-weights",
+                                              "-float-counts", "-addsmooth", "0.5", "-lm", "-"], ("arpa",)),
+    ("count-mincounts-gt", "ngram-count", ["-read", "{readcounts}", "-read-with-mincounts", "-gt2min", "2", "-lm",
+                                           "-"], ("arpa",)),
+    ("count-mincounts-wb", "ngram-count", ["-read", "{readcounts}", "-read-with-mincounts", "-wbdiscount", "-gt3min",
+                                           "3", "-lm", "-"], ("arpa",)),
     # class models: general (multi-word expansions, a word in two classes), simple, expanded into a word model
     ("classes", "ngram", ["-lm", "{classlm}", "-classes", "{classes}", "-debug", "1", "-ppl", "{classtext}"],
      ("stdout", "stderr")),
@@ -156,6 +184,19 @@ def write_inputs(corpora: Path, folder: Path) -> dict[str, str]:
     (folder / "pausetrain.txt").write_text("".join(
         line.replace(" ", " -pau- ", 2).replace(" -pau- ", " ", 1).rstrip("\n") + (" -pau-\n" if n % 2 else "\n")
         for n, line in enumerate(_lines(train, 200))), encoding="utf-8")
+    # weights 1, 2.5 and 0.5 in turn (whole counts: 1, 2 and 0), in front and at the end of train.txt's first 200
+    weighted = [(("1", "2.5", "0.5")[n % 3], line.strip()) for n, line in enumerate(_lines(train, 200))]
+    (folder / "weighted.txt").write_text("".join(f"{w} {line}\n" for w, line in weighted), encoding="utf-8")
+    (folder / "weightedlast.txt").write_text("".join(f"{line} {w}\n" for w, line in weighted), encoding="utf-8")
+    # trigram counts of those lines, by hand (<s> and </s> added), for -read
+    grams: dict[tuple[str, ...], int] = {}
+    for _, line in weighted:
+        words = ["<s>", *line.split(), "</s>"]
+        for n in (1, 2, 3):
+            for i in range(len(words) - n + 1):
+                grams[tuple(words[i:i + n])] = grams.get(tuple(words[i:i + n]), 0) + 1
+    (folder / "readcounts.txt").write_text("".join(f"{' '.join(g)}\t{c}\n" for g, c in sorted(grams.items())),
+                                       encoding="utf-8")
     classed = []
     for line in _lines(train, 500):
         for phrase, token in CLASS_TOKENS:
@@ -175,7 +216,8 @@ def write_inputs(corpora: Path, folder: Path) -> dict[str, str]:
     (folder / "multitext.txt").write_text("".join(multi), encoding="utf-8")
     (folder / "multivocab.txt").write_text("".join(w + "\n" for w in MULTIWORDS), encoding="utf-8")
     for name in ["text", "pause", "vocab", "files", "latin1", "gb2312", "utf8bom", "utf16le", "utf16be", "classes",
-                 "pausetrain", "simpleclasses", "classtext", "multitext", "multivocab"]:
+                 "pausetrain", "simpleclasses", "classtext", "multitext", "multivocab", "weighted", "weightedlast",
+                 "readcounts"]:
         values[name] = str(folder / f"{name}.txt")
     values["train"] = str(folder / "train500.txt")
     for name in ["mix2", "mix3", "mix4", "classlm"]:

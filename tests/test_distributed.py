@@ -1,5 +1,6 @@
 """The Dask path (ngramlm.distributed) against the one-machine path: the same ARPA model from local clusters of
-1, 2 and 4 workers, for lmplz's modified Kneser-Ney and for Stupid Backoff; a worker killed mid-run; the errors.
+1, 2 and 4 workers, for lmplz's modified Kneser-Ney (also pruned, and releasing each stage's results) and for
+Stupid Backoff; input through fsspec URLs; the partitioning keys; a worker killed mid-run; the errors.
 
 The reference is the one-machine estimator (ngramlm.smoothing.lmplz, itself checked against KenLM's lmplz in
 test_lmplz*), compared n-gram by n-gram through the ARPA reader. To keep CI fast the corpora are slices (the first
@@ -8,6 +9,8 @@ that counts really are merged; benchmarks/bench_distributed.py compares the full
 """
 from __future__ import annotations
 
+import filecmp
+import gzip
 import os
 
 import numpy as np
@@ -19,6 +22,8 @@ from ngramlm.core.errors import ModelError, NgramlmError  # noqa: E402
 from ngramlm.counting.corpus_count import count_files  # noqa: E402
 from ngramlm.corpora.reader import TextOptions  # noqa: E402
 from ngramlm.core.vocab import Vocabulary  # noqa: E402
+from ngramlm.distributed.partitioning import (balanced_bounds, hashed, in_ranges, keyed,  # noqa: E402
+                                              leading_pairs, part_of_counts, sampled_pairs)
 from ngramlm.distributed.pipeline import train_on_dask  # noqa: E402
 from ngramlm.distributed.shards import Shard, plan_shards, shard_text  # noqa: E402
 from ngramlm.formats.arpa import read_arpa, write_arpa  # noqa: E402
@@ -90,19 +95,108 @@ def references(corpora, tmp_path_factory):
     return made
 
 
-def train(client, path, order, arpa, method="lmplz", **kwargs):
-    config = LmplzConfig([path], order, str(arpa), text_options=OPTIONS, quiet=True)
+def train(client, path, order, arpa, method="lmplz", prune=(), **kwargs):
+    config = LmplzConfig(path if isinstance(path, list) else [path], order, str(arpa), text_options=OPTIONS,
+                         quiet=True, prune=prune)
     return train_on_dask(client, config, method, shard_bytes=100_000, **kwargs)
+
+
+def one_machine(path, order, arpa, *flags) -> str:
+    """`ngramlm train` on one machine, as a user runs it."""
+    from click.testing import CliRunner
+
+    from ngramlm.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["train", "-o", str(order), "--text", path, "--arpa", str(arpa), "-q", *flags])
+    assert result.exit_code == 0, result.output
+    return str(arpa)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 4])
 @pytest.mark.parametrize("corpus", ["brown", "gutenberg"])
 def test_lmplz_on_dask_equals_the_one_machine_model(clusters, corpora, references, tmp_path, corpus, workers):
-    """Also with other numbers of partitions than the default (twice the workers): the model does not change."""
+    """Also with other numbers of partitions than the default (twice the workers), and with heavy pairs of words
+    (a low heavy_share makes ". </s>" and others heavy on these small texts): the model does not change."""
     path, order = corpora[corpus]
-    run = train(clusters[workers], path, order, tmp_path / "lm.arpa", partitions={1: 3, 2: None, 4: 7}[workers])
+    run = train(clusters[workers], path, order, tmp_path / "lm.arpa", partitions={1: 3, 2: None, 4: 7}[workers],
+                heavy_share={1: 0.25, 2: 0.05, 4: 0.01}[workers])
     assert_same_model(str(tmp_path / "lm.arpa"), references[corpus, "lmplz"])
     assert run.bytes_shuffled > 0 and len(run.discounts) == order
+    assert (run.heavy_pairs > 0) == (workers > 1)
+
+
+@pytest.mark.parametrize("corpus, prune", [("brown", "0 1 1"), ("gutenberg", "1 1 2")])
+def test_pruned_lmplz_on_dask_is_the_one_machine_model(clusters, corpora, tmp_path, corpus, prune):
+    """lmplz's --prune on the workers: the pruned n-grams still count for the discounts and the continuation
+    counts, and their mass goes to the back-off. "1 1 2" also prunes unigrams (<s>, </s> and <unk> stay), which
+    changes the uniform distribution's |V|. The file is byte for byte `ngramlm train --prune`'s."""
+    path, order = corpora[corpus]
+    reference = one_machine(path, order, tmp_path / "one.arpa", "--prune", prune)
+    run = train(clusters[2], path, order, tmp_path / "lm.arpa", prune=[int(t) for t in prune.split()],
+                partitions=5, heavy_share=0.02)
+    assert filecmp.cmp(tmp_path / "lm.arpa", reference, shallow=False)
+    unpruned = read_arpa(str(tmp_path / "lm.arpa")).sizes()
+    assert unpruned == run.sizes and run.sizes[1] < len(np.unique(read_arpa(reference).ngrams[1], axis=0)) + 1
+    with open(reference) as f:
+        assert f"ngram 2={run.sizes[1]}" in f.read(200)
+
+
+def test_releasing_each_stage_gives_the_same_model(clusters, corpora, references, tmp_path):
+    path, order = corpora["gutenberg"]
+    train(clusters[4], path, order, tmp_path / "lm.arpa", keep_stages=False, heavy_share=0.02)
+    assert_same_model(str(tmp_path / "lm.arpa"), references["gutenberg", "lmplz"])
+
+
+def test_input_through_fsspec_urls(clusters, corpora, tmp_path):
+    """memory:// (a glob over a plain half, in several shards, and a gzipped half) and file://: the model of
+    the same text as a local file."""
+    import fsspec
+
+    path, order = corpora["brown"]
+    with open(path, "rb") as f:
+        data = f.read()
+    half = data.index(b"\n", len(data) // 2) + 1
+    with fsspec.open("memory://dask-test/a.txt", "wb") as f:
+        f.write(data[:half])
+    with fsspec.open("memory://dask-test/b.txt.gz", "wb") as f:
+        f.write(gzip.compress(data[half:]))
+    reference = one_machine(path, order, tmp_path / "one.arpa")
+    try:
+        for i, url in enumerate(["memory://dask-test/*", "file://" + os.path.abspath(path)]):
+            train(clusters[2], url, order, tmp_path / f"lm{i}.arpa")
+            assert filecmp.cmp(tmp_path / f"lm{i}.arpa", reference, shallow=False)
+        with pytest.raises(NgramlmError, match="memory://dask-test/none.txt: cannot be read on worker .*no such"):
+            train(clusters[2], "memory://dask-test/none.txt", order, tmp_path / "lm.arpa")
+    finally:
+        fsspec.filesystem("memory").rm("/dask-test", recursive=True)
+
+
+def test_two_word_keys_keep_what_each_stage_needs_together_and_spread_frequent_words(corpora):
+    """By last words, an n-gram (n >= 3) lies with its suffix; by first words, with every n-gram of its context
+    (whatever its last word); and the n-grams of a frequent word, all on one partition with a one-word key, spread
+    over many (not those ending in ". </s>": docs/scale_out.md). The ranges for writing follow the n-grams' order
+    and hold about as many."""
+    path, order = corpora["gutenberg"]
+    counts = count_files([path], order, options=OPTIONS)
+    parts = 64
+    for grams in counts.ngrams[2:]:
+        np.testing.assert_array_equal(keyed(grams, parts, "last"), keyed(grams[:, 1:], parts, "last"))
+    for grams in counts.ngrams[1:]:
+        other_last_word = grams.copy()
+        other_last_word[:, -1] = (grams[:, -1] + 1) % len(counts.vocab)
+        np.testing.assert_array_equal(keyed(grams, parts, "first"), keyed(other_last_word, parts, "first"))
+    # Frequent words: n-grams ending in "the" and beginning with <s> (order 3 and up) spread over the partitions.
+    the, bos = counts.vocab.id("the"), counts.vocab.id("<s>")
+    ending = np.concatenate([keyed(g[g[:, -1] == the], parts, "last") for g in counts.ngrams[1:]])
+    starting = np.concatenate([keyed(g[g[:, 0] == bos], parts, "first") for g in counts.ngrams[2:]])
+    assert len(np.unique(hashed(np.full(3, the), parts))) == 1
+    assert len(np.unique(ending)) > parts // 2 and len(np.unique(starting)) > parts // 2
+    bounds = balanced_bounds([sampled_pairs(part_of_counts(counts), len(counts.vocab), 5000)], 8)
+    sizes = sum(np.bincount(in_ranges(leading_pairs(g, len(counts.vocab)), bounds), minlength=8)
+                for g in counts.ngrams)
+    assert sizes.max() < 1.2 * sizes.mean()
+    for grams in counts.ngrams:
+        assert np.all(np.diff(in_ranges(leading_pairs(grams, len(counts.vocab)), bounds)) >= 0)
 
 
 @pytest.mark.parametrize("corpus", ["brown", "gutenberg"])
@@ -142,10 +236,12 @@ def test_discounts_that_cannot_be_estimated_stop_the_run_before_any_file(cluster
     assert sorted(os.listdir(tmp_path)) == ["tiny.txt"]
 
 
-def test_a_worker_killed_mid_run_gives_the_same_model_or_a_clean_failure(corpora, references, tmp_path):
+@pytest.mark.parametrize("keep_stages", [True, False])
+def test_a_worker_killed_mid_run_gives_the_same_model_or_a_clean_failure(corpora, references, tmp_path,
+                                                                        keep_stages):
     """One of two worker processes is killed once the estimation is done and its results (the ARPA text of its
     ranges) are held on the workers: Dask recomputes the lost part from the lineage, or the run fails, leaving
-    no ARPA file."""
+    no ARPA file (also where each stage's results were released)."""
     path, order = corpora["brown"]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
@@ -158,7 +254,7 @@ def test_a_worker_killed_mid_run_gives_the_same_model_or_a_clean_failure(corpora
 
         arpa = tmp_path / "lm.arpa"
         try:
-            train(client, path, order, arpa, before_writing=kill_a_worker)
+            train(client, path, order, arpa, before_writing=kill_a_worker, keep_stages=keep_stages)
         except Exception:  # a clean failure is allowed: then no partial model
             assert not arpa.exists() and os.listdir(tmp_path) == []
         else:
@@ -176,3 +272,5 @@ def test_train_refuses_a_method_that_does_not_run_on_dask(tmp_path):
     result = CliRunner().invoke(cli, ["train", "-o", "2", "--text", str(text), "--workers", "2", "--method",
                                       "witten-bell"])
     assert result.exit_code == 1 and "does not run on Dask" in result.output
+    result = CliRunner().invoke(cli, ["train", "-o", "2", "--text", str(text), "--release-stages"])
+    assert result.exit_code == 1 and "--release-stages applies to training on Dask" in result.output

@@ -21,8 +21,8 @@ from ngramlm.core.errors import InputError
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.formats.kenlm_binary import (LoadMethod, arpa_file_order, buckets, header_size, load_kenlm,
                                           write_kenlm_probing)
-from ngramlm.formats.kenlm_trie import write_kenlm_trie
-from ngramlm.use.kenlm_model import KenlmModel
+from ngramlm.formats.kenlm_trie import load_kenlm_trie, write_kenlm_trie
+from ngramlm.use.kenlm_model import KenlmModel, KenlmTrieModel
 
 sys.path.insert(0, str(Path(__file__).parent))
 from kenlm_expectations import check_all, check_nounk  # noqa: E402
@@ -122,6 +122,29 @@ def test_larger_model_scores_as_kenlm_loads_its_arpa(reference_dir, tmp_path):
         assert trie.read_bytes() == built.read_bytes()
 
 
+@pytest.mark.parametrize("options", [{}, dict(prob_bits=8, backoff_bits=7, pointer_bits=22)])
+def test_larger_tries_are_scored_in_place_word_for_word_as_kenlm(reference_dir, tmp_path, options):
+    """The Brown 3-gram as a trie (exact; -q 8 -b 7 -a 22): ngramlm.Model walks the file where it lies
+    (KenlmTrieModel) and gives, word for word, the kenlm module's scores of the same file."""
+    arpa = tmp_path / "kn3.arpa"
+    arpa.write_bytes(gzip.decompress((reference_dir / "srilm-brown-10k" / "kn3-interp.arpa.gz").read_bytes()))
+    trie = tmp_path / "kn3.trie"
+    write_kenlm_trie(read_arpa(str(arpa)), str(trie), **options)
+    ours, theirs = ngramlm.Model(str(trie)), kenlm.Model(str(trie))
+    assert isinstance(ours, KenlmTrieModel)
+    lines = (reference_dir / "kenlm-brown" / "test.txt").read_text().splitlines()[:1500]
+    for line in lines:
+        for (p, n, oov), (q, m, o) in zip(ours.full_scores(line), theirs.full_scores(line), strict=True):
+            assert p == pytest.approx(q, rel=1e-6, abs=1e-5) and n == m and oov == o
+    state, out = ngramlm.State(), ngramlm.State()
+    kstate, kout = kenlm.State(), kenlm.State()
+    ours.NullContextWrite(state)
+    theirs.NullContextWrite(kstate)
+    for word in lines[0].split() + ["</s>", "never-seen-word", "the"]:
+        assert ours.BaseScore(state, word, out) == pytest.approx(theirs.BaseScore(kstate, word, kout), abs=1e-5)
+        state, out, kstate, kout = out, state, kout, kstate
+
+
 def _quiet_config():
     config = kenlm.Config()
     config.show_progress = False
@@ -175,8 +198,9 @@ NOUNK_TRIES = ["test_nounk.trie", "test_nounk.q3b2.trie"]
 
 @pytest.mark.parametrize("name", TRIES + NOUNK_TRIES)
 def test_build_binary_trie_files_pass_kenlms_model_test_and_score_as_kenlm(name):
-    """Tries with and without quantisation (-q/-b) and array-compressed pointers (-a), read into ngramlm's index."""
+    """Tries with and without quantisation (-q/-b) and array-compressed pointers (-a), scored in place."""
     model, reference = ngramlm.Model(str(DATA / name)), kenlm.Model(str(DATA / name))
+    assert isinstance(model, KenlmTrieModel)
     check = check_nounk if "nounk" in name else check_all
     assert check(model, ngramlm.State) == []
     for sentence in SENTENCES:
@@ -228,6 +252,48 @@ def test_damaged_tries_are_refused_or_read_without_crashing(tmp_path):
                 continue
             for sentence in SENTENCES:
                 model.score(sentence)
+
+
+@pytest.mark.parametrize("name", TRIES)
+def test_tries_with_garbage_arrays_score_without_crashing_or_are_refused(tmp_path, name):
+    """Scoring in place reads the file's own pointers: garbage past the unigrams (every word id, weight and
+    child pointer all ones, or all zeros) gives garbage numbers but stays inside the file; garbage in the
+    unigrams' pointers or the vocabulary's order is refused at load (but for LAZY, which reads no page before a
+    query needs it: there only the sizes are checked)."""
+    good = (DATA / name).read_bytes()
+    layout = load_kenlm_trie(str(DATA / name))
+
+    def address(array):
+        return array.__array_interface__["data"][0]
+
+    unigrams_at = header_size(5) + 8 + address(layout.unigrams) - address(layout.vocab)
+    unigrams_end = unigrams_at + layout.unigrams.nbytes
+    scored = 0
+    for fill in (b"\xff", b"\x00"):
+        # (The two bytes after the unigrams, the -a header where there is one, are kept: a bad one is refused.)
+        data = good[:unigrams_end + 2] + fill * (layout.end - unigrams_end - 2) + good[layout.end:]
+        for method in (LoadMethod.LAZY, LoadMethod.POPULATE_OR_READ):
+            config = ngramlm.Config()
+            config.load_method = method
+            try:
+                model = ngramlm.Model(_damaged(tmp_path, data), config)
+            except InputError as error:
+                assert "bad.binary" in str(error) and "a22" in name  # an -a array that does not start at 0
+                continue
+            scored += 1
+            for sentence in SENTENCES:
+                assert isinstance(model.score(sentence), float)
+                list(model.full_scores(sentence, bos=False))
+    assert scored >= 2
+    pointers = bytearray(good)
+    pointers[unigrams_at + 16 * 3 + 8:unigrams_at + 16 * 3 + 16] = struct.pack("<Q", 2**40)
+    with pytest.raises(InputError, match="child pointers"):
+        ngramlm.Model(_damaged(tmp_path, bytes(pointers)))
+    swapped = bytearray(good)
+    at = header_size(5) + 8
+    swapped[at:at + 16] = good[at + 8:at + 16] + good[at:at + 8]
+    with pytest.raises(InputError, match="ascending"):
+        ngramlm.Model(_damaged(tmp_path, bytes(swapped)))
 
 
 def test_tables_without_an_empty_bucket_cannot_hang_or_crash(tmp_path):

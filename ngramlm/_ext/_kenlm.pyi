@@ -1,5 +1,8 @@
-"""Hot loops of KenLM's probing format: its hash functions, a scorer over the file's tables, the writer's table
-builder. The public faces are ngramlm.use.kenlm_model.KenlmModel and ngramlm.formats.kenlm_binary."""
+"""Hot loops of KenLM's binary formats: its hash functions, scorers over a probing file's tables and over a trie,
+the writer's table builder. The public faces are ngramlm.use.kenlm_model (KenlmModel, KenlmTrieModel) and
+ngramlm.formats.kenlm_binary / kenlm_trie."""
+import os
+import struct
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -9,6 +12,30 @@ from ngramlm._ext._query import FullScoreReturn, State
 
 ENTRY_BYTES: dict[str, int]
 ORDER_LIMIT: int
+MAGIC_PREFIX: bytes
+MAGIC: bytes
+INCOMPLETE: bytes
+SANITY: struct.Struct
+SANITY_BYTES: bytes
+FIXED: struct.Struct
+MODEL_TYPE_COUNT: int
+
+def header_size(order: int) -> int:
+    """Bytes of the header of a KenLM binary file of this order."""
+
+def parse_header(head: bytes, file_size: int) -> tuple[int, float, int, bool, int, list[int]] | str:
+    """(order, multiplier, model type, has vocabulary, search version, counts), or why the header is unsound."""
+
+@disjoint_base
+class FileMap:
+    """A read-only shared mapping of a whole file (a buffer, for numpy.frombuffer)."""
+
+def open_file(path: str | bytes | os.PathLike[str], method: int) -> tuple[
+        tuple[int, float, int, bool, int, list[int]] | str, int, np.ndarray | None]:
+    """Open a KenLM binary file, check its header and map or read it: (fields or reason, size, memory)."""
+
+def buckets(entries: int, multiplier: float) -> int:
+    """KenLM's table size for `entries` keys."""
 
 def vocab_key(word: str | bytes) -> int:
     """KenLM's key of a word: MurmurHash64A of its UTF-8 spelling, seed 0."""
@@ -55,3 +82,25 @@ class ProbingIndex:
     def score_flat_into(self, ids: np.ndarray, offsets: np.ndarray, bos: bool, eos: bool, log_prob: np.ndarray,
                         ngram_length: np.ndarray, oov: np.ndarray) -> None:
         """Score sentences given as one id array cut by `offsets`, one entry per word (and per </s>)."""
+
+QUANT_VERSION: int
+BHIKSHA_VERSION: int
+
+def chop_bits(max_offset: int, max_next: int, pointer_bits: int) -> int:
+    """KenLM's choice of how many high bits of a child pointer go to the -a array."""
+
+def packed_size(entries: int, max_vocab: int, remaining_bits: int) -> int:
+    """Bytes of a bit-packed trie order."""
+
+def trie_regions(memory: np.ndarray, start: int, order: int, model_type: int, counts: list[int]) -> tuple | str:
+    """Where the regions of a trie file lie in `memory`, sizes checked; or the reason it cannot hold them."""
+
+def check_trie(memory: np.ndarray, regions: tuple, bigrams: int, words: bool) -> str | None:
+    """A trie's load checks beyond the sizes (words present, vocabulary order, unigram child pointers, -a
+    arrays): the reason, or None."""
+
+@disjoint_base
+class TrieIndex(ProbingIndex):
+    """The compiled scorer over the regions of a KenLM trie file, scored where they lie."""
+
+    def __init__(self, memory: np.ndarray, counts: list[int], regions: tuple) -> None: ...  # type: ignore[override]

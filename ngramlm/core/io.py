@@ -250,22 +250,28 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
 
 # Whole-block reading, for the compiled counting and count-file readers: bytes, not lines, so that the
 # compiled code sees each byte once; a block's first line number lets an error name its line.
-def read_blocks(path: str, block_bytes: int) -> Iterator[tuple[bytes, int]]:
+def read_blocks(path: str, block_bytes: int, progress=None) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
-    first line of each (only \n ends a line, as in SRILM and iter_lines)."""
+    first line of each (only \n ends a line, as in SRILM and iter_lines). `progress`: a core.progress.FileProgress
+    told of each block read."""
     try:
         raw = open_binary(path)
     except OSError as exc:
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
-    lineno, carry = 1, b""
+    lineno, carry, handed = 1, b"", 0
     try:
         while data := raw.read(block_bytes):
+            handed += len(data)
+            if progress is not None:
+                progress.read(raw, handed)
             data = carry + data
             cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
             if block:
                 yield block, lineno
                 lineno += block.count(b"\n")
+        if progress is not None:
+            progress.finish_file(raw, handed)
         if carry:
             yield carry, lineno
     except READ_ERRORS as exc:  # truncated or corrupt compressed files land here

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..core.progress import Progress
+from ..core.progress import FileProgress, Progress
 from ..core.vocab import Vocabulary
 from ..corpora.reader import TextOptions
 from .counts import CountSink, NgramCounts, check_order
@@ -46,18 +46,19 @@ def _sentence_batches(sentences: Iterable[list[str]], batch_tokens: int) -> Iter
 
 
 def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: Encoder,
-                   budget: int, threads: int, quiet: bool, temp_dir: str | None, sos: bool = False,
+                   budget: int, threads: int, quiet: bool, temp_dir: str | None, progress: Progress,
+                   sos: bool = False,
                    eos: bool = False, sink: CountSink | None = None, size_hint: int = 0,
                    relabel: Callable[[Vocabulary], np.ndarray] | None = None) -> NgramCounts:
     """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask.
     With a `sink`, the counts go there (see windows.count_text) and the result has the vocabulary but no n-grams.
-    `size_hint`: about how many entries the marked text will have (see MarkedText); `relabel`: see count_files."""
+    `size_hint`: about how many entries the marked text will have (see MarkedText); `relabel`: see count_files;
+    `progress`: the reading's, which the batches advance."""
     text = MarkedText(budget // 2, temp_dir, size_hint)
     try:
-        with Progress("counting", unit="tokens", quiet=quiet) as progress:
+        with progress:
             for words, lengths in batches:
                 text.add(words, lengths, sos, eos)
-                progress.update(len(words))
         encoder.sync()
         if relabel is not None:
             text.relabel(relabel(encoder.vocab))
@@ -93,13 +94,16 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
     budget = parse_memory(memory)
     threads = usable_threads(threads)
     encoder = Encoder(vocab)
+    progress = Progress("counting", unit="tokens", quiet=quiet)
 
     def batches():
         for batch in _sentence_batches(sentences, min(_BATCH_TOKENS, block_tokens(budget))):
             lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-            yield encoder.encode(chain.from_iterable(batch), int(lengths.sum())), lengths
+            tokens = int(lengths.sum())
+            yield encoder.encode(chain.from_iterable(batch), tokens), lengths
+            progress.update(tokens)
 
-    return _count_encoded(batches(), order, encoder, budget, threads, quiet, temp_dir)
+    return _count_encoded(batches(), order, encoder, budget, threads, quiet, temp_dir, progress)
 
 
 def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = None,
@@ -128,6 +132,7 @@ def count_files(paths: Iterable[str], order: int, vocab: Vocabulary | None = Non
     encoder = Encoder(vocab if vocab is not None else Vocabulary())
     block_bytes = block_tokens(budget) * _BYTES_PER_TOKEN
     paths = list(paths)
-    batches = encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1)
-    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, options.sos, options.eos, sink,
-                          text_size_hint(paths), relabel)
+    progress = FileProgress("counting", paths, quiet=quiet)  # the percentage of the text's bytes read
+    batches = encoded_text(paths, options, encoder, block_bytes, pipelined=threads > 1, progress=progress)
+    return _count_encoded(batches, order, encoder, budget, threads, quiet, temp_dir, progress, options.sos,
+                          options.eos, sink, text_size_hint(paths), relabel)

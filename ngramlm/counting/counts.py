@@ -21,6 +21,7 @@ from ..core.errors import NgramlmError
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 COUNT_DTYPE = np.int64
+MAX_COUNT = int(np.iinfo(COUNT_DTYPE).max)
 # Takes the counts of one range of first words: (n-gram arrays, count arrays), one of each per order.
 CountSink = Callable[[list[np.ndarray], list[np.ndarray]], None]
 # The compiled core keeps window lengths in a byte.
@@ -54,14 +55,39 @@ class NgramCounts:
         return int(self.counts[n - 1].sum())
 
 
+class CountOverflow(NgramlmError):
+    """Counts of one n-gram that add up past MAX_COUNT (2^63 - 1): `ngram` holds its word ids."""
+
+    def __init__(self, ngram: np.ndarray, vocab: Vocabulary | None = None):
+        self.ngram = ngram
+        shown = " ".join(vocab.decode(ngram)) if vocab is not None else " ".join(map(str, ngram.tolist()))
+        super().__init__(f"the counts of '{shown}' add up to more than 2^63 - 1, the largest count supported")
+
+
+def checked_sums(counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """np.add.reduceat(counts, starts) for counts of 0 or more, with CountOverflow (its ngram the group's number)
+    where an integer sum would pass MAX_COUNT, where int64 arithmetic wraps around to a negative count."""
+    sums = np.add.reduceat(counts, starts)
+    if len(counts) == 0 or counts.dtype.kind != "i" or int(counts.max()) <= MAX_COUNT // len(counts):
+        return sums  # no sum can pass the limit: the usual case, one comparison
+    # Floating point finds the groups near the limit; Python's integers settle them exactly.
+    near = np.flatnonzero(np.add.reduceat(counts.astype(np.float64), starts) > 2.0**62)
+    ends = np.append(starts[1:], len(counts))
+    for group in near.tolist():
+        if sum(counts[starts[group]:ends[group]].tolist()) > MAX_COUNT:
+            raise CountOverflow(np.array([group]))
+    return sums
+
+
 def check_order(order: int) -> None:
     """Refuse an order the compiled counter cannot count."""
     if not 1 <= order <= MAX_ORDER:
         raise NgramlmError(f"n-gram order {order} is out of range; choose an order from 1 to {MAX_ORDER}")
 
 
-def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sort n-gram rows lexicographically, adding up the counts of repeated rows."""
+def sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort n-gram rows lexicographically, adding up the counts of repeated rows (CountOverflow, without the
+    vocabulary, where a sum passes MAX_COUNT)."""
     if len(grams) == 0:
         return grams, counts
     order = np.lexsort(grams.T[::-1])
@@ -69,15 +95,23 @@ def _sort_and_sum(grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np
     first = np.ones(len(grams), dtype=bool)
     first[1:] = np.any(grams[1:] != grams[:-1], axis=1)
     starts = np.flatnonzero(first)
-    return grams[starts], np.add.reduceat(counts, starts)
+    try:
+        return grams[starts], checked_sums(counts, starts)
+    except CountOverflow as exc:
+        raise CountOverflow(grams[starts[exc.ngram[0]]]) from None
 
 
-def counts_from_rows(vocab: Vocabulary, rows: list[tuple[np.ndarray, np.ndarray]]) -> NgramCounts:
-    """NgramCounts from unsorted (m, n) id arrays and counts of orders n = 1..N, repeated n-grams summed."""
+def counts_from_rows(vocab: Vocabulary, rows: list[tuple[np.ndarray, np.ndarray]],
+                     fractional: bool = False) -> NgramCounts:
+    """NgramCounts from unsorted (m, n) id arrays and counts of orders n = 1..N, repeated n-grams summed
+    (float64 counts where `fractional`, as SRILM's -float-counts)."""
     ngrams, counts = [], []
     for n, (grams, totals) in enumerate(rows, 1):
         grams = np.asarray(grams, dtype=ID_DTYPE).reshape(-1, n)
-        grams, totals = _sort_and_sum(grams, np.asarray(totals, dtype=COUNT_DTYPE))
+        try:
+            grams, totals = sort_and_sum(grams, np.asarray(totals, dtype=np.float64 if fractional else COUNT_DTYPE))
+        except CountOverflow as exc:
+            raise CountOverflow(exc.ngram, vocab) from None
         ngrams.append(grams)
         counts.append(totals)
     return NgramCounts(vocab, ngrams, counts)

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..core.io import read_blocks
+from ..core.progress import FileProgress
 from ..corpora.reader import TextOptions
 from .encoding import Encoder, TextEncoder
 
@@ -66,15 +67,16 @@ def made_ahead(items: Iterator, depth: int) -> Iterator:
 
 
 def encoded_text(paths: Iterable[str], options: TextOptions, encoder: Encoder, block_bytes: int,
-                  pipelined: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                  pipelined: bool = False, progress: FileProgress | None = None
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(word ids, sentence lengths) of the non-empty lines of the text files, a block of lines at a time, without
     the sentence markers (_count.mark_text adds them).
 
     `pipelined`: a second thread reads the blocks and runs the compiled tokenizer on them, a few blocks ahead,
     while this one looks each block's new tokens up in the vocabulary and the caller marks its sentences (the
-    two halves of the work take about as long)."""
+    two halves of the work take about as long). `progress` is told of each block read (read_blocks)."""
     text_encoder = TextEncoder(encoder, options)
-    blocks = ((block, path, lineno) for path in paths for block, lineno in read_blocks(path, block_bytes))
+    blocks = ((block, path, lineno) for path in paths for block, lineno in read_blocks(path, block_bytes, progress))
     tokenized = ((text_encoder.tokenize(block), block, path, lineno) for block, path, lineno in blocks)
     if pipelined:
         try:  # one thread tokenizes, so the table sees the blocks in order

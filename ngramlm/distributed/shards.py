@@ -1,9 +1,11 @@
 """The text split into shards, each counted by one worker with the compiled counting core.
 
-Inputs are paths or glob patterns (expanded in sorted order). A shard is a byte range of one plain text file (or
-a whole compressed file, which cannot be entered in the middle). A line belongs to the shard that holds its first
-byte, so the shards of a file, read in order, are its lines exactly once each, in order. Shards are planned where they are read (a task on the cluster), so that a
-worker that cannot reach the input says so, naming the file.
+Inputs are paths, fsspec URLs (file://, s3://, hdfs://, memory://, ...; the workers need the filesystem's package)
+or glob patterns of either (expanded in sorted order). A shard is a byte range of one plain text file (or a whole
+compressed file, which cannot be entered in the middle). A line belongs to the shard that holds its first
+byte, so the shards of a file, read in order, are its lines exactly once each, in order. Shards are planned
+where they are read (a task on the cluster), so that a worker that cannot reach the input says so, naming the
+file.
 
 In: text paths and a shard size. Out: Shard ranges; a shard's NgramCounts, numbered in a vocabulary of its own
 (see vocabulary).
@@ -15,6 +17,9 @@ import os
 import socket
 import tempfile
 from dataclasses import dataclass
+from typing import IO
+
+import fsspec
 
 from ..core.errors import InputError, NgramlmError
 from ..core.vocab import Vocabulary
@@ -39,10 +44,38 @@ class Shard:
         return self.path if self.stop is None else f"{self.path} (bytes {self.start}-{self.stop})"
 
 
-def unreadable(path: str, exc: OSError) -> NgramlmError:
+def unreadable(path: str, exc: Exception) -> NgramlmError:
     """The error for input a worker cannot open (raised on the client as it was raised on the worker)."""
-    return NgramlmError(f"{path}: cannot be read on worker {socket.gethostname()}: {exc.strerror or exc}; every "
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else \
+        "no such file" if isinstance(exc, FileNotFoundError) else exc
+    return NgramlmError(f"{path}: cannot be read on worker {socket.gethostname()}: {reason}; every "
                         "worker must reach the training text at the same path (a shared file system, or a URL)")
+
+
+def _is_url(path: str) -> bool:
+    return "://" in path
+
+
+def _filesystem(url: str):
+    """The fsspec filesystem of a URL and the path within it."""
+    try:
+        return fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:  # an unknown protocol, or its package missing on this worker
+        raise unreadable(url, exc) from None
+
+
+def _size(path: str) -> int:
+    try:
+        if not _is_url(path):
+            return os.path.getsize(path)
+        fs, inner = _filesystem(path)
+        return fs.size(inner)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+
+
+def _open(path: str) -> IO[bytes]:
+    return fsspec.open(path, "rb").open() if _is_url(path) else open(path, "rb")
 
 
 def plan_shards(paths: list[str], shard_bytes: int = SHARD_BYTES, at_least: int = 1) -> list[Shard]:
@@ -51,14 +84,9 @@ def plan_shards(paths: list[str], shard_bytes: int = SHARD_BYTES, at_least: int 
     if shard_bytes < 1:
         raise NgramlmError(f"the shard size must be at least one byte, got {shard_bytes}")
     paths = [match for path in paths for match in _expanded(path)]
-    sizes = []
-    for path in paths:
-        if path == "-":
-            raise NgramlmError("standard input cannot be shared among workers; give the training text as files")
-        try:
-            sizes.append(os.path.getsize(path))
-        except OSError as exc:
-            raise unreadable(path, exc) from None
+    if "-" in paths:
+        raise NgramlmError("standard input cannot be shared among workers; give the training text as files")
+    sizes = [_size(path) for path in paths]
     shard_bytes = max(1, min(shard_bytes, -(-sum(sizes) // max(1, at_least))))
     shards = []
     for path, size in zip(paths, sizes):
@@ -71,9 +99,17 @@ def plan_shards(paths: list[str], shard_bytes: int = SHARD_BYTES, at_least: int 
 
 def _expanded(path: str) -> list[str]:
     """The files a glob pattern names, in sorted order (the text's order); a path that exists is itself."""
-    if not any(c in path for c in "*?[") or os.path.exists(path):
+    if not any(c in path for c in "*?["):
         return [path]
-    matches = sorted(glob.glob(path))
+    if _is_url(path):
+        fs, inner = _filesystem(path)
+        if fs.exists(inner):
+            return [path]
+        matches = sorted(fs.unstrip_protocol(m) for m in fs.glob(inner))
+    elif os.path.exists(path):
+        return [path]
+    else:
+        matches = sorted(glob.glob(path))
     if not matches:
         raise NgramlmError(f"{path}: no file matches on worker {socket.gethostname()}")
     return matches
@@ -82,7 +118,7 @@ def _expanded(path: str) -> list[str]:
 def shard_text(shard: Shard) -> bytes:
     """The whole lines that begin in the shard's byte range."""
     try:
-        with open(shard.path, "rb") as f:
+        with _open(shard.path) as f:
             if shard.stop is None:
                 return f.read()
             if shard.start > 0:
@@ -104,10 +140,13 @@ def count_shard(shard: Shard, order: int, vocab: Vocabulary | None, options: Tex
     """The counts of one shard (count_files on one thread: the worker's other threads count other shards), in a
     vocabulary of its own (a copy of `vocab`, or a new open one) that numbers words in order of appearance."""
     own = Vocabulary(vocab.words[3:], unk_word=vocab.unk_word, closed=vocab.closed) if vocab else Vocabulary()
-    if shard.stop is None:
+    if shard.stop is None and not _is_url(shard.path):
         return _count(shard, [shard.path], order, own, options, memory, temp_dir)
+    # A range, or a file behind a URL: its bytes copied to a local file (a compressed one keeps its suffix, so
+    # that counting decompresses it).
+    suffix = next((s for s in _COMPRESSED if shard.stop is None and shard.path.lower().endswith(s)), ".txt")
     try:
-        fd, path = tempfile.mkstemp(prefix="ngramlm-shard-", suffix=".txt", dir=temp_dir)
+        fd, path = tempfile.mkstemp(prefix="ngramlm-shard-", suffix=suffix, dir=temp_dir)
     except OSError as exc:
         raise NgramlmError(f"{temp_dir or tempfile.gettempdir()}: worker {socket.gethostname()} cannot write its "
                            f"shard there: {exc.strerror or exc} (--temp-dir must exist on every worker)") from None

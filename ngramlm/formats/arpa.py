@@ -36,6 +36,7 @@ from .._ext import _arpa
 from ..core.model import BackoffModel
 from ..core.errors import InputError
 from ..core.io import READ_ERRORS, atomic_write, open_binary
+from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Bytes read from the (decompressed) stream at a time; a block always ends at a line boundary when parsed.
@@ -52,15 +53,16 @@ class _LineStream:
 
     `peek_complete_block()` hands the compiled section parser the buffered bytes from the current position;
     `advance()` moves past what it consumed. Decompression failures (a truncated .gz) become InputError at the
-    current line.
+    current line. `progress` is told of each block read.
     """
 
-    def __init__(self, raw: BinaryIO, path: str):
-        self.raw, self.path = raw, path
+    def __init__(self, raw: BinaryIO, path: str, progress: FileProgress):
+        self.raw, self.path, self.progress = raw, path, progress
         self.buf = b""
         self.pos = 0
         self.lineno = 0
         self.eof = False
+        self.handed = 0
 
     def _fill(self) -> bool:
         """Read one more block; False at the end of the stream."""
@@ -71,6 +73,8 @@ class _LineStream:
         except READ_ERRORS as exc:
             raise InputError(self.path, self.lineno + 1, f"cannot read the file ({exc}); is it truncated or corrupt?"
                              ) from None
+        self.handed += len(data)
+        self.progress.read(self.raw, self.handed)
         if not data:
             self.eof = True
             return False
@@ -212,7 +216,8 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds):
     return grams, logprob, logbow
 
 
-def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict") -> BackoffModel:
+def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict", *,
+              quiet: bool = True) -> BackoffModel:
     """Read an ARPA back-off model.
 
     Words become ids through `vocab` (a new open Vocabulary when None: <unk> 0, <s> 1, </s> 2, then the other
@@ -220,6 +225,7 @@ def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict"
     file and line on malformed input: a bad number, a line with the wrong number of words, counts that disagree
     with the header, an n-gram twice, a missing `\\end\\`, a truncated compressed file. `errors`: how words that
     are not UTF-8 are decoded ("strict": an error; "surrogateescape": kept as their bytes, as SRILM reads them).
+    `quiet`: no progress bar (one is drawn, in bytes of the file, only where standard error is a terminal).
     """
     vocab = vocab if vocab is not None else Vocabulary()
     try:
@@ -227,28 +233,36 @@ def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict"
     except OSError as exc:
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
     try:
-        stream = _LineStream(raw, path)
-        counts, marker = _read_header(stream)
-        words = _WordIds(vocab, stream, errors)
-        ngrams, logprob, logbow = [], [], []
-        for n, count in enumerate(counts, 1):
-            marker = marker if n == 1 and marker is not None else _next_marker(stream)
-            match = _SECTION_LINE.match(marker)
-            if match is None or int(match.group(1)) != n:
-                raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")
-            grams, lp, bow = _parse_section(stream, n, count, words)
-            ngrams.append(grams)
-            logprob.append(lp)
-            logbow.append(bow)
-        marker = _next_marker(stream)
-        if marker != b"\\end\\":
-            if _SECTION_LINE.match(marker):
-                raise stream.error(f"section {_show(marker)} is not announced in the \\data\\ header")
-            raise stream.error(f"expected \\end\\ after the last section, found {_show(marker)}")
+        with FileProgress(f"loading {path}", [path], quiet=quiet) as progress:
+            stream = _LineStream(raw, path, progress)
+            ngrams, logprob, logbow = _read_sections(stream, vocab, errors)
+            progress.finish_file(raw, stream.handed)
     finally:
         if path != "-":
             raw.close()
     return _finish(path, vocab, ngrams, logprob, logbow)
+
+
+def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str):
+    """The n-grams, log probabilities and log back-off weights of each order, as the file lists them."""
+    counts, marker = _read_header(stream)
+    words = _WordIds(vocab, stream, errors)
+    ngrams, logprob, logbow = [], [], []
+    for n, count in enumerate(counts, 1):
+        marker = marker if n == 1 and marker is not None else _next_marker(stream)
+        match = _SECTION_LINE.match(marker)
+        if match is None or int(match.group(1)) != n:
+            raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")
+        grams, lp, bow = _parse_section(stream, n, count, words)
+        ngrams.append(grams)
+        logprob.append(lp)
+        logbow.append(bow)
+    marker = _next_marker(stream)
+    if marker != b"\\end\\":
+        if _SECTION_LINE.match(marker):
+            raise stream.error(f"section {_show(marker)} is not announced in the \\data\\ header")
+        raise stream.error(f"expected \\end\\ after the last section, found {_show(marker)}")
+    return ngrams, logprob, logbow
 
 
 def _finish(path: str, vocab: Vocabulary, ngrams, logprob, logbow) -> BackoffModel:
@@ -356,13 +370,14 @@ def shown_weights(is_context: np.ndarray, logbow: np.ndarray) -> np.ndarray:
     return is_context | (logbow != 0) | np.signbit(logbow)
 
 
-def write_arpa(model: BackoffModel, path: str, preamble: bytes = b"") -> None:
+def write_arpa(model: BackoffModel, path: str, preamble: bytes = b"", *, quiet: bool = True) -> None:
     """Write `model` in the ARPA format exactly as SRILM writes it (after `preamble`, comment lines that readers
     skip, such as smoothing.stupid_backoff's note that the file holds scores).
 
     N-grams are ordered as SRILM orders them (by context, most recent word first, then by the word, comparing
     spellings byte by byte), values are printed with %.7g, log10(0) is `-99`, and back-off weights are written
-    where `shown_weights` says (see also read_arpa). Written atomically; compressed by extension.
+    where `shown_weights` says (see also read_arpa). Written atomically; compressed by extension. `quiet`: no
+    progress bar (one is drawn, in n-grams written, only where standard error is a terminal).
     """
     spellings = [w.encode("utf-8", "surrogateescape") for w in model.vocab.words]
     rank = _spelling_rank(spellings)
@@ -371,7 +386,8 @@ def write_arpa(model: BackoffModel, path: str, preamble: bytes = b"") -> None:
         orders = _srilm_orders(model.ngrams, rank, prefixes)
     else:  # some n-gram lacks its context (SRILM never writes such a model): sort by all the words' ranks
         orders = (_srilm_order(rank[grams.astype(np.int64)]) for grams in model.ngrams)
-    with atomic_write(path, "wb") as f:
+    with atomic_write(path, "wb") as f, \
+            Progress(f"writing {path}", unit="n-grams", total=sum(model.sizes()), quiet=quiet) as progress:
         f.write(preamble + arpa_header(model.sizes()))
         # One order at a time, each in slices of rows: the text of a large model never sits in memory whole.
         for k, order in enumerate(orders):
@@ -388,6 +404,7 @@ def write_arpa(model: BackoffModel, path: str, preamble: bytes = b"") -> None:
                                                  np.ascontiguousarray(logprob[rows], dtype=np.float64),
                                                  np.ascontiguousarray(bows[rows], dtype=np.float64),
                                                  show_bow[rows].view(np.uint8)))
+                progress.update(len(rows))
             del order, show_bow
         f.write(ARPA_END)
 

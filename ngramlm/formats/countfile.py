@@ -27,9 +27,11 @@ from .._ext import _arpa
 from .._ext._count import TokenTable
 from .._ext._countfile import CountLines
 from ..core.io import decode_block, read_blocks
-from ..counting.counts import COUNT_DTYPE, MAX_ORDER, NgramCounts, counts_from_rows
+from ..counting.counts import COUNT_DTYPE, MAX_ORDER, CountOverflow, NgramCounts, counts_from_rows
+from ..counting.merging import merge_counts
 from ..core.errors import InputError
 from ..core.io import atomic_write
+from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Count files are read in blocks of this many bytes.
@@ -53,7 +55,8 @@ def _parse_count(text: str, path: str, lineno: int) -> int:
 
 
 def read_counts(path: str, vocab: Vocabulary | None = None, order: int | None = None, *,
-                limit_vocab: bool = False, tolower: bool = False, errors: str = "strict") -> NgramCounts:
+                limit_vocab: bool = False, tolower: bool = False, errors: str = "strict",
+                quiet: bool = True) -> NgramCounts:
     """Read a count file (plain, .gz, .bz2, .xz, or '-').
 
     Args:
@@ -64,15 +67,21 @@ def read_counts(path: str, vocab: Vocabulary | None = None, order: int | None = 
         limit_vocab: with a closed vocabulary, discard n-grams that contain a word outside it (-limit-vocab).
         tolower: lower-case the words (-tolower).
         errors: "strict" stops at undecodable bytes, "replace" substitutes U+FFFD.
+        quiet: no progress bar (one is drawn, in bytes of the file, only where standard error is a terminal).
 
     Raises:
-        InputError naming the file and line of a line that is not an n-gram followed by a count.
+        InputError naming the file and line of a line that is not an n-gram followed by a count, or the file
+        where the counts of an n-gram listed more than once add up past 2^63 - 1.
     """
     vocab = vocab if vocab is not None else Vocabulary()
     reader = _CountReader(vocab, order, limit_vocab and vocab.closed, tolower, errors, path)
-    for block, lineno in read_blocks(path, _READ_BLOCK_BYTES):
-        reader.read_block(block, lineno)
-    return reader.counts()
+    with FileProgress(f"reading {path}", [path], quiet=quiet) as progress:
+        for block, lineno in read_blocks(path, _READ_BLOCK_BYTES, progress):
+            reader.read_block(block, lineno)
+    try:
+        return reader.counts()
+    except CountOverflow as exc:  # an n-gram listed more than once
+        raise InputError(path, None, str(exc)) from None
 
 
 class _CountReader:
@@ -195,6 +204,15 @@ class _CountReader:
         return counts_from_rows(self.vocab, rows)
 
 
+def add_read_counts(counts: NgramCounts | None, read: NgramCounts, path: str) -> NgramCounts:
+    """`read`, the counts of the count file `path`, added to `counts` (ngram-count -read repeated; None: none yet),
+    with an InputError naming the file where a sum passes the largest count supported."""
+    try:
+        return read if counts is None else merge_counts(counts, read)
+    except CountOverflow as exc:
+        raise InputError(path, None, f"{exc} (added to the counts before this file)") from None
+
+
 def _encode(vocab: Vocabulary, words: Iterable[str], drop_unknown: bool) -> np.ndarray:
     """Words -> ids; with `drop_unknown`, words outside the vocabulary get a mark instead of <unk>."""
     if drop_unknown:
@@ -202,7 +220,7 @@ def _encode(vocab: Vocabulary, words: Iterable[str], drop_unknown: bool) -> np.n
     return vocab.encode(words)
 
 
-def _word_ranks(vocab: Vocabulary) -> np.ndarray:
+def word_ranks(vocab: Vocabulary) -> np.ndarray:
     """rank[id]: the place of the word in byte-wise lexicographic order (the bytes of words read with surrogate
     escapes sort as SRILM sorts them, where their str would not)."""
     words = [w.encode("utf-8", "surrogateescape") for w in vocab.words]
@@ -237,26 +255,44 @@ def _ranked_sequences(grams: list[np.ndarray], ranks: np.ndarray) -> list[np.nda
     return sequences
 
 
-def write_counts(counts: NgramCounts, path: str, *, order: int = 0, sort: bool = False) -> None:
-    """Write a count file: all orders (`order` 0, SRILM's default) or one order; `sort` as SRILM's -sort.
+def write_counts(counts: NgramCounts, path: str, *, order: int = 0, sort: bool = False, quiet: bool = True) -> None:
+    """Write a count file: all orders (`order` 0, SRILM's default) or one order; `sort` as SRILM's -sort; `quiet`:
+    no progress bar (one is drawn, in n-grams written, only where standard error is a terminal).
 
     Each order is already sorted by word id, which is the unsorted walk; with `sort` each order is first put in
     byte order of its words. The compiled CountLines merges the orders into the walk and formats the lines."""
     orders = list(range(1, counts.order + 1)) if order == 0 else [order] if order <= counts.order else []
     grams = [np.ascontiguousarray(counts.ngrams[n - 1], dtype=ID_DTYPE) for n in orders]
     totals = [counts.counts[n - 1] for n in orders]
-    ranks = _word_ranks(counts.vocab) if sort else None
+    ranks = word_ranks(counts.vocab) if sort else None
     sequences = _ranked_sequences(grams, ranks) if sort else [None] * len(grams)
     spellings = [w.encode("utf-8", "surrogateescape") for w in counts.vocab.words]
     lines = CountLines(spellings, grams, totals, sequences, ranks)
     if path == "-":
         sys.stdout.flush()  # text already printed goes before the bytes written under it
-    with atomic_write(path, "wb") as f:
+    with atomic_write(path, "wb") as f, \
+            Progress(f"writing {path}", unit="n-grams", total=sum(map(len, totals)), quiet=quiet) as progress:
         while True:
             chunk = lines.chunk(_WRITE_BYTES)
             if not len(chunk):
                 break
             f.write(chunk)
+            _count_lines(progress, chunk)
+        progress.update_to(progress.total or 0)
+
+
+# Bytes of each chunk whose lines are counted to estimate the chunk's n-grams for the bar.
+_SAMPLE_BYTES = 1 << 16
+
+
+def _count_lines(progress: Progress, chunk: np.ndarray) -> None:
+    """Advance the bar by about the lines (n-grams) of a chunk: those of its first _SAMPLE_BYTES scaled to its
+    length (counting them all would cost several percent of the writing); only where a bar is drawn. The caller
+    sets the exact total at the end."""
+    if progress.enabled and len(chunk):
+        sample = chunk[:_SAMPLE_BYTES]
+        lines = max(1, int(np.count_nonzero(sample == ord("\n")))) * len(chunk) // len(sample)
+        progress.update_to(min(progress.done + lines, progress.total or 0))
 
 
 class CountFileWriter:
@@ -277,7 +313,7 @@ class CountFileWriter:
 
     def relabel(self, vocab: Vocabulary) -> np.ndarray:
         """The new id of each word under -sort: its rank in byte order (see count_files' relabel)."""
-        self._ranks = _word_ranks(vocab)
+        self._ranks = word_ranks(vocab)
         return self._ranks
 
     def __enter__(self) -> "CountFileWriter":

@@ -22,17 +22,17 @@ one at a time (ext/_kenlm.pyx, kl_combine). Tables may hold "blank" n-grams that
 n-gram needs as suffix. Sign bits carry two flags: a back-off of -0.0 means no longer n-gram has this one as
 context; a probability with its sign bit clear means some longer n-gram ends in this one.
 
-Loading checks the test values, the parameters, every count against the file's size, and every region within the
-file, before anything is mapped; a crafted file gets an InputError, and the compiled probes stop after one pass
-over a table. The trie variants are read (and written) by formats/kenlm_trie.py.
+Loading is one compiled call (ngramlm._ext._kenlm.open_file: open, check the test values, the parameters and the
+counts, then map or read the file as the LoadMethod says), then every region is checked within the file; a
+crafted file gets an InputError, and the compiled probes stop after one pass over a table. The trie variants
+are read (and written) by formats/kenlm_trie.py.
 
-In:  load_kenlm: a path and a LoadMethod; write_kenlm_probing: a BackoffModel and a path.
+In:  open_kenlm_file / load_kenlm: a path and a LoadMethod; write_kenlm_probing: a BackoffModel and a path.
 Out: ProbingTables (the file's regions as byte arrays, where they lie in the mapping or in memory), or the file.
 """
 from __future__ import annotations
 
 import enum
-import mmap
 import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -46,14 +46,12 @@ from ..core.io import atomic_write
 from ..core.model import BackoffModel
 from .arpa_lines import read_arpa_lines
 
-MAGIC_PREFIX = b"mmap lm http://kheafield.com/code"
-_MAGIC = b"mmap lm http://kheafield.com/code format version 5\n"
-_INCOMPLETE = b"mmap lm http://kheafield.com/code incomplete\n"
-_SANITY = struct.Struct("<56s3f3IQ")
-SANITY_BYTES = _SANITY.pack(_MAGIC, 0.0, 1.0, -0.5, 1, 0xFFFFFFFF, 0, 1)
-_FIXED = struct.Struct("<B3xfiB3xI")
+# The header's test values and its parsing are compiled (ngramlm._ext._kenlm.parse_header), so that loading,
+# which KenLM does in about 30 microseconds, is one compiled call: open, check, map.
+MAGIC_PREFIX = _kenlm.MAGIC_PREFIX
+SANITY_BYTES = _kenlm.SANITY_BYTES
+_SANITY, _FIXED = _kenlm.SANITY, _kenlm.FIXED
 _VOCAB_HEADER = struct.Struct("<II")
-_F32 = struct.Struct("<f")
 MODEL_TYPES = ["probing", "probing with rest costs", "trie", "trie with quantization",
                "trie with array-compressed pointers", "trie with quantization and array-compressed pointers"]
 PROBING = 0
@@ -94,39 +92,34 @@ class ProbingTables:
     def words(self) -> list[str]:
         """The spellings by id, read from the end of the file (checked: "<unk>" first, one per id)."""
         if self._words is None:
-            if not self.has_vocabulary:
-                raise InputError(self.path, None, "this KenLM file was built without its words (build_binary -w none?)")
-            with open(self.path, "rb") as f:
-                f.seek(self.words_offset)
-                blob = f.read()
-            words = blob.split(b"\0")
-            if words and words[-1] == b"":
-                words.pop()
-            if not words or words[0] != b"<unk>" or len(words) != self.bound:
-                raise InputError(self.path, None, f"the words at the end of the file are {len(words)}, the vocabulary "
-                                 f"has {self.bound} ids (or <unk> is not first): truncated or damaged file")
-            try:
-                self._words = [w.decode("utf-8") for w in words]
-            except UnicodeDecodeError:
-                raise InputError(self.path, None, "a word at the end of the file is not UTF-8") from None
+            self._words = read_words(self.path, self.words_offset, self.bound, self.has_vocabulary)
         return self._words
 
 
-def _float32(value: float) -> float:
-    return _F32.unpack(_F32.pack(value))[0]
-
-
-def buckets(entries: int, multiplier: float) -> int:
-    """KenLM's table size for `entries` keys: max(entries + 1, multiplier * entries in float32). (The product of
-    two float32 values is exact in double, so rounding it once gives the float32 product.)"""
+def read_words(path: str, offset: int, bound: int, has_vocabulary: bool = True) -> list[str]:
+    """The spellings by id at the end of a KenLM file, from `offset` (checked: "<unk>" first, one per id)."""
+    if not has_vocabulary:
+        raise InputError(path, None, "this KenLM file was built without its words (build_binary -w none?)")
     try:
-        return max(entries + 1, int(_float32(_float32(multiplier) * _float32(entries))))
-    except OverflowError:  # beyond float32: no file holds such a table (the size check then refuses it)
-        return 2**64
+        with open(path, "rb") as f:
+            f.seek(offset)
+            blob = f.read()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    words = blob.split(b"\0")
+    if words and words[-1] == b"":
+        words.pop()
+    if not words or words[0] != b"<unk>" or len(words) != bound:
+        raise InputError(path, None, f"the words at the end of the file are {len(words)}, the vocabulary "
+                         f"has {bound} ids (or <unk> is not first): truncated or damaged file")
+    try:
+        return [w.decode("utf-8") for w in words]
+    except UnicodeDecodeError:
+        raise InputError(path, None, "a word at the end of the file is not UTF-8") from None
 
 
-def header_size(order: int) -> int:
-    return (_SANITY.size + _FIXED.size + 8 * order + 7) // 8 * 8
+buckets = _kenlm.buckets  # KenLM's table size for n keys: max(n + 1, multiplier * n in float32)
+header_size = _kenlm.header_size
 
 
 def probing_sizes(counts: list[int], multiplier: float) -> list[int]:
@@ -147,29 +140,39 @@ def is_kenlm_binary(path) -> bool:
 
 def read_header(path: str, head: bytes, file_size: int):
     """(order, multiplier, model type, has vocabulary, search version, counts) from the first bytes, checked."""
-    if head.startswith(_INCOMPLETE):
-        raise InputError(path, None, "this KenLM binary file did not finish building")
-    if len(head) < _SANITY.size + _FIXED.size or head[:_SANITY.size] != SANITY_BYTES:
-        if head.startswith(_MAGIC[:-2]) and not head.startswith(_MAGIC):
-            raise InputError(path, None, "KenLM binary format of another version: rebuild it from the ARPA file "
-                             "with build_binary (version 5 is read)")
-        raise InputError(path, None, "not a KenLM binary file of format version 5 (its test values differ)")
-    order, multiplier, model_type, has_vocab, search_version = _FIXED.unpack_from(head, _SANITY.size)
-    if not 2 <= order <= _kenlm.ORDER_LIMIT:
-        raise InputError(path, None, f"KenLM file of order {order}: orders 2 to {_kenlm.ORDER_LIMIT} are read")
-    if not (np.isfinite(multiplier) and multiplier >= 1.0):
-        raise InputError(path, None, f"probing multiplier {multiplier} in the header is not a number >= 1")
-    if has_vocab > 1:
-        raise InputError(path, None, f"has-vocabulary flag {has_vocab} in the header is not 0 or 1")
-    if not 0 <= model_type < len(MODEL_TYPES):
-        raise InputError(path, None, f"unknown KenLM model type {model_type}")
-    if len(head) < header_size(order):
-        raise InputError(path, None, "truncated KenLM header")
-    counts = list(struct.unpack_from(f"<{order}Q", head, _SANITY.size + _FIXED.size))
-    # Every n-gram takes at least 8 bytes: a larger count is a damaged header (and would overflow the sizes).
-    if counts[0] == 0 or any(c > file_size // 8 for c in counts):
-        raise InputError(path, None, f"n-gram counts {counts} in the header do not fit a file of {file_size} bytes")
-    return order, float(multiplier), model_type, bool(has_vocab), search_version, counts
+    fields = _kenlm.parse_header(bytes(head), file_size)
+    if isinstance(fields, str):
+        raise InputError(path, None, fields)
+    return fields
+
+
+def open_kenlm_file(path: str, method: int):
+    """A KenLM binary file opened, its header checked and the whole file in memory as `method` says:
+    ((order, multiplier, model type, has vocabulary, search version, counts), memory as a uint8 array); None
+    for a file that is not KenLM's (or cannot be opened: the other readers say why)."""
+    try:
+        fields, size, memory = _kenlm.open_file(path, int(method))
+        if fields is None:
+            return None
+        if isinstance(fields, str):
+            raise InputError(path, None, fields)
+        if memory is None:  # PARALLEL_READ
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                memory = _read_into(fd, path, size, True)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    return fields, memory
+
+
+def open_kenlm_binary(path: str, method: int):
+    """open_kenlm_file, for a file that must be KenLM's."""
+    opened = open_kenlm_file(path, method)
+    if opened is None:
+        raise InputError(path, None, "cannot read it as a KenLM binary file (missing, unreadable or not KenLM's)")
+    return opened
 
 
 def file_header(order: int, multiplier: float, model_type: int, search_version: int, counts: list[int]) -> bytes:
@@ -204,16 +207,6 @@ def _read_into(fd: int, path: str, size: int, parallel: bool) -> np.ndarray:
     return out
 
 
-def _map(fd: int, path: str, size: int, method: LoadMethod) -> np.ndarray:
-    """The first `size` bytes of the file, mapped or read as `method` says."""
-    populate = getattr(mmap, "MAP_POPULATE", None)
-    if method in (LoadMethod.READ, LoadMethod.PARALLEL_READ) or (method == LoadMethod.POPULATE_OR_READ
-                                                                 and populate is None):
-        return _read_into(fd, path, size, method == LoadMethod.PARALLEL_READ)
-    flags = mmap.MAP_SHARED | (populate if method != LoadMethod.LAZY and populate is not None else 0)
-    return np.frombuffer(mmap.mmap(fd, size, flags=flags, prot=mmap.PROT_READ), np.uint8)
-
-
 def model_type_of(path) -> int | None:
     """The model type in a KenLM file's header (0 probing, 2-5 trie variants; -1 for a KenLM file whose header is
     not sound), None for a file that is not KenLM's."""
@@ -231,41 +224,30 @@ def model_type_of(path) -> int | None:
         return -1
 
 
-def load_kenlm(path: str, load_method: LoadMethod = LoadMethod.POPULATE_OR_READ) -> ProbingTables:
-    """Check a KenLM binary file and bring its probing tables into memory (InputError if it is not one)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        file_size = os.fstat(fd).st_size
-        head = os.pread(fd, 4096, 0)
-        order, multiplier, model_type, has_vocab, search_version, counts = read_header(path, head, file_size)
-        if model_type != PROBING:
-            raise InputError(path, None, f"KenLM {MODEL_TYPES[model_type]} files are not read as tables; "
-                             "ngramlm.Model reads tries (kenlm_trie.read_kenlm_trie_file), rest-cost probing "
-                             "not at all")
-        if search_version != 0:
-            raise InputError(path, None, f"KenLM probing search version {search_version}: version 0 is read")
-        start = header_size(order)
-        sizes = probing_sizes(counts, multiplier)
-        end = start + sum(sizes)
-        if end > file_size:
-            raise InputError(path, None, f"the file has {file_size} bytes but its header asks for {end}: truncated?")
-        version, bound = _VOCAB_HEADER.unpack(os.pread(fd, _VOCAB_HEADER.size, start))
-        if version != 0:
-            raise InputError(path, None, f"KenLM probing vocabulary version {version}: version 0 is read")
-        if not 1 <= bound <= counts[0] + 1:
-            raise InputError(path, None, f"the vocabulary claims {bound} words for {counts[0]} unigrams")
-        # The words: "<unk>" first, and the file ends with the NUL after the last word (a cut through the words
-        # shows here; their number is checked when they are read, ProbingTables.words).
-        if has_vocab and (os.pread(fd, 6, end) != b"<unk>\0" or os.pread(fd, 1, file_size - 1) != b"\0"):
-            raise InputError(path, None, "the words at the end of the file are missing or cut: truncated file")
-        memory = _map(fd, path, end, LoadMethod(load_method))
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
+def load_kenlm(path: str, load_method: int = LoadMethod.POPULATE_OR_READ, opened=None) -> ProbingTables:
+    """Check a KenLM binary file and bring its probing tables into memory (InputError if it is not one).
+    `opened`: what open_kenlm_file gave for the file, if it was opened already."""
+    (order, multiplier, model_type, has_vocab, search_version, counts), memory = (
+        opened or open_kenlm_binary(path, load_method))
+    if model_type != PROBING:
+        raise InputError(path, None, f"KenLM {MODEL_TYPES[model_type]} files are not read as tables; "
+                         "ngramlm.Model reads tries (kenlm_trie.load_kenlm_trie), rest-cost probing not at all")
+    if search_version != 0:
+        raise InputError(path, None, f"KenLM probing search version {search_version}: version 0 is read")
+    start = header_size(order)
+    sizes = probing_sizes(counts, multiplier)
+    end = start + sum(sizes)
+    if end > len(memory):
+        raise InputError(path, None, f"the file has {len(memory)} bytes but its header asks for {end}: truncated?")
+    version, bound = _VOCAB_HEADER.unpack_from(memory, start)
+    if version != 0:
+        raise InputError(path, None, f"KenLM probing vocabulary version {version}: version 0 is read")
+    if not 1 <= bound <= counts[0] + 1:
+        raise InputError(path, None, f"the vocabulary claims {bound} words for {counts[0]} unigrams")
+    # The words: "<unk>" first, and the file ends with the NUL after the last word (a cut through the words
+    # shows here; their number is checked when they are read, ProbingTables.words).
+    if has_vocab and (bytes(memory[end:end + 6]) != b"<unk>\0" or memory[-1] != 0):
+        raise InputError(path, None, "the words at the end of the file are missing or cut: truncated file")
     regions, offset = [], start
     for size in sizes:
         regions.append(memory[offset:offset + size])

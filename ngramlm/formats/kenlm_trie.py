@@ -17,14 +17,21 @@ Layout after the header common to KenLM's binary files (formats/kenlm_binary.py)
     order N     bit-packed (word id, prob: 31 bits exact or prob_bits code); 8 bytes of slack.
 
 The trie is reversed: the children of a unigram w are the bigrams "c w", listed by c, and so on. All n-grams are
-stored (with the blanks KenLM adds for missing suffixes, which carry their back-off probability), so the file
-becomes an ordinary BackoffModel; the query index is then built from it. Every size is checked against the file
-before anything is read, and every child range against its order's size.
+stored (with the blanks KenLM adds for missing suffixes, which carry their back-off probability).
 
-In:  read_kenlm_trie_file: a path; write_kenlm_trie: a BackoffModel, a path and the -q/-b/-a options.
-Out: a BackoffModel with the words from the end of the file; the file, byte for byte as build_binary writes it.
+ngramlm.Model scores a trie where it lies (load_kenlm_trie, then ngramlm._ext._kenlm.TrieIndex: a lookup is a
+binary search among an entry's children). Where the regions lie is computed and checked against the file's
+size in one place, ngramlm._ext._kenlm.trie_regions; load_kenlm_trie also checks the vocabulary's order and the
+unigrams' pointers (but for LAZY), and every probe clamps its child range to its order. read_kenlm_trie_file
+decodes a trie into a BackoffModel instead (for conversions: ARPA, filter), checking every child range.
+
+In:  load_kenlm_trie / read_kenlm_trie_file: a path; write_kenlm_trie: a BackoffModel, a path and -q/-b/-a.
+Out: a TrieLayout over the file in memory; a BackoffModel with the words from the end of the file; the file, byte
+     for byte as build_binary writes it.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,9 +42,10 @@ from ..core.model import BackoffModel
 from ..core.operations import sort_ngrams
 from ..core.vocab import Vocabulary
 from . import kenlm_binary
+from .kenlm_binary import LoadMethod
 
-QUANT_VERSION = 2
-BHIKSHA_VERSION = 0
+QUANT_VERSION = _kenlm.QUANT_VERSION
+BHIKSHA_VERSION = _kenlm.BHIKSHA_VERSION
 # log10 p(<unk>) and back-off that KenLM gives a model without <unk> (its unigram 0 then has these values).
 UNKNOWN_MISSING = (-100.0, 0.0)
 
@@ -46,20 +54,10 @@ def required_bits(max_value: int) -> int:
     return int(max_value).bit_length()
 
 
-def _base_size(entries: int, max_vocab: int, remaining_bits: int) -> int:
-    total = required_bits(max_vocab) + remaining_bits
-    return ((1 + entries) * total + 7) // 8 + 8
-
-
-def _chop_bits(max_offset: int, max_next: int, pointer_bits: int) -> int:
-    """KenLM's choice of how many high bits of the child index go to the array (ArrayBhiksha)."""
-    required = required_bits(max_next)
-    best, lowest = 0, None
-    for chop in range(0, min(required, pointer_bits) + 1):
-        change = (max_next >> (required - chop)) * 64 - max_offset * chop
-        if lowest is None or change < lowest:
-            lowest, best = change, chop
-    return best
+# Bytes of a bit-packed order, and KenLM's choice of how many high bits of a child pointer go to the -a array
+# (ArrayBhiksha): compiled, as the loader finds the regions there (ngramlm._ext._kenlm.trie_regions).
+_base_size = _kenlm.packed_size
+_chop_bits = _kenlm.chop_bits
 
 
 def _read_bits(buf: np.ndarray, bit_offsets: np.ndarray, length: int) -> np.ndarray:
@@ -75,83 +73,114 @@ def _as_float(bits: np.ndarray) -> np.ndarray:
     return bits.astype(np.uint32).view(np.float32)
 
 
+@dataclass
+class TrieLayout:
+    """A trie file in memory and where its regions lie (ngramlm._ext._kenlm.trie_regions, every size checked
+    against the file); the regions as arrays on demand (for the decoder)."""
+
+    path: str
+    memory: np.ndarray                   # the whole file (uint8)
+    counts: list[int]
+    regions: tuple
+    has_vocabulary: bool = True
+    _words: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def order(self) -> int:
+        return len(self.counts)
+
+    @property
+    def bound(self) -> int:
+        return self.regions[1] + 1
+
+    @property
+    def end(self) -> int:
+        """Where the words begin."""
+        return self.regions[-1]
+
+    @property
+    def quantised(self) -> bool:
+        return self.regions[2] >= 0
+
+    @property
+    def word_bits(self) -> int:
+        return self.regions[6]
+
+    @property
+    def prob_bits(self) -> int:
+        return self.regions[3]
+
+    @property
+    def backoff_bits(self) -> int:
+        return self.regions[4]
+
+    @property
+    def vocab(self) -> np.ndarray:
+        """The sorted hashes (uint64), one per word besides <unk>."""
+        at, hashes = self.regions[0], self.regions[1]
+        return self.memory[at:at + 8 * hashes].view("<u8")
+
+    @property
+    def unigrams(self) -> np.ndarray:
+        """(counts[0] + 2) entries of 16 bytes: log10 prob, log10 back-off (float32), first child (uint64)."""
+        at = self.regions[5]
+        return self.memory[at:at + 16 * (self.counts[0] + 2)]
+
+    def packed(self, n: int) -> np.ndarray:
+        """The bit-packed entries of order n (uint8)."""
+        at, size = self.regions[7][n - 2][:2]
+        return self.memory[at:at + size]
+
+    def high(self, n: int) -> np.ndarray:
+        """The -a pointer array of order n (uint64; empty without -a)."""
+        _, _, at, count, _ = self.regions[7][n - 2]
+        return self.memory[at:at + 8 * count].view("<u8") if at >= 0 else np.zeros(0, np.uint64)
+
+    def next_bits(self, n: int) -> int:
+        return self.regions[7][n - 2][4]
+
+    def centres(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The quantiser's centres of order n: probabilities, back-offs (None for the highest order)."""
+        prob, backoff = 1 << self.prob_bits, 1 << self.backoff_bits
+        at = self.regions[2] + 4 * (n - 2) * (prob + backoff)
+        floats = self.memory[at:at + 4 * (prob + backoff)].view("<f4")
+        return floats[:prob], (floats[prob:prob + backoff] if n < self.order else None)
+
+    def words(self) -> list[str]:
+        """The spellings by id, read from the end of the file when first asked for."""
+        if self._words is None:
+            self._words = kenlm_binary.read_words(self.path, self.end, self.bound, self.has_vocabulary)
+        return self._words
+
+
+def trie_layout(path: str, data: np.ndarray, start: int, model_type: int, counts: list[int]) -> TrieLayout:
+    """The regions of a trie file whose bytes are `data` (header of `start` bytes, already checked)."""
+    regions = _kenlm.trie_regions(data, start, len(counts), model_type, counts)
+    if isinstance(regions, str):
+        raise InputError(path, None, regions)
+    return TrieLayout(path, data, counts, regions)
+
+
 def read_kenlm_trie(path: str, data: np.ndarray, start: int, order: int, model_type: int,
                     counts: list[int]) -> BackoffModel:
-    """The model stored in a trie file whose bytes are `data` (header of `start` bytes, already checked)."""
-    quantised, bhiksha = model_type in (3, 5), model_type in (4, 5)
-
-    def need(end: int, what: str) -> None:
-        if end > len(data):
-            raise InputError(path, None, f"the file has {len(data)} bytes but its {what} ends at {end}: truncated?")
-
-    offset = start
-    need(offset + 8 + 8 * counts[0], "vocabulary")
-    hashes = int(data[offset:offset + 8].view("<u8")[0])
-    bound = hashes + 1
-    if not hashes < counts[0] + 1:
-        raise InputError(path, None, f"the vocabulary has {hashes} words besides <unk> for {counts[0]} unigrams")
-    offset += 8 + 8 * counts[0]
-
-    prob_bits = backoff_bits = 0
-    centres: list[tuple[np.ndarray, np.ndarray | None]] = []
-    if quantised:
-        need(offset + 3, "quantiser header")
-        version, prob_bits, backoff_bits = (int(b) for b in data[offset:offset + 3])
-        if version != QUANT_VERSION or not (1 <= prob_bits <= 25 and 1 <= backoff_bits <= 25):
-            raise InputError(path, None, f"quantiser version {version} with {prob_bits}/{backoff_bits} bits: "
-                             f"version {QUANT_VERSION} with 1 to 25 bits is read")
-        size = 8 + ((order - 2) * ((1 << prob_bits) + (1 << backoff_bits)) + (1 << prob_bits)) * 4
-        need(offset + size, "quantiser")
-        floats = data[offset + 8:offset + size].view("<f4")
-        at = 0
-        for _ in range(order - 2):
-            middle = at + (1 << prob_bits)
-            centres.append((floats[at:middle], floats[middle:middle + (1 << backoff_bits)]))
-            at += (1 << prob_bits) + (1 << backoff_bits)
-        centres.append((floats[at:at + (1 << prob_bits)], None))
-        offset += size
-
-    need(offset + (counts[0] + 2) * 16, "unigrams")
-    unigrams = data[offset:offset + (counts[0] + 2) * 16].view(np.dtype([("prob", "<f4"), ("bow", "<f4"),
-                                                                         ("next", "<u8")]))
-    offset += (counts[0] + 2) * 16
-    pointer_bits = 0
-    if bhiksha and order > 2:
-        need(offset + 2, "pointer array header")
-        if int(data[offset]) != BHIKSHA_VERSION:
-            raise InputError(path, None, f"pointer array version {int(data[offset])}: {BHIKSHA_VERSION} is read")
-        pointer_bits = int(data[offset + 1])
-
+    """The model stored in a trie file whose bytes are `data` (header of `start` bytes, already checked),
+    decoded: for conversions (to ARPA, filtering); ngramlm.Model scores a trie in place (TrieIndex)."""
+    layout = trie_layout(path, data, start, model_type, counts)
+    bound = layout.bound
+    unigrams = layout.unigrams.view(np.dtype([("prob", "<f4"), ("bow", "<f4"), ("next", "<u8")]))
     # Per order: the children's range of every entry of the order below, then this order's words and weights.
     child_begin = unigrams["next"][:bound + 1].astype(np.uint64)
     grams = [np.arange(bound, dtype=np.uint32)[:, None]]  # newest word first, KenLM ids
     probs = [unigrams["prob"][:bound].astype(np.float64)]
     bows = [unigrams["bow"][:bound].astype(np.float64)]
-    word_bits = required_bits(counts[0])
+    word_bits, prob_bits, backoff_bits = layout.word_bits, layout.prob_bits, layout.backoff_bits
     for n in range(2, order + 1):
         entries = counts[n - 1]
         longest = n == order
-        weight_bits = (prob_bits if longest else prob_bits + backoff_bits) if quantised else (31 if longest else 63)
-        high = None
-        next_bits = 0
-        if not longest:
-            max_next = counts[n]
-            if bhiksha:
-                chop = _chop_bits(entries + 1, max_next, pointer_bits)
-                next_bits = required_bits(max_next) - chop
-                array_count = (max_next >> (required_bits(max_next) - chop)) + 1
-                array_size = 8 * (1 + array_count) + 7
-                need(offset + array_size, f"{n}-gram pointer array")
-                aligned = (offset + 7) // 8 * 8
-                high = data[aligned + 8:aligned + 8 + 8 * array_count].view("<u8")
-                offset += array_size
-            else:
-                next_bits = required_bits(max_next)
+        weight_bits = ((prob_bits if longest else prob_bits + backoff_bits) if layout.quantised
+                       else (31 if longest else 63))
+        next_bits, high, packed = layout.next_bits(n), layout.high(n), layout.packed(n)
         total = word_bits + weight_bits + next_bits
-        size = _base_size(entries, counts[0], weight_bits + next_bits)
-        need(offset + size, f"{n}-gram array")
-        packed = data[offset:offset + size]
-        offset += size
         if child_begin[0] != 0 or child_begin[-1] != entries or np.any(np.diff(child_begin.astype(np.int64)) < 0):
             raise InputError(path, None, f"the child pointers of the {n - 1}-grams do not cover the {entries} "
                              f"{n}-grams in order: damaged file")
@@ -160,8 +189,8 @@ def read_kenlm_trie(path: str, data: np.ndarray, start: int, order: int, model_t
         if np.any(word >= bound):
             raise InputError(path, None, f"a {n}-gram has a word id beyond the vocabulary: damaged file")
         weights_at = bits[:entries] + np.uint64(word_bits)
-        if quantised:
-            table_p, table_b = centres[n - 2]
+        if layout.quantised:
+            table_p, table_b = layout.centres(n)
             if longest:
                 prob = table_p[_read_bits(packed, weights_at, prob_bits).astype(np.int64)]
             else:
@@ -178,12 +207,12 @@ def read_kenlm_trie(path: str, data: np.ndarray, start: int, order: int, model_t
         bows.append(bow.astype(np.float64) if not longest else np.zeros(entries))
         if not longest:
             low = _read_bits(packed, bits + np.uint64(word_bits + weight_bits), next_bits)
-            if high is not None:
+            if len(high):
                 index = np.arange(entries + 1, dtype=np.uint64)
                 high_part = np.searchsorted(high, index, side="right").astype(np.uint64) - np.uint64(1)
                 low = (high_part << np.uint64(next_bits)) | low
             child_begin = low
-    return _backoff_model(path, _words(path, data[offset:], bound), grams, probs, bows)
+    return _backoff_model(path, _words(path, data[layout.end:], bound), grams, probs, bows)
 
 
 def _words(path: str, blob: np.ndarray, bound: int) -> list[str]:
@@ -213,6 +242,29 @@ def read_kenlm_trie_file(path: str) -> BackoffModel:
     if not has_vocab:
         raise InputError(path, None, "this KenLM trie was built without its words, which are needed to read it")
     return read_kenlm_trie(path, data, kenlm_binary.header_size(order), order, model_type, counts)
+
+
+def load_kenlm_trie(path: str, load_method: int = LoadMethod.POPULATE_OR_READ, opened=None) -> TrieLayout:
+    """Check a KenLM trie file and bring it into memory (mapped or read, as `load_method` says) for scoring in
+    place (ngramlm._ext._kenlm.TrieIndex): the header, every region's size, the vocabulary's order and the
+    unigrams' child pointers (all but the sizes skipped for LAZY) are checked here; deeper pointers are clamped
+    by each probe.
+    `opened`: what kenlm_binary.open_kenlm_file gave for the file, if it was opened already."""
+    (order, _, model_type, has_vocab, search_version, counts), memory = (
+        opened or kenlm_binary.open_kenlm_binary(path, load_method))
+    if model_type not in kenlm_binary.TRIE_TYPES:
+        raise InputError(path, None, f"a KenLM {kenlm_binary.MODEL_TYPES[model_type]} file, not a trie")
+    if search_version != 1:
+        raise InputError(path, None, f"KenLM trie search version {search_version}: version 1 is read")
+    layout = trie_layout(path, memory, kenlm_binary.header_size(order), model_type, counts)
+    layout.has_vocabulary = has_vocab
+    # LAZY promises to read no page before a query needs it (as KenLM): then only the sizes are checked (every
+    # probe is bounded either way: a damaged trie gives wrong numbers, never a read outside it).
+    if load_method != LoadMethod.LAZY:
+        reason = _kenlm.check_trie(memory, layout.regions, counts[1], has_vocab)
+        if reason is not None:
+            raise InputError(path, None, f"{reason}: damaged file")
+    return layout
 
 
 def _backoff_model(path: str, words: list[str], grams, probs, bows) -> BackoffModel:
@@ -427,7 +479,7 @@ def write_kenlm_trie(model: BackoffModel, path: str, prob_bits: int | None = Non
     for n in range(2, order + 1):
         entries, longest = counts[n - 1], n == order
         weight_bits = (prob_bits if longest else prob_bits + backoff_bits) if quantised else (31 if longest else 63)
-        next_bits, array = 0, None
+        next_bits = 0
         if not longest:
             max_next = counts[n]
             values = nexts[n - 1]

@@ -112,6 +112,22 @@ def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.nd
     return result
 
 
+def distribute_left_over(probs: np.ndarray, predicted: np.ndarray, vocab_size: int) -> None:
+    """Give the unigram mass left over (1 - the sum of `probs` over the `predicted` words) to the predicted words
+    of probability 0, or to all of them (`vocab_size`) if there are none, in place (SRILM's Ngram::distributeProb:
+    the ARPA format has no weight for backing off to a uniform distribution)."""
+    left = 1.0 - probs[predicted].sum()
+    left = left if left >= PROB_EPSILON else 0.0
+    zero = predicted & (probs == 0)
+    if zero.any():
+        log.info("distributing %.6g left-over probability mass over %d zeroton words", left, zero.sum())
+        probs[zero] = left / zero.sum()
+    else:
+        if left > 0:
+            log.info("distributing %.6g left-over probability mass over all %d words", left, vocab_size)
+        probs[predicted] += left / vocab_size
+
+
 def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size, zero_words: list[int]):
     """Unigram probabilities for every predicted word of the vocabulary, and the non-events (<s>, -pau-) with
     log10 0."""
@@ -129,18 +145,7 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size, zero_words: 
     probs = np.zeros(len(predicted))
     # Left-over mass is reckoned from the probabilities as stored (single precision, like SRILM's).
     probs[words[kept]] = weights.to_prob(weights.as_stored(weights.to_log10(prob[kept])))
-    # Left-over unigram mass goes to the zero-probability words, or to all words if there are none (SRILM's
-    # Ngram::distributeProb: the ARPA format has no weight for backing off to a uniform distribution).
-    left = 1.0 - probs[predicted].sum()
-    left = left if left >= PROB_EPSILON else 0.0
-    zero = predicted & (probs == 0)
-    if zero.any():
-        log.info("distributing %.6g left-over probability mass over %d zeroton words", left, zero.sum())
-        probs[zero] = left / zero.sum()
-    else:
-        if left > 0:
-            log.info("distributing %.6g left-over probability mass over all %d words", left, vocab_size)
-        probs[predicted] += left / vocab_size
+    distribute_left_over(probs, predicted, vocab_size)
     ids = np.flatnonzero(predicted | np.isin(np.arange(len(predicted)), zero_words))
     logprob = weights.to_log10(probs[ids])
     logprob[np.isin(ids, zero_words)] = LOG10_ZERO
@@ -180,7 +185,8 @@ def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
         factors = np.ones(len(c)) if no_discount else discount.factors(c, total[group], observed[group])
         prob = factors * c / total[group]
         if interpolated.any():
-            weight = discount.lower_order_weight(total, observed, min2, min3)
+            # SRILM passes fractional totals (-float-counts) to lowerOrderWeight rounded up to a whole count
+            weight = discount.lower_order_weight(np.ceil(total), observed, min2, min3)
             prob = prob + np.where(interpolated[group], weight[group] * lower, 0.0)
         kept = factors != 0
         if no_discount or len(c) == 0:

@@ -1,8 +1,10 @@
 """KenLM's perplexity figures beside SRILM's, and n-gram hit counts: what `ngramlm eval` reports.
 
-Input: a BackoffModel and a text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats
-and add back-off weights in float arithmetic, in different orders (ngramlm.core.index's SRILM and KENLM
-arithmetic), so that the printed figures agree with theirs to the last digit.
+Input: a BackoffModel, or a binary model loaded as a query index (ngramlm.use.index_scorer.load_index), and a
+text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats and add back-off weights in float
+arithmetic, in different orders (ngramlm.core.index's SRILM and KENLM arithmetic), so that the printed figures of
+a BackoffModel agree with theirs to the last digit; a binary model is scored through its hash index
+(IndexScorer), whose figures can differ in a last digit from its ARPA file's.
 
 The Evaluation holds SRILM's TextStats, KenLM's two perplexities with its OOV and token counts, and the n-gram hit
 counts. The text is scored BATCH_SENTENCES sentences at a time; only the totals (and the OOVs' log10
@@ -17,9 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.io import iter_lines
+from ..core.progress import Progress, count_lines
 from ..core.model import BackoffModel
 from ..core.vocab import UNK_ID
 from .ppl_report import BATCH_SENTENCES, PplOptions, batches, encode_sentence
+from .index_scorer import IndexScorer
 from .scoring import BackoffScorer, score_sentences
 from .text_stats import TextStats
 
@@ -66,8 +70,8 @@ class Evaluation:
         }
 
 
-def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
-                  options: PplOptions = PplOptions()) -> Evaluation:
+def evaluate_text(model, path: str, order: int | None = None, options: PplOptions = PplOptions(), *,
+                  quiet: bool = True) -> Evaluation:
     """SRILM's figures, KenLM's `query` figures and n-gram hit counts of `model` on a text file.
 
     KenLM's figures follow its lm/ngram_query.hh: every word and each </s> is a token; a word outside the
@@ -75,29 +79,39 @@ def evaluate_text(model: BackoffModel, path: str, order: int | None = None,
         perplexity including OOVs = 10^(-total / tokens)
         perplexity excluding OOVs = 10^(-(total - OOV total) / (tokens - OOVs)).
     Sentences are read by SRILM's rules (-no-sos / -no-eos as asked), except that KenLM scores a blank line as
-    an empty sentence, p(</s> | <s>), where SRILM skips it.
+    an empty sentence, p(</s> | <s>), where SRILM skips it. `quiet`: no progress bar (one is drawn, in lines
+    scored, only where standard error is a terminal). `model`: a BackoffModel or a query index (a binary model).
     """
-    srilm_scorer = BackoffScorer(model, order)
-    kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm", tables=srilm_scorer.tables)
+    srilm_scorer: BackoffScorer | IndexScorer
+    kenlm_scorer: BackoffScorer | IndexScorer
+    if isinstance(model, BackoffModel):
+        srilm_scorer = BackoffScorer(model, order)
+        kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm", tables=srilm_scorer.tables)
+    else:
+        srilm_scorer = IndexScorer(model, order)
+        kenlm_scorer = srilm_scorer.with_arithmetic("kenlm")
+    vocab = srilm_scorer.vocab
     total = TextStats()
     hits = np.zeros(srilm_scorer.order + 1, dtype=np.int64)
     corpus_total = 0.0
     oov_logprobs = []
     oovs = tokens = 0
     lines = (line.lower().split() if options.tolower else line.split() for _, line in iter_lines(path, options.errors))
-    sentences = ((bool(tokens), encode_sentence(model.vocab, tokens, options)) for tokens in lines)
-    for batch in batches(sentences, BATCH_SENTENCES):
-        for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
-            total.add(scored.stats())
-            kept = scored.logprob != -np.inf
-            hits += np.bincount(scored.matched[kept], minlength=len(hits))
-        for scored in score_sentences(kenlm_scorer, [ids for _, ids in batch]):
-            sentence_total = np.cumsum(scored.logprob, dtype=np.float32)[-1]
-            corpus_total += float(sentence_total)
-            tokens += len(scored.words)
-            unknown = scored.words == UNK_ID
-            oovs += int(np.count_nonzero(unknown))
-            oov_logprobs.append(scored.logprob[unknown].astype(np.float64))
+    sentences = ((bool(tokens), encode_sentence(vocab, tokens, options)) for tokens in lines)
+    with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
+        for batch in batches(sentences, BATCH_SENTENCES):
+            for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
+                total.add(scored.stats())
+                kept = scored.logprob != -np.inf
+                hits += np.bincount(scored.matched[kept], minlength=len(hits))
+            for scored in score_sentences(kenlm_scorer, [ids for _, ids in batch]):
+                sentence_total = np.cumsum(scored.logprob, dtype=np.float32)[-1]
+                corpus_total += float(sentence_total)
+                tokens += len(scored.words)
+                unknown = scored.words == UNK_ID
+                oovs += int(np.count_nonzero(unknown))
+                oov_logprobs.append(scored.logprob[unknown].astype(np.float64))
+            progress.update(len(batch))
     oov_total = float(np.cumsum(np.concatenate(oov_logprobs))[-1]) if oovs else 0.0
     including = 10.0 ** (-(corpus_total / tokens)) if tokens else None
     excluding = 10.0 ** (-((corpus_total - oov_total) / (tokens - oovs))) if tokens > oovs else None

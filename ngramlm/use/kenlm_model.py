@@ -1,11 +1,11 @@
-"""A model read from KenLM's binary format, scored on KenLM's own tables where they lie in memory.
+"""A model read from KenLM's binary format, scored on KenLM's own structures where they lie in memory.
 
-ngramlm.Model(path) hands a KenLM binary file to KenlmModel (the n-grams of a probing file are stored only as
-64-bit hashes, so they cannot be re-indexed into ngramlm's own tables: the file's tables are probed directly,
-with KenLM's hash functions, by ngramlm._ext._kenlm). It has kenlm.Model's interface, with ngramlm's State and
-FullScoreReturn, so states mix with the rest of the toolkit.
+ngramlm.Model(path) hands a KenLM binary file to KenlmModel (probing: the file's hash tables are probed with
+KenLM's hash functions) or KenlmTrieModel (trie, with or without -q/-b/-a: the bit-packed trie is walked where it
+lies), both compiled in ngramlm._ext._kenlm, so loading costs a mapping, as in KenLM, not a decoding. They have
+kenlm.Model's interface, with ngramlm's State and FullScoreReturn, so states mix with the rest of the toolkit.
 
-In:  a KenLM probing file (build_binary probing, or ngramlm build-binary --format kenlm-probing) and a Config.
+In:  a KenLM binary file (build_binary probing/trie, or ngramlm build-binary --format kenlm-*) and a Config.
 Out: a model with kenlm.Model's calls (score, full_scores, perplexity, BaseScore, BaseFullScore, ...).
 """
 from __future__ import annotations
@@ -18,11 +18,12 @@ import numpy as np
 
 from .._ext import _kenlm
 from ..formats.kenlm_binary import (TRIE_TYPES, LoadMethod, ProbingTables, is_kenlm_binary, load_kenlm,
-                                    model_type_of)
-from ..formats.kenlm_trie import read_kenlm_trie_file
+                                    open_kenlm_file)
+from ..formats.kenlm_trie import TrieLayout, load_kenlm_trie, read_kenlm_trie_file
 
 
-__all__ = ["KenlmModel", "is_kenlm_binary", "is_kenlm_probing", "read_kenlm_trie_file", "complain_about_arpa"]
+__all__ = ["KenlmModel", "KenlmTrieModel", "is_kenlm_binary", "read_kenlm_trie_file", "complain_about_arpa",
+           "open_kenlm"]
 
 
 class KenlmModel(_kenlm.ProbingIndex):
@@ -34,10 +35,9 @@ class KenlmModel(_kenlm.ProbingIndex):
         config: a Config (ngramlm.use.kenlm_api; only its load_method matters here), or None for KenLM's default.
     """
 
-    def __init__(self, path, config=None):
-        method = LoadMethod.POPULATE_OR_READ if config is None else LoadMethod(int(config.load_method))
+    def __init__(self, path, config=None, _opened=None):
         self._path = os.path.abspath(os.fspath(path))
-        tables = load_kenlm(os.fspath(path), method)
+        tables = load_kenlm(os.fspath(path), _load_method(config), _opened)
         self._tables = tables
         super().__init__(tables.order, tables.vocab, tables.unigrams, tables.middle, tables.longest, tables.bound)
 
@@ -51,7 +51,7 @@ class KenlmModel(_kenlm.ProbingIndex):
         return os.fsencode(self._path)
 
     @property
-    def tables(self) -> ProbingTables:
+    def tables(self) -> ProbingTables | TrieLayout:
         return self._tables
 
     @property
@@ -75,10 +75,39 @@ class KenlmModel(_kenlm.ProbingIndex):
         return super().encode(words if isinstance(words, (list, tuple)) else list(words))
 
     def __reduce__(self):
-        return (KenlmModel, (self._path,))
+        return (type(self), (self._path,))
 
     def __repr__(self) -> str:
         return f"<ngramlm KenlmModel order {self.order} from {os.path.basename(self._path)}>"
+
+
+class KenlmTrieModel(KenlmModel, _kenlm.TrieIndex):
+    """A KenLM trie file (build_binary trie, with or without -q/-b and -a) scored in place: KenlmModel's calls
+    over the compiled TrieIndex."""
+
+    def __init__(self, path, config=None, _opened=None):
+        self._path = os.path.abspath(os.fspath(path))
+        t = load_kenlm_trie(os.fspath(path), _load_method(config), _opened)
+        self._tables = t
+        _kenlm.TrieIndex.__init__(self, t.memory, t.counts, t.regions)
+
+    def __repr__(self) -> str:
+        return f"<ngramlm KenlmTrieModel order {self.order} from {os.path.basename(self._path)}>"
+
+
+def _load_method(config) -> int:
+    return LoadMethod.POPULATE_OR_READ if config is None else int(config.load_method)
+
+
+def open_kenlm(path, config=None) -> KenlmModel | None:
+    """The KenLM binary file at `path` as a model scored in place (a trie, TRIE_TYPES, or a probing file);
+    None for a file that is not KenLM's. One compiled call opens it, checks the header and maps it."""
+    opened = open_kenlm_file(os.fspath(path), _load_method(config))
+    if opened is None:
+        return None
+    if opened[0][2] in TRIE_TYPES:
+        return KenlmTrieModel(path, config, opened)
+    return KenlmModel(path, config, opened)
 
 
 def complain_about_arpa(config) -> None:
@@ -87,10 +116,3 @@ def complain_about_arpa(config) -> None:
     if config is not None and int(config.arpa_complain) == 0:
         print("Loading the LM will be faster if you build a binary file.", file=sys.stderr)
 
-
-def is_kenlm_probing(path) -> bool:
-    """Whether `path` is a KenLM binary file to be scored on its own tables (KenlmModel): any KenLM file but a
-    trie (which holds its n-grams, and is read into ngramlm's own index: read_kenlm_trie_file). A KenLM file with
-    a damaged header counts, so that KenlmModel reports what is wrong with it."""
-    kind = model_type_of(path)
-    return kind is not None and kind not in TRIE_TYPES

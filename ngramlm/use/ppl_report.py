@@ -22,6 +22,7 @@ from .._ext import _arpa
 from ..core.constants import LN10
 from ..core.errors import InputError
 from ..core.io import iter_lines
+from ..core.progress import Progress, count_lines
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
 from .scoring import score_positions, score_sentences
@@ -72,16 +73,22 @@ def encode_sentence(vocab: Vocabulary, tokens: Sequence[str], options: PplOption
 
 def text_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[str, list | None]]:
     """(line, encoded sentence) per non-blank line of a text, or (line, None) for an escaped line."""
-    for _, line in iter_lines(path, options.errors):
+    for _, line, ids in _numbered_items(path, vocab, options):
+        yield line, ids
+
+
+def _numbered_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[int, str, list | None]]:
+    """text_items with the number of each line."""
+    for lineno, line in iter_lines(path, options.errors):
         tokens = line.split()
         if not tokens:
             continue  # SRILM's File::getline skips blank lines
         if options.escape is not None and line.startswith(options.escape):
-            yield line if line.endswith("\n") else line + "\n", None
+            yield lineno, line if line.endswith("\n") else line + "\n", None
             continue
         if options.tolower:
             tokens = [t.lower() for t in tokens]
-        yield " ".join(line.split()), encode_sentence(vocab, tokens, options)
+        yield lineno, " ".join(line.split()), encode_sentence(vocab, tokens, options)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -194,17 +201,21 @@ BATCH_SENTENCES = 8192
 
 
 def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out: TextIO | None = None,
-             err: TextIO | None = None) -> TextStats:
+             err: TextIO | None = None, *, quiet: bool = True) -> TextStats:
     """`ngram -ppl path`: score a text file, writing SRILM's report at options.debug to `out` (the final
-    "file ...:" lines included). Returns the totals."""
+    "file ...:" lines included). Returns the totals. `quiet`: no progress bar (one is drawn, in lines of the
+    text scored, only where standard error is a terminal; its total costs a pass over a plain file)."""
     report = _PplReport(scorer, options, out or sys.stdout, err or sys.stderr)
-    for batch in batches(text_items(path, scorer.vocab, options), BATCH_SENTENCES):
-        scored = iter(score_sentences(scorer, [ids for _, ids in batch if ids is not None]))
-        for text, ids in batch:
-            if ids is None:
-                report.escaped(text)
-            else:
-                report.sentence(text, next(scored))
+    with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
+        for batch in batches(_numbered_items(path, scorer.vocab, options), BATCH_SENTENCES):
+            scored = iter(score_sentences(scorer, [ids for _, _, ids in batch if ids is not None]))
+            for _, text, ids in batch:
+                if ids is None:
+                    report.escaped(text)
+                else:
+                    report.sentence(text, next(scored))
+            progress.update_to(batch[-1][0])
+        progress.update_to(max(progress.done, progress.total or 0))  # blank lines at the end: all read
     report.finish(path)
     return report.total
 

@@ -76,13 +76,13 @@ class Model(_query.HashIndex):
     """
 
     def __new__(cls, source: ModelSource, config=None, **kwargs):
-        # A KenLM probing file is scored on its own tables (its n-grams are stored only as hashes): kenlm_model.
-        # A KenLM trie holds its n-grams, and becomes this index (__init__).
+        # A KenLM binary file (probing or trie) is scored where it lies, as KenLM does: kenlm_model.
         if isinstance(source, (str, bytes, os.PathLike)):
             from . import kenlm_model
 
-            if kenlm_model.is_kenlm_probing(source):
-                return kenlm_model.KenlmModel(source, config)
+            kenlm_binary = kenlm_model.open_kenlm(source, config)
+            if kenlm_binary is not None:
+                return kenlm_binary
         return super().__new__(cls)
 
     def __init__(self, source: ModelSource, config=None, *, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB):
@@ -99,12 +99,8 @@ class Model(_query.HashIndex):
 
             path = os.fspath(source)
             self._path = os.path.abspath(path)
-            from . import kenlm_model
-
             if binary.is_binary(path):
                 tables = binary.load_binary(path)
-            elif kenlm_model.is_kenlm_binary(path):
-                tables = build_index(kenlm_model.read_kenlm_trie_file(path), unknown_logprob)
             else:
                 from ..formats.arpa import read_arpa
                 from .kenlm_model import complain_about_arpa
