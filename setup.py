@@ -72,14 +72,15 @@ setup(
         "zh": ["jieba==0.42.1"],
         # `ngramlm draw` also needs Graphviz's `dot` program (apt-get install graphviz).
         "draw": ["graphviz"],
-        # Training on a Dask cluster (ngramlm.distributed; `ngramlm train --workers N / --scheduler ADDRESS`).
-        "dask": ["dask[distributed]"],
+        # Training on a Dask cluster (ngramlm.distributed; `ngramlm train --workers N / --scheduler ADDRESS`);
+        # fsspec reads the text from URLs (s3:// and the like need their own package on the workers, e.g. s3fs).
+        "dask": ["dask[distributed]", "fsspec"],
         # mypy runs stubtest on the compiled modules' .pyi stubs (tests/test_compiled_stubs.py).
         # pyctcdecode itself is installed with --no-deps by the test command: it declares numpy<2 but works
         # with numpy 2, and an ordinary install would downgrade numpy.
         "test": ["pytest>=7", "hypothesis>=6", "kenlm", "pygtrie", "flashlight-text", "pynini", "jieba==0.42.1",
                  "graphviz", "matplotlib>=3.5", "mypy",
-                 "dask[distributed]"],
+                 "dask[distributed]", "fsspec"],
     },
     entry_points={
         "console_scripts": [

@@ -10,15 +10,16 @@ estimates. The issue asks for 200M tokens (--size 200000000: about 1.2 GB of tex
 machine); the default of 5M runs in a few minutes. Each of `ngramlm train --workers W` (the Dask path, run by
 this script in a fresh process so that its memory is its own; once holding every stage's results, once releasing
 them, keep_stages=False), `ngramlm train` (one machine) and `lmplz -o N -S 2G` is run --repeat times, in turn,
-so that the load of a shared machine falls on all of them alike; the table gives each one's median wall time, the median and range of the per-round ratios, and the peak memory:
-of the client process, and of each Dask worker (their own ru_maxrss, read by client.run). Bytes shuffled are
-the n-gram tables moved between partitions (every repartitioning, summed: an upper bound on the network traffic,
-since a piece that stays on its worker does not travel), per input token (tokens counted, markers included).
+so that the load of a shared machine falls on all of them alike; the table gives each one's median wall time,
+the median and range of the per-round ratios, and the peak memory: of the client process, and of each Dask
+worker (their own ru_maxrss, read by client.run). Bytes shuffled are the n-gram tables moved between partitions
+(every repartitioning, summed: an upper bound on the network traffic, since a piece that stays on its worker
+does not travel), per input token (tokens counted, markers included).
 
 The Dask model is compared with the one-machine model (same n-grams, values within 1e-6), and unless
 --skip-full-corpora so are the models of the full Brown (3-gram) and Gutenberg (5-gram) training texts, which the
 CI test (tests/test_distributed.py) checks on slices only. Last, the partitions' balance (skew): largest / mean
-partition at 4, 100 and 3200 partitions under each key (--skew-only: that alone, in seconds).
+partition at 4, 100, 400, 1600 and 3200 partitions under each key (--skew-only: that alone, in seconds).
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def same_model(path: Path, reference: Path) -> str:
     return "same"
 
 
-def skew(corpus: Path, order: int, partitions=(4, 100, 3200)) -> list[str]:
+def skew(corpus: Path, order: int, partitions=(4, 100, 400, 1600, 3200)) -> list[str]:
     """Largest / mean partition (rows of all orders) under each key, at each number of partitions: the one-word
     keys of the first version beside the two-word keys (partitioning.keyed), and the ranges of first-word ids in
     which the ARPA text is formatted."""

@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--lmplz", default=shutil.which("lmplz"), help="KenLM's lmplz [default: from PATH]")
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "work")
     parser.add_argument("--skip-train", action="store_true", help="ngram-count only")
+    parser.add_argument("--skip-count", action="store_true", help="ngramlm train and lmplz only")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     text = args.workdir / "memory-20m.txt"
@@ -101,12 +102,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         out = Path(tmp)
         count = [str(bin_dir / "ngram-count"), "-order", "5", "-text", str(text), "-sort", "-q"]
-        bounded = peak_run(count + ["-memory", args.memory, "-write", str(out / "b.counts")])
-        unbounded = peak_run(count + ["-memory", "100%", "-write", str(out / "u.counts")])
-        same = filecmp.cmp(out / "b.counts", out / "u.counts", shallow=False)
-        show(f"ngram-count -order 5 -memory {args.memory} -sort", bounded, unbounded, same)
-        for name in ("b.counts", "u.counts"):
-            (out / name).unlink()
+        if not args.skip_count:
+            bounded = peak_run(count + ["-memory", args.memory, "-write", str(out / "b.counts")])
+            unbounded = peak_run(count + ["-memory", "100%", "-write", str(out / "u.counts")])
+            same = filecmp.cmp(out / "b.counts", out / "u.counts", shallow=False)
+            show(f"ngram-count -order 5 -memory {args.memory} -sort", bounded, unbounded, same)
+            for name in ("b.counts", "u.counts"):
+                (out / name).unlink()
         if not args.skip_train:
             # --skip_symbols: the text holds <unk> (PTB, WikiText-2), which lmplz refuses otherwise.
             train = [str(bin_dir / "ngramlm"), "train", "-o", "5", "--text", str(text), "--skip_symbols", "-q",

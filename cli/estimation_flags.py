@@ -150,35 +150,51 @@ def methods(params: dict, order: int) -> list[str]:
     return _plan(params, order)[0]
 
 
-def build_model(counts, params: dict, quiet: bool):
+def build_model(counts, params: dict, quiet: bool, *, catch_warnings: bool = True):
     """Estimate a back-off model from `counts` as the ngram-count flags in `params` ask (click parameter names).
 
-    Estimation warnings (a discount that the counts leave undefined, and the fallback used) go to stderr.
+    Estimation warnings (a discount that the counts leave undefined, and the fallback used) go to stderr, in
+    SRILM's words where it has some (warning_line), after estimation; with `catch_warnings` False they are left
+    to the caller's warning filters instead.
     """
     methods, per_order, interpolate = _plan(params, counts.order)
+    if not catch_warnings:
+        return estimate(counts, methods, interpolate=interpolate, unk=bool(params.get("unk")), **per_order)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EstimationWarning)
         model = estimate(counts, methods, interpolate=interpolate, unk=bool(params.get("unk")), **per_order)
     for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
+        click.echo(warning_line(warning.message), err=True)
     return model
 
 
-def write_discount_parameters(counts, params: dict) -> None:
-    """Without -lm: estimate the discounts of the orders that name a -gtN / -knN file and write them there
-    (nothing to do when no such file is named)."""
+def warning_line(warning: Warning) -> str:
+    """What ngram-count prints for an estimation warning: SRILM's line where it has one, else ours."""
+    srilm = getattr(warning, "srilm", None)
+    return srilm if srilm is not None else f"warning: {warning}"
+
+
+def write_discount_parameters(counts, params: dict) -> list[tuple[int, str]]:
+    """Without -lm: estimate the discounts SRILM's ngram-count estimates then (the orders with a method flag or a
+    -gtN / -knN file) and write those that name a file; returns the (order, method) of each order estimated.
+    Estimation warnings are left to the caller's warning filters."""
     from ngramlm.smoothing.backoff_estimator import OrderPlan, predicted_words, prepare_counts
 
     methods, per_order, _ = _plan(params, counts.order)
     files = [per_order.get("discount_file", {}).get(n) for n in range(1, counts.order + 1)]
     if not any(files):
-        return
-    plans = []
+        return []
+    plans, estimated = [], []
     for n, method in enumerate(methods, 1):
         options = {name: values[n] for name, values in per_order.items() if n in values and name != "discount_file"}
-        plans.append(OrderPlan(make_discount(method, n, **options)))
+        # Good-Turing is a method flag's default only where an -lm is estimated
+        needed = bool(files[n - 1]) or method != "good-turing"
+        plans.append(OrderPlan(make_discount(method, n, **options), estimated=needed))
+        if needed:
+            estimated.append((n, method))
     predicted = predicted_words(len(counts.vocab), bool(params.get("unk")))
     prepare_counts(counts, plans, predicted, int(predicted.sum()))
     for plan, path in zip(plans, files):
         if path:
             write_discount_file(plan.discount, path)
+    return estimated

@@ -12,7 +12,6 @@ import click
 
 from ngramlm.core.errors import ModelError
 from ngramlm.formats.arpa import read_arpa
-from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.evaluation import evaluate_text, kenlm_number
 from ngramlm.use.index_scorer import is_binary_model, load_index
 from ngramlm.use.ppl_report import PplOptions
@@ -20,6 +19,12 @@ from ngramlm.core.vocab import UNK, Vocabulary
 
 from ngramlm.cli.common import report_errors
 from ngramlm.cli.text_checks import warn_if_unsegmented
+
+
+def _holds_scores(path: str) -> bool:
+    from ngramlm.smoothing.stupid_backoff import holds_scores  # imported only for ARPA files: it loads smoothing
+
+    return holds_scores(path)
 
 
 def _percent(value: float | None) -> str:
@@ -55,7 +60,7 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
             raise ModelError(f"--unk-word: the unknown word of the binary file {model} was fixed when it was "
                              "built: use the ARPA file it was built from")
         lm = load_index(model)
-    elif holds_scores(model):
+    elif _holds_scores(model):
         raise ModelError(f"{model} holds Stupid Backoff scores, not probabilities: they do not sum to one, so "
                          "perplexity and cross-entropy are not defined for it (score hypotheses with it instead)")
     else:

@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING
 import click
 import numpy as np
 
-from ngramlm.formats.arpa import read_arpa, write_arpa
 from ngramlm.core.constants import LOG10_ZERO
-from ngramlm.core.model import BackoffModel
 from ngramlm.core.errors import ModelError
-from ngramlm.smoothing.stupid_backoff import holds_scores
 from ngramlm.use.ppl_report import PplOptions, ppl_counts_file, ppl_file
 from ngramlm.use.index_scorer import is_binary_model
 from ngramlm.use.scoring import BackoffScorer
@@ -29,9 +26,23 @@ from ngramlm.cli.srilm_options import srilm_command
 from ngramlm.cli.srilm_text import ERRORS, errors_option, keep_bytes_on_stdout, readable_input
 
 if TYPE_CHECKING:
+    from ngramlm.core.model import BackoffModel
     from ngramlm.use.mix import Mixture
 
 SRILM_DEFAULT_ORDER = 3
+
+
+# The ARPA reader and writer, imported on first use: a binary -lm needs neither.
+def read_arpa(*args, **kwargs) -> BackoffModel:
+    from ngramlm.formats.arpa import read_arpa as read
+
+    return read(*args, **kwargs)
+
+
+def write_arpa(*args, **kwargs) -> None:
+    from ngramlm.formats.arpa import write_arpa as write
+
+    write(*args, **kwargs)
 
 
 def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str = "strict") -> Vocabulary:
@@ -48,6 +59,8 @@ def limit_to_vocabulary(model: BackoffModel, known: int) -> BackoffModel:
     """-limit-vocab: the model without its n-grams that hold a word outside the -vocab words (ids below `known`:
     the vocabulary is read before the model, whose other words come after), in that vocabulary alone (the other
     words are unknown, as SRILM never adds them)."""
+    from ngramlm.core.model import BackoffModel
+
     keep = [np.all(grams < known, axis=1) for grams in model.ngrams]
     vocab = Vocabulary(model.vocab.words[:known], unk_word=model.vocab.unk_word, closed=True)
     return BackoffModel(vocab, [g[k] for g, k in zip(model.ngrams, keep)],
@@ -315,8 +328,9 @@ def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: 
     if options["cache"]:
         from ngramlm.models.cache import CacheScorer
 
-        scorer = CacheScorer(scorer, options["cache"], options["cache_lambda"],
-                             unk_is_word=bool(click.get_current_context().params.get("unk")))
+        params = click.get_current_context().params
+        scorer = CacheScorer(scorer, options["cache"], options["cache_lambda"], srilm=True,
+                             labels=params.get("debug") or 0, unk_is_word=bool(params.get("unk")))
     return scorer
 # --- end of model-changing options ---
 
@@ -426,10 +440,12 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
     if write_vocab:
         model.vocab.write(write_vocab)
     scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
-    if (ppl or counts) and holds_scores(lm):
-        click.echo(f"ngram: warning: {lm} holds Stupid Backoff scores, not probabilities: the perplexities below "
-                   "are not perplexities (the scores do not sum to one)", err=True)
     if ppl or counts:
+        from ngramlm.smoothing.stupid_backoff import holds_scores  # imported only here: it loads ngramlm.smoothing
+
+        if holds_scores(lm):
+            click.echo(f"ngram: warning: {lm} holds Stupid Backoff scores, not probabilities: the perplexities "
+                       "below are not perplexities (the scores do not sum to one)", err=True)
         options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, escape=escape, debug=min(debug, 3),
                              unk_is_word=unk or unk_prob is not None, errors=errors, reverse=reverse)
         if ppl:

@@ -7,8 +7,10 @@ cli/estimation_flags.py). Flags and defaults follow SRILM's ngram-count(1) manua
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
+import warnings
 from typing import Iterator
 
 import click
@@ -138,24 +140,59 @@ SRILM_DISCOUNT_NAMES = {"witten-bell": "WittenBell", "absolute": "ConstDiscount"
                         "good-turing": "GoodTuring"}
 
 
+@dataclasses.dataclass
+class _Notes:
+    """What estimation reports under -debug 1, in the order it happens: each discount's lines and warnings by order
+    (SRILM prints them after its `using METHOD for N-grams` line), and the estimator's notes (left-over mass)."""
+
+    by_order: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    estimator: list[str] = dataclasses.field(default_factory=list)  # left-over mass, without "warning: "
+    contexts: dict[int, list[str]] = dataclasses.field(default_factory=dict)  # contexts left without mass, by order
+    retried: dict[int, list[tuple]] = dataclasses.field(default_factory=dict)  # their ids, oldest first
+    unordered: list[str] = dataclasses.field(default_factory=list)  # warnings that name no order
+    warnings: set[str] = dataclasses.field(default_factory=set)  # the lines of by_order that are warnings
+
+
 @contextlib.contextmanager
-def _estimation_notes() -> Iterator[list[str]]:
-    """Collect the estimator's notes (ngramlm.smoothing.backoff_estimator's log) while estimating."""
-    notes: list[str] = []
+def _estimation_notes() -> Iterator[_Notes]:
+    """Collect the discounts' -debug lines and warnings (ngramlm.smoothing.discount) and the estimator's notes
+    (ngramlm.smoothing.backoff_estimator's log) while estimating, in order."""
+    from ngramlm.smoothing import EstimationWarning
+
+    notes = _Notes()
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            notes.append(record.getMessage())
+            order = getattr(record, "order", None)
+            if hasattr(record, "estimating"):
+                notes.contexts.setdefault(record.estimating, []).append(f"warning: {record.getMessage()}")
+                notes.retried.setdefault(record.estimating, []).append(record.context)
+            elif order is None:
+                notes.estimator.append(record.getMessage())
+            else:
+                notes.by_order.setdefault(order, []).append(record.getMessage())
 
-    logger = logging.getLogger("ngramlm.smoothing.backoff_estimator")
-    handler, level = Collect(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    def show(message, *args, **kwargs) -> None:
+        order = getattr(message, "order", None)
+        line = estimation_flags.warning_line(message)
+        notes.warnings.add(line)
+        (notes.unordered if order is None else notes.by_order.setdefault(order, [])).append(line)
+
+    loggers = [logging.getLogger(name) for name in ("ngramlm.smoothing.backoff_estimator",
+                                                    "ngramlm.smoothing.discount")]
+    handler, levels = Collect(), [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     try:
-        yield notes
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", EstimationWarning)
+            warnings.showwarning = show
+            yield notes
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -167,11 +204,13 @@ def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
                    np.ascontiguousarray(table.astype(rows.dtype)).view(kind).ravel())
 
 
-def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None = None) -> dict[int, list[str]]:
+def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None = None,
+                    retried: dict[int, list[tuple]] | None = None) -> dict[int, list[str]]:
     """SRILM's `discarded ...` lines per order (Ngram::estimate at -debug 1): contexts it skips (ending in </s>,
     or holding <unk> in a closed vocabulary), n-grams predicting a non-event (<s>, -pau-, a closed vocabulary's
-    <unk>), and n-grams whose discount removed them; then (under key order + 1) the `inserted ... redundant`
-    lines of the n-grams that had no probability but are contexts."""
+    <unk>; SRILM counts a context's again each time it retries the context, `retried`: ids by order), and n-grams
+    whose discount removed them; then (under key order + 1) the `inserted ... redundant` lines of the n-grams that
+    had no probability but are contexts."""
     from ngramlm.smoothing.backoff_estimator import non_events
 
     vocab = counts.vocab
@@ -206,6 +245,8 @@ def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None 
             predicting = estimated & (rows[:, -1] == UNK_ID) if not unk else np.zeros(len(rows), dtype=bool)
         else:
             predicting = estimated & positive & ~event
+        recounted = sum(int(np.count_nonzero(predicting & np.all(rows[:, :-1] == np.array(context), axis=1)))
+                        for context in (retried or {}).get(n, []) if n > 1)
         candidates = estimated & positive & event
         in_model = _rows_in(rows, model.ngrams[n - 1])
         discounted = int(np.count_nonzero(candidates & ~in_model))
@@ -215,7 +256,7 @@ def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None 
             discounted = zerotons - int(np.count_nonzero(unseen & events))
         found = []
         for number, what in [(skipped_contexts, "contexts containing pseudo-events"),
-                             (int(predicting.sum()), "probs predicting pseudo-events"),
+                             (int(predicting.sum()) + recounted, "probs predicting pseudo-events"),
                              (discounted, "probs discounted to zero")]:
             if number:
                 found.append(f"discarded {number} {n}-gram {what}")
@@ -392,15 +433,26 @@ def main(**params):
 
         if params["debug"] >= 1:
             with _estimation_notes() as notes:
-                for n, method in enumerate(estimation_flags.methods(params, order), 1):
-                    click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
-                model = estimation_flags.build_model(counts, params, params["quiet"])
-            zerotons = [int(m.group(1)) for m in map(re.compile(r"over (\d+) zeroton words").search, notes) if m]
-            discarded = _discard_report(counts, model, bool(params["unk"]), zerotons[0] if zerotons else None)
-            # SRILM reports each order's discards as it goes, the unigrams' left-over mass after the unigrams
-            for line in discarded.get(1, []) + [f"warning: {note}" for note in notes] + \
-                    [line for n in sorted(discarded) if n > 1 for line in discarded[n]]:
+                model = estimation_flags.build_model(counts, params, params["quiet"], catch_warnings=False)
+            # SRILM estimates each order's discount after naming its method
+            for n, method in enumerate(estimation_flags.methods(params, order), 1):
+                click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
+                for line in notes.by_order.get(n, []):
+                    click.echo(line, err=True)
+            for line in notes.unordered:
                 click.echo(line, err=True)
+            zerotons = [int(m.group(1)) for m in map(re.compile(r"over (\d+) zeroton words").search,
+                                                     notes.estimator) if m]
+            discarded = _discard_report(counts, model, bool(params["unk"]), zerotons[0] if zerotons else None,
+                                        notes.retried)
+            # SRILM reports each order as it goes (contexts left without mass, then discards), the unigrams'
+            # left-over mass after the unigrams
+            for n in sorted(discarded):
+                for line in notes.contexts.get(n, []) + discarded[n]:
+                    click.echo(line, err=True)
+                if n == 1:
+                    for note in notes.estimator:
+                        click.echo(f"warning: {note}", err=True)
         else:
             model = estimation_flags.build_model(counts, params, params["quiet"])
         if params["prune"]:
@@ -415,4 +467,11 @@ def main(**params):
         else:
             write_arpa(model, params["lm"], quiet=params["quiet"])
     elif _names_discount_files(params):
-        estimation_flags.write_discount_parameters(counts, params)
+        with _estimation_notes() as notes:
+            estimated = estimation_flags.write_discount_parameters(counts, params)
+        for n, method in estimated:  # SRILM's lines, its warnings whatever the -debug level
+            if params["debug"] >= 1:
+                click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
+            for line in notes.by_order.get(n, []):
+                if params["debug"] >= 1 or line in notes.warnings:
+                    click.echo(line, err=True)

@@ -7,6 +7,7 @@ from libc.stdlib cimport calloc, free, malloc, realloc, strtod
 from libc.string cimport memchr, memcmp, memcpy, memset
 
 cimport numpy as cnp
+from cython cimport floating
 import numpy as np
 
 
@@ -186,7 +187,7 @@ cdef inline bint parse_log(const char* p, const char* end, double* value) nogil:
 
 
 def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
-                      cnp.uint32_t[:, ::1] grams, double[::1] logprob, double[::1] logbow,
+                      cnp.uint32_t[:, ::1] grams, floating[::1] logprob, floating[::1] logbow,
                       Py_ssize_t filled, Py_ssize_t announced, WordTable ids, add_unigram, Py_ssize_t lineno):
     """Parse n-gram lines of buf from `start` into the arrays from row `filled` on.
 
@@ -194,7 +195,8 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
     are full, or at the last complete line of the buffer (unless `final`: then the last line counts even
     without a newline). A line beyond the `announced` count of the header is an error.
     Unigram words get their ids from `add_unigram(word, line)`; words of longer n-grams must be in `ids`.
-    A line without a back-off weight gets NaN in `logbow`.
+    A line without a back-off weight gets NaN in `logbow`. The numbers are parsed as doubles and stored as the
+    arrays' type (float64, or float32 for the query index, which keeps them in single precision anyway).
 
     Returns (position, lines consumed, rows filled, done, error message or None); on an error, the position and
     line count are those of the start of the offending line.

@@ -14,6 +14,7 @@ import numpy as np
 cimport cython
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
@@ -115,34 +116,6 @@ def hash_rows(const uint32_t[:, ::1] ngrams not None):
     return keys, suffix
 
 
-def keys_in(const uint64_t[::1] needles not None, const uint64_t[::1] haystack not None):
-    """Boolean array: which `needles` occur among `haystack` (both n-gram keys, never 0), in linear time."""
-    cdef Py_ssize_t m = haystack.shape[0], i
-    cdef uint64_t buckets = table_buckets(m), b
-    seen = np.zeros(buckets, np.uint64)
-    found = np.zeros(needles.shape[0], np.bool_)
-    cdef uint64_t[::1] t = seen
-    cdef uint8_t[::1] f = found.view(np.uint8)
-    with nogil:
-        for i in range(m):
-            b = ngl_bucket(haystack[i], buckets)
-            while t[b] != 0 and t[b] != haystack[i]:
-                b += 1
-                if b == buckets:
-                    b = 0
-            t[b] = haystack[i]
-        for i in range(needles.shape[0]):
-            b = ngl_bucket(needles[i], buckets)
-            while t[b] != 0:
-                if t[b] == needles[i]:
-                    f[i] = 1
-                    break
-                b += 1
-                if b == buckets:
-                    b = 0
-    return found
-
-
 cdef Py_ssize_t first_empty_bucket(const char* entries, Py_ssize_t buckets, Py_ssize_t stride) noexcept nogil:
     """Index of the first bucket whose key (the entry's first 8 bytes) is 0, or -1. In a table at a load factor
     below one this returns within a few buckets."""
@@ -206,8 +179,14 @@ ctypedef fused Entry:
     MiddleEntry
     LongestEntry
 
+# Every kind of bucket (a VocabEntry is also a key and a number): find_entry serves them all.
+ctypedef fused Keyed:
+    MiddleEntry
+    LongestEntry
+    VocabEntry
 
-cdef inline Entry* find_entry(Entry* table, uint64_t buckets, uint64_t key) noexcept nogil:
+
+cdef inline Keyed* find_entry(Keyed* table, uint64_t buckets, uint64_t key) noexcept nogil:
     """The entry of `key` in an open-addressing table (linear probing from its bucket), or NULL.
 
     A probe ends at an empty bucket; it is also bounded by the table size, so a table without one (a damaged
@@ -234,6 +213,58 @@ cdef inline uint64_t free_bucket(Entry* table, uint64_t buckets, uint64_t key, b
         if b == buckets:
             b = 0
     return b
+
+
+cdef enum:
+    LOOKAHEAD = 16  # rows between hashing an n-gram's keys and probing them (link_orders)
+
+
+def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams not None,
+                const uint64_t[::1] suffix not None):
+    """How the n-gram rows `ngrams` (their suffix keys `suffix`, from hash_rows) meet the keys `lower` of the
+    (n-1)-grams, through one hash set of `lower`: (whether each row's context, its first n-1 words, is among
+    `lower`; whether its suffix is; which of `lower` are the context of some row). A bucket holds the key and
+    its position in `lower` side by side, so a probe costs one cache line."""
+    cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], size = lower.shape[0], i, j, r
+    cdef uint64_t ahead[LOOKAHEAD]
+    if n < 2 or suffix.shape[0] != m or size >= 0xFFFFFFFF:
+        raise ValueError("link_orders: rows of two words or more, one suffix key per row, under 2^32 keys")
+    cdef uint64_t buckets = table_buckets(size), b, h
+    slots = np.zeros(buckets, VOCAB_DTYPE)
+    has_context = np.zeros(m, np.bool_)
+    has_suffix = np.zeros(m, np.bool_)
+    is_context = np.zeros(size, np.bool_)
+    cdef VocabEntry* t = <VocabEntry*> cnp.PyArray_DATA(slots)
+    cdef uint8_t[::1] found_context = has_context.view(np.uint8), found_suffix = has_suffix.view(np.uint8)
+    cdef uint8_t[::1] marked = is_context.view(np.uint8)
+    cdef VocabEntry* e
+    with nogil:
+        for i in range(size):
+            b = ngl_bucket(lower[i], buckets)
+            while t[b].key != 0 and t[b].key != lower[i]:
+                b += 1
+                if b == buckets:
+                    b = 0
+            t[b].key = lower[i]
+            t[b].id = <uint32_t> i
+        # The probes are cache misses: row i's buckets are asked for LOOKAHEAD rows before they are probed.
+        # Row r = i - LOOKAHEAD is probed before row i takes its slot in `ahead`.
+        for i in range(m + LOOKAHEAD):
+            if i >= LOOKAHEAD:
+                r = i - LOOKAHEAD
+                e = find_entry(t, buckets, ahead[r % LOOKAHEAD])
+                if e != NULL:
+                    found_context[r] = 1
+                    marked[e.id] = 1
+                found_suffix[r] = find_entry(t, buckets, suffix[r]) != NULL
+            if i < m:
+                h = ngl_hash_start(ngrams[i, n - 2])
+                for j in range(n - 3, -1, -1):
+                    h = ngl_hash_extend(h, ngrams[i, j])
+                ahead[i % LOOKAHEAD] = h
+                prefetch(&t[ngl_bucket(h, buckets)])
+                prefetch(&t[ngl_bucket(suffix[i], buckets)])
+    return has_context, has_suffix, is_context
 
 
 def build_vocab_table(list words):
@@ -444,6 +475,30 @@ cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, 
     result.ngram_length = ngram_length
     result.oov = oov
     return result
+
+
+cdef enum:
+    SENTENCE_ON_STACK = 512  # word ids of a sentence that HashIndex.score holds without allocating
+
+
+cdef inline void prefetch_next(HashIndex index, const uint32_t* ids, Py_ssize_t k, bint bos) noexcept nogil:
+    """Ask for the buckets that scoring ids[k] will probe: its n-grams over the words before it (and <s>). The
+    state when it is scored holds a suffix of these words, so every key it probes is among them."""
+    cdef uint64_t keys[MAX_CONTEXT]
+    cdef uint64_t key = ngl_hash_start(ids[k])
+    cdef int count = 0
+    cdef Py_ssize_t j = k - 1
+    while count < index._order - 1:
+        if j >= 0:
+            key = ngl_hash_extend(key, ids[j])
+        elif j == -1 and bos:
+            key = ngl_hash_extend(key, index._bos)
+        else:
+            break
+        keys[count] = key
+        count += 1
+        j -= 1
+    index.prefetch_keys(ids[k], keys, count)
 
 
 cdef class HashIndex:
@@ -660,18 +715,26 @@ cdef class HashIndex:
         """log10 probability of a whitespace-separated sentence (with </s>, after <s>, unless told not to).
 
         Never include <s> in the string: it is context only. Words are split at ASCII whitespace, as kenlm
-        splits them.
+        splits them. The words are looked up first, so that while one word is scored the buckets of the next
+        one's n-grams are already on their way (prefetch_next): the probes are cache misses, and this overlaps
+        them.
         """
-        cdef Py_ssize_t size, i = 0, start
+        cdef Py_ssize_t size, i = 0, start, count = 0, k
         cdef const char* text
         if isinstance(sentence, bytes):
             text, size = PyBytes_AS_STRING(sentence), PyBytes_GET_SIZE(sentence)
         else:
             text = PyUnicode_AsUTF8AndSize(sentence, &size)
+        cdef uint32_t on_stack[SENTENCE_ON_STACK]
+        cdef uint32_t* ids = on_stack
         cdef CState a
         cdef int length
         cdef double total = 0
         self.check_ready()
+        if size // 2 + 2 > SENTENCE_ON_STACK:  # a sentence of `size` bytes has at most (size + 1) // 2 words
+            ids = <uint32_t*> malloc((size // 2 + 2) * sizeof(uint32_t))
+            if ids == NULL:
+                raise MemoryError()
         if bos:
             self.begin_sentence(&a)
         else:
@@ -685,9 +748,17 @@ cdef class HashIndex:
                 start = i
                 while i < size and not is_ascii_space(text[i]):
                     i += 1
-                total += self.score_word(&a, self.spelling_id(text + start, i - start), &a, &length)
-        if eos:
-            total += self.score_word(&a, self._eos, &a, &length)
+                ids[count] = self.known(self.spelling_id(text + start, i - start))
+                count += 1
+            if eos:
+                ids[count] = self._eos
+                count += 1
+            for k in range(count):
+                if k + 1 < count:
+                    prefetch_next(self, ids, k + 1, bos)
+                total += self.score_word(&a, ids[k], &a, &length)
+        if ids != on_stack:
+            free(ids)
         return total
 
     def full_scores(self, sentence, bint bos=True, bint eos=True):

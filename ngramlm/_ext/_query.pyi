@@ -22,8 +22,8 @@ def table_buckets(entries: int, multiplier: float = ...) -> int:
 def hash_rows(ngrams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(key of each n-gram row, key of its suffix without the first word), as uint64 arrays."""
 
-def keys_in(needles: np.ndarray, haystack: np.ndarray) -> np.ndarray:
-    """Whether each of the uint64 `needles` is among the keys of `haystack` (a bool array)."""
+def link_orders(lower: np.ndarray, ngrams: np.ndarray, suffix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each row's context among `lower`, each row's suffix among `lower`, which of `lower` are a row's context)."""
 
 def build_vocab_table(words: list[str]) -> np.ndarray | None:
     """The VOCAB_DTYPE hash table of the spellings' keys to their ids; None if two spellings share a key."""

@@ -165,6 +165,11 @@ class NgramIndex:
             self._unigram_row[keys] = np.arange(len(keys))
         self._keys.append(keys)
 
+    def forget_keys(self, k: int) -> None:
+        """Free the search keys of the (k+1)-grams, which no later search needs (an estimator that indexes one
+        order at a time, lmplz_on_disk's)."""
+        self._keys[k] = None
+
     def add_contexts(self, grams: np.ndarray) -> None:
         """Make every proper prefix of the sorted n-grams `grams` a row, context only (NaN log-probability, weight
         0), where it is not one already; longer prefixes need shorter ones, so the shortest go in first."""

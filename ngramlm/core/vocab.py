@@ -16,7 +16,7 @@ Out: a Vocabulary: ids of words (id, add; encode -> ID_DTYPE array) and words of
 """
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, repeat
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -57,8 +57,12 @@ class Vocabulary:
         self.unk_word = unk_word
         self._words: list[str] = [unk_word, BOS, EOS]
         self._ids: dict[str, int] = {unk_word: UNK_ID, BOS: BOS_ID, EOS: EOS_ID}
-        for word in words:
-            self.add(word)
+        words = words if isinstance(words, list) else list(words)
+        if add_new_words(self._ids, words):  # all new and distinct: added at C speed
+            self._words.extend(words)
+        else:
+            for word in words:
+                self.add(word)
         self.closed = closed
 
     def add(self, word: str) -> int:
@@ -101,6 +105,11 @@ class Vocabulary:
         """The id of `word`, or UNK_ID if it is not in the vocabulary."""
         return self._ids.get(word, UNK_ID)
 
+    def ids(self, words: Iterable[str]) -> list[int]:
+        """The ids of `words` (UNK_ID for unknown ones), looked up at C speed: every text scored goes through
+        here (a call of `id` per word costs several times the lookup)."""
+        return list(map(self._ids.get, words, repeat(UNK_ID)))
+
     def word(self, wid: int) -> str:
         return self._words[wid]
 
@@ -128,8 +137,9 @@ class Vocabulary:
     def encode(self, tokens: Iterable[str], *, grow: bool | None = None) -> np.ndarray:
         """Map tokens to an id array; new words are added when the vocabulary is open (or `grow` is True)."""
         grow = (not self.closed) if grow is None else grow
-        lookup = self.add if grow else self.id
-        return np.fromiter((lookup(t) for t in tokens), dtype=ID_DTYPE)
+        if not grow:
+            return np.array(self.ids(tokens), dtype=ID_DTYPE)
+        return np.fromiter(map(self.add, tokens), dtype=ID_DTYPE)
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self._words[i] for i in ids]

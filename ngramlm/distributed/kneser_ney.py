@@ -56,13 +56,13 @@ def adjust(pieces: list[Part], vocab_size: int, unk: bool, prune: list[int],
     unigrams = np.zeros((2, vocab_size), dtype=np.int64)
     unigrams[0, words] = adjusted[0]
     unigrams[1, words] = unigram_counts
-    heavy_share = np.zeros(len(heavy.keys), dtype=np.int64)
+    heavy_counts = np.zeros(len(heavy.keys), dtype=np.int64)
     if len(counts) > 1:
         np.subtract.at(unigrams[0], grams[1][guest, 1], 1)  # the guests are not this partition's bigrams
-        heavy_share = adjusted[1][rows_of(grams[1], heavy.bigrams())].astype(np.int64)
+        heavy_counts = adjusted[1][rows_of(grams[1], heavy.bigrams())].astype(np.int64)
         grams[1], raw[1], adjusted[1] = grams[1][~guest], raw[1][~guest], adjusted[1][~guest]
     return [{"grams": g, "adjusted": a, "pruned": pruned_by_count(c, t)}
-            for g, a, c, t in zip(grams[1:], adjusted[1:], raw[1:], prune[1:])], unigrams, heavy_share
+            for g, a, c, t in zip(grams[1:], adjusted[1:], raw[1:], prune[1:])], unigrams, heavy_counts
 
 
 def with_heavy_counts(part: Part, heavy: HeavyPairs, totals: np.ndarray) -> Part:

@@ -2,14 +2,17 @@
 
 The stages (module docstrings of shards, vocabulary, partitioning, kneser_ney, stupid_backoff, arpa_output):
 
-  lmplz           shards counted -> vocabularies joined, counts renumbered -> by last word: adjusted counts ->
-                  (client: discounts, unigram probabilities) -> by first word: u, gamma -> by last word:
-                  interpolation -> by ranges of first two words: ARPA text -> (client) the file, in order
+  lmplz           shards counted -> vocabularies joined, counts renumbered, heavy pairs found -> by last words:
+                  adjusted counts, n-grams marked for --prune -> (client: unigrams' and heavy bigrams' counts
+                  summed, discounts, unigram probabilities) -> by first words: u, gamma -> (client: heavy
+                  bigrams' probabilities) -> by last words: interpolation -> by ranges of first two words: ARPA
+                  text -> (client) the file, in order
   stupid-backoff  shards counted -> vocabularies joined, counts renumbered -> by ranges of first words: scores
                   (client: N) and ARPA text -> (client) the file, in order
 
-Data stay on the workers as Dask futures; the client holds only the vocabulary, the count-of-counts and the
-unigrams. A worker lost mid-run is recomputed by Dask from the futures' lineage; an error in a task (a file a
+Data stay on the workers as Dask futures; the client holds only the vocabulary, the count-of-counts, the
+unigrams and the heavy bigrams. A worker lost mid-run is recomputed by Dask from the futures' lineage (each
+stage's results held to the end, or released once consumed: keep_stages); an error in a task (a file a
 worker cannot read, discounts that cannot be estimated) is raised here, and no ARPA file is left behind.
 
 In:  a dask.distributed.Client and an LmplzConfig (ngramlm.smoothing.lmplz_on_disk: the same configuration as the

@@ -184,7 +184,7 @@ class _WordIds:
         return wid
 
 
-def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds):
+def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dtype=np.float64):
     """Parse the `count` lines of the n-gram section whose marker was just read.
 
     The arrays grow as lines come (from at most INITIAL_ROWS), so that a corrupt header announcing billions of
@@ -192,15 +192,15 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds):
     """
     rows = min(count, INITIAL_ROWS)
     grams = np.zeros((rows, n), dtype=ID_DTYPE)
-    logprob = np.zeros(rows, dtype=np.float64)
-    logbow = np.zeros(rows, dtype=np.float64)
+    logprob = np.zeros(rows, dtype=dtype)
+    logbow = np.zeros(rows, dtype=dtype)
     filled = 0
     while True:
         if filled == len(grams) < count:
             rows = min(count, 2 * len(grams))
             grams = np.concatenate([grams, np.zeros((rows - len(grams), n), dtype=ID_DTYPE)])
-            logprob = np.concatenate([logprob, np.zeros(rows - len(logprob))])
-            logbow = np.concatenate([logbow, np.zeros(rows - len(logbow))])
+            logprob = np.concatenate([logprob, np.zeros(rows - len(logprob), dtype)])
+            logbow = np.concatenate([logbow, np.zeros(rows - len(logbow), dtype)])
         buf, start, final = stream.peek_complete_block()
         result = _arpa.parse_ngram_lines(buf, start, final, n, grams, logprob, logbow, filled, count, words.ids,
                                          words.add_unigram if n == 1 else None, stream.lineno)
@@ -227,6 +227,16 @@ def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict"
     are not UTF-8 are decoded ("strict": an error; "surrogateescape": kept as their bytes, as SRILM reads them).
     `quiet`: no progress bar (one is drawn, in bytes of the file, only where standard error is a terminal).
     """
+    vocab, ngrams, logprob, logbow = read_arpa_sections(path, vocab, errors, quiet=quiet)
+    return _finish(path, vocab, ngrams, logprob, logbow)
+
+
+def read_arpa_sections(path: str, vocab: Vocabulary | None = None, errors: str = "strict", *, quiet: bool = True,
+                       dtype=np.float64):
+    """The first half of read_arpa: (vocab, n-grams, log10 probabilities, log10 back-off weights) per order, in
+    the file's order, each line checked but not yet the n-grams against each other (contexts present, none
+    repeated: read_arpa's _finish, or the query index's builder). A weight the file does not write is NaN.
+    `dtype`: of the numbers (np.float32 for the query index, whose tables hold single precision)."""
     vocab = vocab if vocab is not None else Vocabulary()
     try:
         raw = open_binary(path)
@@ -235,15 +245,15 @@ def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict"
     try:
         with FileProgress(f"loading {path}", [path], quiet=quiet) as progress:
             stream = _LineStream(raw, path, progress)
-            ngrams, logprob, logbow = _read_sections(stream, vocab, errors)
+            ngrams, logprob, logbow = _read_sections(stream, vocab, errors, dtype)
             progress.finish_file(raw, stream.handed)
     finally:
         if path != "-":
             raw.close()
-    return _finish(path, vocab, ngrams, logprob, logbow)
+    return vocab, ngrams, logprob, logbow
 
 
-def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str):
+def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str, dtype=np.float64):
     """The n-grams, log probabilities and log back-off weights of each order, as the file lists them."""
     counts, marker = _read_header(stream)
     words = _WordIds(vocab, stream, errors)
@@ -253,7 +263,7 @@ def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str):
         match = _SECTION_LINE.match(marker)
         if match is None or int(match.group(1)) != n:
             raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")
-        grams, lp, bow = _parse_section(stream, n, count, words)
+        grams, lp, bow = _parse_section(stream, n, count, words, dtype)
         ngrams.append(grams)
         logprob.append(lp)
         logbow.append(bow)

@@ -8,9 +8,11 @@ Which tokens enter the cache follows SRILM's CacheLM: every scored token, words 
 p_cache is a distribution over the same events as the n-gram), not <s> (context only, never scored), and not an
 unknown word unless <unk> is a word of the model (an open vocabulary). The cache runs across sentences.
 
-One departure from SRILM: where the cache is empty (the first token of a text or of a document) SRILM's cache
-gives every word probability 0, so the mixture sums to 1 - L there; here p_cache is then p_ngram itself, so
-every distribution sums to 1 and the first token gets p_ngram.
+One departure from SRILM, unless `srilm=True` (what `ngram -cache` asks for): where the cache is empty (the
+first token of a text or of a document) SRILM's cache gives every word probability 0, so the mixture sums to
+1 - L there; here p_cache is then p_ngram itself, so every distribution sums to 1 and the first token gets p_ngram.
+With `srilm=True` the mixture is also computed with SRILM's arithmetic (BayesMix::wordProb over CacheLM): the
+cache's probability through a single-precision log10, the weights 1 - L and 1 - (1 - L), divided by their sum.
 
 Variants (ngramlm only; with their defaults the scorer is SRILM's cache):
   * decay a > 0, the exponentially decaying cache (Clarkson & Robinson 1997, "Language model adaptation using
@@ -77,11 +79,15 @@ class CacheScorer(Scorer):
 
     `score_batch` must see the tokens in text order: each scored token enters the cache after it is scored
     (ngramlm.use.ppl_report.ppl_file and `cache_ppl` score in order). `reset` empties the cache. `decay`,
-    `bigram_weight`, `exclude` and `fill` select the variants of the module docstring.
+    `bigram_weight`, `exclude` and `fill` select the variants of the module docstring; `srilm` SRILM's empty
+    cache and arithmetic (with none of the variants), and with it `labels` (SRILM's -debug level) keeps each
+    scored token's probabilities for `hit_label`, which spells them as SRILM's report does at that level
+    (2: `[2gram][cache=0.01]`, 3: then `[probs=P_NGRAM,P_CACHE]`).
     """
 
     def __init__(self, scorer, size: int, weight: float = DEFAULT_CACHE_WEIGHT, *, unk_is_word: bool = False,
-                 decay: float = 0.0, bigram_weight: float = 0.0, exclude: Iterable[int] = (), fill: float = 0.0):
+                 decay: float = 0.0, bigram_weight: float = 0.0, exclude: Iterable[int] = (), fill: float = 0.0,
+                 srilm: bool = False, labels: int = 0):
         if size < 1:
             raise ModelError(f"the cache must hold at least one word, not {size}")
         if not (0.0 <= weight <= 1.0 and 0.0 <= bigram_weight <= 1.0 and weight + bigram_weight <= 1.0):
@@ -92,6 +98,12 @@ class CacheScorer(Scorer):
         self.scorer, self.size, self.weight, self.unk_is_word = scorer, size, weight, unk_is_word
         self.decay, self.bigram_weight, self.fill = decay, bigram_weight, fill
         self.exclude = frozenset(int(w) for w in exclude)
+        if srilm and (decay or bigram_weight or self.exclude or fill):
+            raise ModelError("SRILM's cache arithmetic (srilm=True) has none of the cache variants")
+        self.srilm = srilm
+        # (cached, p_cache, p_ngram) of the tokens scored and not yet labelled, in the report's order
+        self.labels = labels if srilm else 0
+        self._labels: deque = deque()
         # The history holds at least the previous token, which the bigram cache needs even over a unigram model.
         self.vocab, self.order = scorer.vocab, max(scorer.order, 2)
         self.reset()
@@ -163,7 +175,7 @@ class CacheScorer(Scorer):
         unigram, bigram, trust = np.empty(len(base)), np.empty(len(base)), np.empty(len(base))
         previous_words = histories[:, -1].astype(np.int64).tolist()
         for i, (word, previous) in enumerate(zip(np.asarray(words, dtype=np.int64).tolist(), previous_words)):
-            unigram[i] = self._unigram[word] / self._total if self._total > 0 else base[i]
+            unigram[i] = self._unigram[word] / self._total if self._total > 0 else 0.0 if self.srilm else base[i]
             bigram[i] = unigram[i]
             if self.bigram_weight and self._histories.get(previous, 0.0) > 0:
                 bigram[i] = self._pairs[previous].get(word, 0.0) / self._histories[previous]
@@ -182,6 +194,11 @@ class CacheScorer(Scorer):
 
     def score_batch(self, words: np.ndarray, histories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         base, unigram, bigram, trust, matched = self.probabilities(words, histories)
+        if self.srilm:
+            if self.labels >= 2:
+                cached = (np.asarray(words) != UNK_ID) | self.unk_is_word  # SRILM's cache skips unknown words
+                self._labels.extend(zip(cached.tolist(), np.where(cached, unigram, 0.0).tolist(), base.tolist()))
+            return _srilm_mix(base, unigram, self.weight), matched
         mixed = _mix(base, unigram, bigram, trust * self.weight, trust * self.bigram_weight)
         with np.errstate(divide="ignore"):
             return np.log10(mixed).astype(np.float32), matched
@@ -189,9 +206,27 @@ class CacheScorer(Scorer):
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
         return score_by_batch(self, word, context)
 
+    def hit_label(self, matched: int) -> str:
+        """The -debug 2 label of the next token reported: its n-gram length and (with `labels`) SRILM's
+        `[cache=P]` (none for an unknown word) and at level 3 `[probs=P_NGRAM,P_CACHE]`, printed %.7g."""
+        label = f"[{matched}gram]" if matched > 0 else "[OOV]"
+        if not self._labels:
+            return label
+        cached, cache, ngram = self._labels.popleft()
+        if cached:
+            label += f"[cache={cache:.7g}]"
+        if self.labels < 3:
+            return label
+        # the mixture reads the cache's probability back from its single-precision log10
+        cache = math.exp(float(np.float32(math.log10(cache))) * math.log(10.0)) if cache > 0 else 0.0
+        return label + f"[probs={ngram:.7g},{cache:.7g}]"
+
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) for every word id under the current cache (which it leaves as it is)."""
         base = np.power(10.0, np.asarray(self.scorer.distribution(context), dtype=np.float64))
+        if self.srilm:
+            cache = self._unigram[:len(self.vocab)] / self._total if self._total > 0 else np.zeros(len(self.vocab))
+            return _srilm_mix(base, cache, self.weight).astype(np.float64)
         if self._total <= 0:
             with np.errstate(divide="ignore"):
                 return np.log10(base)
@@ -205,6 +240,19 @@ class CacheScorer(Scorer):
         trust = self._trust()
         with np.errstate(divide="ignore"):
             return np.log10(_mix(base, unigram, bigram, trust * self.weight, trust * self.bigram_weight))
+
+
+def _srilm_mix(base, cache, weight: float) -> np.ndarray:
+    """log10 of the mixture as SRILM's BayesMix::wordProb computes it for `ngram -cache`: each component's
+    probability from its single-precision log10 by exp(x ln 10), the priors 1 - L and 1 - (1 - L), the weighted
+    sum divided by theirs, the result in single precision."""
+    with np.errstate(divide="ignore"):
+        logs = [np.log10(np.asarray(p, dtype=np.float64)).astype(np.float32).astype(np.float64) for p in (base, cache)]
+    probs = [np.where(np.isneginf(x), 0.0, np.exp(x * math.log(10.0))) for x in logs]
+    first = 1.0 - weight
+    second = 1.0 - first
+    with np.errstate(divide="ignore"):
+        return np.log10((first * probs[0] + second * probs[1]) / (first + second)).astype(np.float32)
 
 
 def _mix(base, unigram, bigram, weight, bigram_weight) -> np.ndarray:

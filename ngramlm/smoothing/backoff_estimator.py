@@ -33,7 +33,7 @@ from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, PAUSE, UNK_ID, Vocabulary
 from .continuation_counts import continuation_counts
-from .discount import Discount, OrderCounts
+from .discount import Discount, OrderCounts, note
 
 
 @dataclass
@@ -88,7 +88,8 @@ def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool) 
             rows, logprob = _unigrams(counts.ngrams[0], order_counts[0], plan, predicted, vocab_size, zero)
             index.add_order(rows, weights.as_stored(logprob), np.zeros(len(rows)))
             continue
-        rows, logprob = _ngrams(index, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size)
+        rows, logprob = _ngrams(index, counts.ngrams[n - 1], order_counts[n - 1], plan, predicted, vocab_size,
+                               vocab.words)
         context_rows, logbow, logprob = weights.context_weights(index, rows, weights.as_stored(logprob))
         index.add_order(rows, weights.as_stored(logprob), np.zeros(len(rows)), add_contexts=True)
         index.logbow[n - 2][index.rows(context_rows, presorted=True)] = weights.as_stored(logbow)
@@ -105,6 +106,8 @@ def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.nd
     for n, plan in enumerate(plans, 1):
         rows, c = counts.ngrams[n - 1], counts.counts[n - 1]
         if plan.discount.modifies_counts and n < counts.order and not plan.discount.no_discount():
+            if plan.estimated:
+                note(n, f"modifying {n}-gram counts for Kneser-Ney smoothing")
             c = continuation_counts(rows, c, counts.ngrams[n], counts.counts[n], predicted, len(counts.vocab))
         if plan.estimated:
             plan.discount.estimate(OrderCounts(n, c, predicted[rows[:, -1]], vocab_size))
@@ -139,7 +142,7 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size, zero_words: 
     if total[0] > 0:
         # The uniform distribution's log10, kept in single precision as SRILM keeps it.
         uniform = np.full(len(c), weights.to_prob(weights.as_stored(-np.log10(vocab_size))))
-        prob, kept = _discounted(plan, c, starts, group, total, uniform, vocab_size)
+        prob, kept = _discounted(plan, c, starts, group, total, uniform, vocab_size, 1, lambda k: ())
     else:
         prob, kept = np.zeros(0), np.zeros(0, dtype=bool)
     probs = np.zeros(len(predicted))
@@ -152,7 +155,7 @@ def _unigrams(rows, counts, plan: OrderPlan, predicted, vocab_size, zero_words: 
     return ids.astype(ID_DTYPE).reshape(-1, 1), logprob
 
 
-def _ngrams(index: NgramIndex, rows, counts, plan: OrderPlan, predicted, vocab_size):
+def _ngrams(index: NgramIndex, rows, counts, plan: OrderPlan, predicted, vocab_size, words: list[str]):
     """Explicit probabilities of the n-grams of one order (n >= 2), before normalisation.
 
     N-grams with count zero (Kneser-Ney's continuation count of an n-gram that nothing precedes, as under
@@ -166,12 +169,16 @@ def _ngrams(index: NgramIndex, rows, counts, plan: OrderPlan, predicted, vocab_s
     group = weights.run_index(starts, len(rows))
     total = np.add.reduceat(c, starts).astype(np.float64) if len(rows) else np.zeros(0)
     lower = weights.to_prob(weights.backoff_logprob(index, rows[:, 1:-1], rows[:, -1])) if plan.interpolate else None
-    prob, kept = _discounted(plan, c, starts, group, total, lower, vocab_size)
+    prob, kept = _discounted(plan, c, starts, group, total, lower, vocab_size, rows.shape[1],
+                             lambda k: tuple(int(w) for w in rows[starts[k], :-1]), words)
     return rows[kept], weights.to_log10(prob[kept])
 
 
-def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
-    """p = d c / T (+ gamma p_lower), with SRILM's retries for contexts left without back-off mass.
+def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size, order: int, context_of,
+                words: list[str] = ()):
+    """p = d c / T (+ gamma p_lower), with SRILM's retries for contexts left without back-off mass (each noted
+    in SRILM's words, most recent word first as SRILM prints it, with the context's ids `context_of(k)`, oldest
+    first, as the record's `context`).
 
     Returns the probabilities and which n-grams are kept (d != 0)."""
     discount = plan.discount
@@ -195,6 +202,13 @@ def _discounted(plan: OrderPlan, c, starts, group, total, lower, vocab_size):
         exhausted = (observed < vocab_size) & (mass > 1.0 - PROB_EPSILON)
         if not exhausted.any():
             return prob, kept
+        if log.isEnabledFor(logging.INFO):
+            for k in np.flatnonzero(exhausted):
+                context = context_of(k)
+                log.info('%.6g backoff probability mass left for "%s" -- %s', 1.0 - mass[k],
+                         " ".join(words[w] for w in reversed(context)),
+                         "disabling interpolation" if interpolated[k] else "incrementing denominator",
+                         extra={"estimating": order, "context": context})
         # SRILM: first give up interpolation in such a context, then enlarge its denominator by one.
         total = np.where(exhausted & ~interpolated, total + 1.0, total)
         interpolated &= ~exhausted

@@ -119,8 +119,9 @@ def compute_logbows(model: BackoffModel, index: NgramIndex | None = None) -> lis
     """Recompute every back-off weight of `model` so that each context's distribution sums to one.
 
     Returns one log10 bow array per order, parallel to `model.ngrams` (0 for n-grams that are not contexts,
-    and for the highest order). The explicit probabilities are taken as they are; see the module docstring for
-    contexts whose numerator or denominator is ~0. Rows whose log-probability is NaN are contexts only: they
+    and for the highest order), each weight rounded to single precision as SRILM stores it. The explicit
+    probabilities are taken as SRILM holds them (in single precision); see the module docstring for contexts
+    whose numerator or denominator is ~0. Rows whose log-probability is NaN are contexts only: they
     count neither in the numerator nor in the denominator (SRILM's recomputeBOWs while pruning). `index` is the
     index of the model's n-grams to use (by default `model.index`; a working copy of a model may share its
     original's).
@@ -134,10 +135,11 @@ def compute_logbows(model: BackoffModel, index: NgramIndex | None = None) -> lis
     for k in range(1, model.order):
         explicit = np.flatnonzero(~np.isnan(model.logprob[k]))
         rows = model.ngrams[k][explicit]
-        _, bows, _ = context_weights(index, rows, model.logprob[k][explicit], rescale=False)
+        _, bows, _ = context_weights(index, rows, stored.logprob[k][explicit], rescale=False)
         contexts = index.parent_rows(k + 1)[explicit][context_starts(rows)]
-        logbows[k - 1][contexts] = bows
-        stored.logbow[k - 1][contexts] = as_stored(bows)
+        # kept in single precision, as SRILM keeps them (a C float): printed with %.7g, a double can round the other
+        # way in the last digit
+        logbows[k - 1][contexts] = stored.logbow[k - 1][contexts] = as_stored(bows)
     return logbows
 
 

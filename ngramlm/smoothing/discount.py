@@ -15,6 +15,7 @@ Out: the method's parameters (estimate); d per n-gram (factors) and gamma(h) per
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import TextIO
@@ -41,14 +42,31 @@ class OrderCounts:
         return np.bincount(counts[counts <= highest], minlength=highest + 1)[:highest + 1]
 
 
-def warn(message: str, stacklevel: int = 3) -> None:
+def warn(message: str, stacklevel: int = 3, *, order: int | None = None, srilm: str | None = None) -> None:
     """A warning about estimation that the user can act on (shown once per message by default); `stacklevel`
-    counts from this function, as warnings.warn's does (3: the caller of its caller)."""
-    warnings.warn(message, EstimationWarning, stacklevel=stacklevel)
+    counts from this function, as warnings.warn's does (3: the caller of its caller). `srilm`: the line SRILM's
+    ngram-count prints in its place (ngramlm's `ngram-count` prints that one), `order`: the order estimated."""
+    warnings.warn(EstimationWarning(message, order=order, srilm=srilm), stacklevel=stacklevel)
 
 
 class EstimationWarning(UserWarning):
-    """A discount could not be estimated as the method defines it, and a documented fallback was used."""
+    """A discount could not be estimated as the method defines it, and a documented fallback was used.
+    `order` (or None) and `srilm`, SRILM's line for it (or None), as warn gives them."""
+
+    def __init__(self, message: str, *, order: int | None = None, srilm: str | None = None):
+        super().__init__(message)
+        self.order, self.srilm = order, srilm
+
+
+# SRILM's -debug 1 lines of discount estimation (count-of-counts, discounts: Discount.cc's), one log record each
+# with the order as `order`; `ngram-count -debug 1` prints them, nothing else does.
+log = logging.getLogger(__name__)
+
+
+def note(order: int, text: str) -> None:
+    """Log one of SRILM's -debug 1 lines about estimating the discount of `order`."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(text, extra={"order": order})
 
 
 FALLBACK_DISCOUNT = 0.5  # absolute discounting and original Kneser-Ney, where n1 or n2 is 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.constants import PROB_EPSILON, PROB_PRECISION
-from .discount import Discount, OrderCounts, warn
+from .discount import Discount, OrderCounts, note, warn
 
 
 class GoodTuring(Discount):
@@ -30,25 +30,35 @@ class GoodTuring(Discount):
 
     def estimate(self, stats: OrderCounts) -> None:
         n = stats.count_of_counts(self.max_count + 1).astype(np.float64)
-        name = f"{stats.order}-grams"
+        order, name = stats.order, f"{stats.order}-grams"
+        note(order, f"Good-Turing discounting {name}")
+        for r in range(self.max_count + 2):
+            note(order, f"GT-count [{r}] = {int(n[r])}")
         if n[1] == 0:
-            warn(f"Good-Turing: no singleton {name}; Is this small or de-duplicated data? {name} are not discounted.")
+            warn(f"Good-Turing: no singleton {name}; Is this small or de-duplicated data? {name} are not discounted.",
+                 order=order, srilm="warning: no singleton counts")
             self.max_count = 0
         highest = self.max_count
         while self.max_count > 0 and n[self.max_count + 1] == 0:
             self.max_count -= 1
         if self.max_count < highest:
-            warn(f"Good-Turing: no {name} with count {self.max_count + 2}; lowering gt{stats.order}max from "
-                 f"{highest} to {self.max_count}.")
+            # SRILM's line for each step down
+            warn(f"Good-Turing: no {name} with count {self.max_count + 2}; lowering gt{order}max from "
+                 f"{highest} to {self.max_count}.", order=order, srilm="\n".join(
+                     f"warning: count of count {k + 1} is zero -- lowering maxcount"
+                     for k in range(highest, self.max_count, -1)))
         k = self.max_count
         self.coefficients = np.ones(k + 1)
         if k <= 0:
+            warn(f"Good-Turing: {name} are not discounted (gt{order}max 0).", order=order,
+                 srilm="GT discounting disabled")
             return
         # Katz (1987): the common term (k+1) n_{k+1} / n_1.
         common = (k + 1) * n[k + 1] / n[1]
         for r in range(1, k + 1):
             if n[r] == 0:
-                warn(f"Good-Turing: no {name} with count {r}; count {r} is not discounted.")
+                warn(f"Good-Turing: no {name} with count {r}; count {r} is not discounted.", order=order,
+                     srilm=f"warning: count of count {r} is zero")
                 continue
             ratio = (r + 1) * n[r + 1] / (r * n[r])
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -57,7 +67,8 @@ class GoodTuring(Discount):
             # context's probabilities sum to more than one; we treat it as out of range too.
             if not np.isfinite(coefficient) or coefficient <= PROB_EPSILON or ratio > 1.0 or coefficient > 1.0:
                 warn(f"Good-Turing: discount coefficient for {name} with count {r} is out of range "
-                     f"({coefficient:.6g}); count {r} is not discounted.")
+                     f"({coefficient:.6g}); count {r} is not discounted.", order=order,
+                     srilm=f"warning: discount coeff {r} is out of range: {coefficient:.6g}")
                 continue
             self.coefficients[r] = coefficient
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.constants import PROB_PRECISION
-from .discount import Discount, OrderCounts, ney_discount
+from .discount import Discount, OrderCounts, ney_discount, note
 
 
 class KneserNey(Discount):
@@ -28,7 +28,10 @@ class KneserNey(Discount):
 
     def estimate(self, stats: OrderCounts) -> None:
         if self.discount is None:
+            n = stats.count_of_counts(2)
+            note(stats.order, f"Kneser-Ney smoothing {stats.order}-grams\nn1 = {n[1]}\nn2 = {n[2]}")
             self.discount = ney_discount(stats, "adjusted count")
+            note(stats.order, f"D = {self.discount:.6g}")
 
     def factors(self, counts, totals, observed) -> np.ndarray:
         counts = counts.astype(np.float64)

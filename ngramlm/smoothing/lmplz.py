@@ -77,11 +77,14 @@ class ContextsAndSuffixes:
         located.index = None  # only the searches need the keys: free them before the estimation
         return located
 
-    def locate(self, grams: np.ndarray, tally: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def locate(self, grams: np.ndarray, tally: np.ndarray | None = None,
+               context: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(context rows, suffix rows) of n-grams of the order after the last added; with `tally`, also add to
-        tally[r] the number of them whose suffix is row r (their continuation counts)."""
+        tally[r] the number of them whose suffix is row r (their continuation counts). `context`: their context
+        rows where the caller found them (then only the keys of the order below are searched)."""
         k = grams.shape[1] - 1
-        context = self._prefix_rows(grams)
+        if context is None:
+            context = self._prefix_rows(grams)
         last = grams[:, -1].astype(np.int64)
         query = last if k == 1 else self.index.key(self.suffix_rows[k - 1][context], last)
         del last
@@ -96,6 +99,10 @@ class ContextsAndSuffixes:
         self.index.add_keys(keys)
         self.suffix_rows.append(suffix_rows)
         self.context_rows.append(context_rows)
+
+    def forget_keys(self, k: int) -> None:
+        """Free the keys of the (k+1)-grams, once no search needs them (contexts found by the caller)."""
+        self.index.forget_keys(k)
 
     def _prefix_rows(self, grams: np.ndarray) -> np.ndarray:
         """Row of each n-gram's first n-1 words among the (n-1)-grams, prefix by prefix (depth j = 1..n-1)."""

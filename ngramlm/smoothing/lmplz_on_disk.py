@@ -9,12 +9,14 @@ arranged as lmplz arranges them, so that memory holds a few numbers per n-gram o
   1. counting (count_files with a CountsOnDisk as its sink) writes each order's sorted n-grams and counts to
      files in a temporary folder;
   2. the index pass, orders 2..N: each n-gram's context row and suffix row go to files, and the suffixes tally
-     the continuation counts of the order below, which completes its adjusted counts (also a file). It holds
-     the search keys of the lower orders and the suffix rows of the order below;
+     the continuation counts of the order below, which completes its adjusted counts (also a file). Contexts
+     are found by one merge walk over the sorted order below (_ContextWalk), so only that order's search keys,
+     suffix rows and continuation counts are held (16 bytes per (n-1)-gram);
   3. the discounts, from each order's count-of-counts;
   4. the probability pass, orders 1..N: a slice of whole contexts at a time, u and gamma (initial_probabilities),
-     then p = u + gamma p_lower (interpolate). It holds p and gamma of the order below and p of this order;
-     once gamma of the order below is complete (its contexts all seen), that order is written to the ARPA file.
+     then p = u + gamma p_lower (interpolate). It holds p of the order below and p of this order (8 bytes per
+     n-gram of each); gamma and the "is a context" flags of the order below go to files as their contexts are
+     seen, and once they are complete, that order is written to the ARPA file.
 
 lmplz's model options (LmplzConfig: --prune, --limit_vocab_file, --interpolate_unigrams, --vocab_pad,
 --collapse_values, --verbose_header, --intermediate) act here: pruning marks n-grams after the index pass
@@ -42,7 +44,7 @@ from .._ext import _arpa
 from ..corpora.reader import TextOptions
 from ..counting.corpus_count import count_files
 from ..counting.counts import COUNT_DTYPE
-from ..counting.memory import DEFAULT_MEMORY
+from ..counting.memory import DEFAULT_MEMORY, parse_memory
 from ..formats.kenlm_intermediate import IntermediateWriter
 from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
 from ..core.errors import ModelError
@@ -54,8 +56,15 @@ from .lmplz import (ContextsAndSuffixes, count_of_counts, initial_probabilities,
                     kneser_ney_discounts, probabilities_to_log10)
 from .modified_kneser_ney_discounts import full_fallback
 
-# N-grams per slice read from disk: bounds the temporaries of a slice (about 100 MB at most).
+# N-grams per slice read from disk: bounds the temporaries of a slice (about 140 MB at most, order 5), fewer
+# under a small memory budget (budget_slice_rows).
 SLICE_ROWS = 1 << 20
+
+
+def budget_slice_rows(memory: str | int) -> int:
+    """N-grams per slice under a memory budget: a slice's temporaries (about 140 bytes per n-gram) take about
+    half of it, between 64K and SLICE_ROWS n-grams."""
+    return max(min(1 << 16, SLICE_ROWS), min(SLICE_ROWS, parse_memory(memory) // 256))
 
 
 @dataclass
@@ -72,7 +81,8 @@ class LmplzConfig:
         unk: keep <unk> in the model, or leave out every n-gram that contains it.
         discount_fallback: D1, D2, D3+ (one to three values) used, with a warning, where Kneser-Ney discounts
             cannot be estimated; None stops with ModelError there.
-        memory: the counting budget (bytes, or a size such as 2G; see count_files).
+        memory: the budget of counting (bytes, or a size such as 2G; see count_files) and of estimation's slices
+            (budget_slice_rows).
         temp_dir: where the counts and intermediate files are kept (None: the system's temporary folder).
         quiet: no progress display.
 
@@ -149,7 +159,8 @@ def train_lmplz(config: LmplzConfig,
         estimator = LmplzOnDisk(counts, vocab, unk=config.unk, discount_fallback=config.discount_fallback,
                                 quiet=config.quiet, prune=prune_thresholds(config.prune, config.order),
                                 banned=banned, interpolate_unigrams=config.interpolate_unigrams,
-                                vocab_pad=config.vocab_pad, collapse_values=config.collapse_values)
+                                vocab_pad=config.vocab_pad, collapse_values=config.collapse_values,
+                                slice_rows=budget_slice_rows(config.memory))
         if config.verbose_header:
             estimator.header = verbose_header(config.texts, estimator)
         if config.intermediate is not None:
@@ -249,6 +260,53 @@ class CountsOnDisk:
         remove_work_folder(self.folder)
 
 
+def _lexical(grams: np.ndarray, bits: int) -> np.ndarray:
+    """Rows of word ids (each below 2**bits) as one value each that compares as the rows do in sorted order, so
+    that sorted n-grams become a sorted 1-D array np.searchsorted can search: the words packed into a uint64
+    where they fit (fast), else a byte string (big-endian, so that bytes compare as the numbers do)."""
+    if bits * grams.shape[1] <= 64:
+        packed = np.zeros(len(grams), dtype=np.uint64)
+        for j in range(grams.shape[1]):
+            packed <<= bits
+            packed |= grams[:, j]
+        return packed
+    return np.ascontiguousarray(grams, dtype=">u4").view(f"V{4 * grams.shape[1]}")[:, 0]
+
+
+class _ContextWalk:
+    """Rows of the contexts (first n-1 words) of sorted n-grams among the sorted (n-1)-grams of a file, found in
+    one walk down that file: the contexts of successive slices never go back, so only a window of it is read
+    (the rows from the last context found on, extended a slice at a time as far as the slice's last context)."""
+
+    def __init__(self, lower: _Column, vocab_size: int):
+        self.lower, self.start, self.bits = lower, 0, max(vocab_size - 1, 1).bit_length()
+        self.window = _lexical(np.empty((0, lower.width), dtype=ID_DTYPE), self.bits)
+
+    def _before(self, a, b) -> bool:
+        return a.tobytes() < b.tobytes() if self.window.dtype.kind == "V" else bool(a < b)
+
+    def rows(self, grams: np.ndarray) -> np.ndarray:
+        changed = np.ones(len(grams), dtype=bool)
+        changed[1:] = np.any(grams[1:, :-1] != grams[:-1, :-1], axis=1)
+        starts = np.flatnonzero(changed)
+        wanted = _lexical(grams[starts, :-1], self.bits)
+        end = self.start + len(self.window)
+        while end < self.lower.rows and (not len(self.window) or self._before(self.window[-1], wanted[-1])):
+            more = _lexical(self.lower.read(end, end + len(starts)), self.bits)
+            self.window, end = np.concatenate((self.window, more)), end + len(more)
+        at = np.searchsorted(self.window, wanted)
+        if len(self.window) == 0 or np.any(at == len(self.window)) or np.any(self.window[at] != wanted):
+            raise ModelError(f"some n-grams have no {grams.shape[1] - 1}-gram context among the counts; KenLM's "
+                             "estimator needs every prefix of a counted n-gram counted (counts of a text have them)")
+        at += self.start
+        # The next slice may begin with this slice's last context: keep the window from there.
+        self.window = self.window[int(at[-1]) - self.start:].copy()
+        self.start = int(at[-1])
+        run = np.cumsum(changed, dtype=np.int64)
+        run -= 1
+        return at[run]
+
+
 def _slices(size: int, rows: int | None = None) -> Iterator[tuple[int, int]]:
     """(start, stop) of consecutive slices of `rows` rows (SLICE_ROWS by default) that cover `size` rows."""
     rows = rows or SLICE_ROWS
@@ -271,13 +329,16 @@ class LmplzOnDisk:
         prune: a count threshold per order (prune_thresholds), or None.
         banned: per word id, whether n-grams holding it are left out (--limit_vocab_file), or None.
         interpolate_unigrams, vocab_pad, collapse_values: see LmplzConfig.
+        slice_rows: n-grams per slice read from disk (SLICE_ROWS if None, or if fewer).
     """
 
     def __init__(self, counts: CountsOnDisk, vocab: Vocabulary, *, unk: bool = True,
                  discount_fallback: Sequence[float] | None = None, quiet: bool = True,
                  prune: Sequence[int] | None = None, banned: np.ndarray | None = None,
-                 interpolate_unigrams: bool = True, vocab_pad: int = 0, collapse_values: bool = False):
+                 interpolate_unigrams: bool = True, vocab_pad: int = 0, collapse_values: bool = False,
+                 slice_rows: int | None = None):
         self.counts, self.vocab, self.quiet = counts, vocab, quiet
+        self.slice_rows = min(SLICE_ROWS, slice_rows or SLICE_ROWS)
         self.prune = list(prune) if prune is not None else [0] * counts.order
         self.banned = banned
         self.interpolate_unigrams, self.vocab_pad, self.collapse_values = interpolate_unigrams, vocab_pad, \
@@ -329,7 +390,7 @@ class LmplzOnDisk:
                 self._kept[0] -= int(np.count_nonzero(mask))
                 continue
             self.pruned[k] = self.counts.column(f"{k + 1}-pruned", np.bool_)
-            for start, stop in _slices(self._sizes[k]):
+            for start, stop in _slices(self._sizes[k], self.slice_rows):
                 grams, raw = self.counts.ngrams[k].read(start, stop), self.counts.counts[k].read(start, stop)
                 mask = self._prune_mask(k, grams, raw)
                 self.pruned[k].append(mask)
@@ -365,16 +426,21 @@ class LmplzOnDisk:
                 # This order's search keys go to a file, taken into memory once the pass no longer needs the
                 # order below's rows and continuation counts: the two never take room at once.
                 keys = None if last_order else self.counts.column(f"{k + 1}-keys", np.int64)
-                for start, stop in _slices(size):
+                # Bigrams' contexts are unigram rows (every vocabulary word, not the unigrams of the file).
+                walk = _ContextWalk(self.counts.ngrams[k - 1], len(self.vocab)) if k > 1 else None
+                for start, stop in _slices(size, self.slice_rows):
                     grams = self.counts.ngrams[k].read(start, stop)
-                    context, suffix = index.locate(grams, continuation)
+                    context, suffix = index.locate(grams, continuation, None if walk is None else walk.rows(grams))
                     self.context[k].append(context)
                     self.suffix[k].append(suffix)
                     if not last_order:
                         keys.append(index.key(context, grams[:, -1]))
                     progress.update(stop - start)
                     del grams, context, suffix
-                index.suffix_rows[k - 1] = None  # the search for this order's suffixes was its last use
+                # The search for this order's suffixes was the last use of the order below's rows and keys.
+                index.suffix_rows[k - 1] = None
+                index.forget_keys(k - 1)
+                del walk
                 self._adjust(k - 1, continuation)
                 del continuation
                 if last_order:
@@ -384,7 +450,7 @@ class LmplzOnDisk:
         if self.order == 1:
             self._adjust(0, np.zeros(len(self.unigrams), dtype=np.int64))
         else:
-            for start, stop in _slices(self._sizes[-1]):
+            for start, stop in _slices(self._sizes[-1], self.slice_rows):
                 self._tally(self.order - 1, self.counts.counts[-1].read(start, stop))
 
     def _adjust(self, k: int, continuation: np.ndarray) -> None:
@@ -398,7 +464,7 @@ class LmplzOnDisk:
             self._tally(0, adjusted)
             return
         self.adjusted[k] = self.counts.column(f"{k + 1}-adjusted", np.int64)
-        for start, stop in _slices(self._sizes[k]):
+        for start, stop in _slices(self._sizes[k], self.slice_rows):
             first_words = self.counts.ngrams[k].read(start, stop)[:, 0]
             piece = np.where(first_words == BOS_ID, self.counts.counts[k].read(start, stop), continuation[start:stop])
             self.adjusted[k].append(piece)
@@ -410,7 +476,7 @@ class LmplzOnDisk:
     def _context_slices(self, k: int) -> Iterator[tuple[int, int, np.ndarray]]:
         """(start, stop, context rows) of slices of the (k+1)-grams that hold whole contexts: a context has at
         most |V| n-grams, so a slice longer than that always ends after at least one whole context."""
-        size, rows = self._sizes[k], max(SLICE_ROWS, len(self.vocab) + 1)
+        size, rows = self._sizes[k], max(self.slice_rows, len(self.vocab) + 1)
         start = 0
         while start < size:
             stop = min(start + rows, size)
@@ -446,9 +512,14 @@ class LmplzOnDisk:
 
     def _probabilities(self, k: int, lower: np.ndarray, progress: Progress):
         """p of the (k+1)-grams (in memory, or for the highest order in a file, read back as it is written), and
-        gamma of the k-grams with which of them are contexts."""
-        gamma_all = np.ones(self._sizes[k - 1])
-        is_context = np.zeros(self._sizes[k - 1], dtype=bool)
+        gamma of the k-grams with which of them are contexts (files, written in row order as the contexts come:
+        rows that are no context get gamma 1)."""
+        gamma_all = self.counts.column(f"{k}-gamma", np.float64)
+        is_context = self.counts.column(f"{k}-is-context", np.bool_)
+
+        def up_to(row: int) -> None:  # rows before `row` not yet written are no contexts
+            gamma_all.append(np.ones(row - gamma_all.rows))
+            is_context.append(np.zeros(row - is_context.rows, dtype=bool))
         highest = k + 1 == self.order
         probs = self.counts.column(f"{k + 1}-probs", np.float64) if highest else np.empty(self._sizes[k])
         for start, stop, context in self._context_slices(k):
@@ -458,35 +529,39 @@ class LmplzOnDisk:
             pruned = self._pruned_rows(k, start, stop)
             estimate, gamma = initial_probabilities(self.adjusted[k].read(start, stop), self.discounts[k], local,
                                                     span, pruned)
-            gamma_all[first:first + span] = gamma
-            is_context[context if pruned is None else context[~pruned]] = True
+            up_to(first)
+            gamma_all.append(gamma)
+            flags = np.zeros(span, dtype=bool)
+            flags[local if pruned is None else local[~pruned]] = True
+            is_context.append(flags)
             piece = interpolate(estimate, gamma, local, lower, self.suffix[k].read(start, stop))
             if highest:
                 probs.append(piece)
             else:
                 probs[start:stop] = piece
             progress.update(stop - start)
-            del context, local, estimate, gamma, piece
+            del context, local, estimate, gamma, piece, flags
+        up_to(self._sizes[k - 1])
         return probs, gamma_all, is_context
 
-    def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: np.ndarray | None,
-                       is_context: np.ndarray | None) -> None:
+    def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: _Column | None,
+                       is_context: _Column | None) -> None:
         """Write the (k+1)-grams but those pruned: log10 p, and log10 gamma where write_arpa would show it
         (shown_weights); with collapse_values, q and 0 (_collapsed). `f` None: to self.intermediate only."""
         if f is not None:
             f.write(section_title(k + 1))
         q_all = np.empty(self._sizes[k]) if self.collapse_values and k + 1 < self.order else None
-        for start, stop in _slices(self._sizes[k], 1 << 20):
+        for start, stop in _slices(self._sizes[k], self.slice_rows):
             grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
             piece = probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop)
-            logbow = np.zeros(stop - start) if gamma is None else np.log10(gamma[start:stop])
+            logbow = np.zeros(stop - start) if gamma is None else np.log10(gamma.read(start, stop))
             if self.collapse_values:
                 logprob = self._collapsed(k, start, stop, piece, logbow, q_all)
                 logbow = np.zeros(stop - start)
             else:
                 logprob = probabilities_to_log10(piece)
             show = np.zeros(stop - start, dtype=bool) if gamma is None else \
-                shown_weights(is_context[start:stop], logbow)
+                shown_weights(is_context.read(start, stop), logbow)
             pruned = self._pruned_rows(k, start, stop)
             if pruned is not None:
                 grams, logprob, logbow, show = grams[~pruned], logprob[~pruned], logbow[~pruned], show[~pruned]
@@ -509,7 +584,9 @@ class LmplzOnDisk:
         d = logbow.copy()
         if k:
             d += self._q_lower[self.suffix[k].read(start, stop)]
-            d -= np.log10(self._gamma_lower[self.context[k].read(start, stop)])
+            context = self.context[k].read(start, stop)  # sorted: gamma is read for their range only
+            first = int(context[0])
+            d -= np.log10(self._gamma_lower.read(first, int(context[-1]) + 1)[context - first])
         if q_all is not None:
             q_all[start:stop] = d
         return logprob + d

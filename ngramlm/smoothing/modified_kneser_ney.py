@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.constants import PROB_PRECISION
-from .discount import Discount, OrderCounts
+from .discount import Discount, OrderCounts, note
 from .modified_kneser_ney_discounts import modified_kneser_ney_discounts
 
 
@@ -28,7 +28,10 @@ class ModifiedKneserNey(Discount):
         if self.discounts is not None:
             return
         n = stats.count_of_counts(4).astype(np.float64)
+        note(stats.order, f"Kneser-Ney smoothing {stats.order}-grams\n" +
+             "\n".join(f"n{j} = {int(n[j])}" for j in (1, 2, 3, 4)))
         self.discounts = modified_kneser_ney_discounts(n, stats.order, srilm=True)
+        note(stats.order, "\n".join(f"{name} = {d:.6g}" for name, d in zip(("D1", "D2", "D3+"), self.discounts)))
 
     def factors(self, counts, totals, observed) -> np.ndarray:
         counts = counts.astype(np.float64)

@@ -24,7 +24,7 @@ from ..core.model import BackoffModel
 from ..core.vocab import UNK_ID
 from .ppl_report import BATCH_SENTENCES, PplOptions, batches, encode_sentence
 from .index_scorer import IndexScorer
-from .scoring import BackoffScorer, score_sentences
+from .scoring import BackoffScorer, run_sums, score_text
 from .text_stats import TextStats
 
 
@@ -100,17 +100,19 @@ def evaluate_text(model, path: str, order: int | None = None, options: PplOption
     sentences = ((bool(tokens), encode_sentence(vocab, tokens, options)) for tokens in lines)
     with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
         for batch in batches(sentences, BATCH_SENTENCES):
-            for scored in score_sentences(srilm_scorer, [ids for not_blank, ids in batch if not_blank]):
-                total.add(scored.stats())
-                kept = scored.logprob != -np.inf
-                hits += np.bincount(scored.matched[kept], minlength=len(hits))
-            for scored in score_sentences(kenlm_scorer, [ids for _, ids in batch]):
-                sentence_total = np.cumsum(scored.logprob, dtype=np.float32)[-1]
-                corpus_total += float(sentence_total)
-                tokens += len(scored.words)
-                unknown = scored.words == UNK_ID
-                oovs += int(np.count_nonzero(unknown))
-                oov_logprobs.append(scored.logprob[unknown].astype(np.float64))
+            scored = score_text(srilm_scorer, [ids for not_blank, ids in batch if not_blank])
+            for stats in scored.stats():
+                total.add(stats)
+            kept = scored.logprob != -np.inf
+            hits += np.bincount(scored.matched[kept], minlength=len(hits))
+            scored = score_text(kenlm_scorer, [ids for _, ids in batch])
+            # each sentence's total in float32, as KenLM adds it, then the corpus's in double, sentence by sentence
+            for sentence_total in run_sums(scored.logprob.astype(np.float32), scored.counts).tolist():
+                corpus_total += sentence_total
+            tokens += len(scored.words)
+            unknown = scored.words == UNK_ID
+            oovs += int(np.count_nonzero(unknown))
+            oov_logprobs.append(scored.logprob[unknown].astype(np.float64))
             progress.update(len(batch))
     oov_total = float(np.cumsum(np.concatenate(oov_logprobs))[-1]) if oovs else 0.0
     including = 10.0 ** (-(corpus_total / tokens)) if tokens else None

@@ -11,6 +11,7 @@ held in memory between escaped lines.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from ..core.io import iter_lines
 from ..core.progress import Progress, count_lines
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
-from .scoring import score_positions, score_sentences
+from .scoring import score_positions, score_text
 from .text_stats import LOGP_FORMAT, ScoredSentence, TextStats
 
 # -debug 3 warns when a context's probabilities sum to more than this away from 1 (SRILM's threshold).
@@ -61,7 +62,9 @@ def encode_sentence(vocab: Vocabulary, tokens: Sequence[str], options: PplOption
     """Word ids of a sentence as SRILM's LM::prepareSentence arranges them: <s> first and </s> last unless the
     sentence has them or the options leave them out; a start without <s> (-no-sos) is None, a context of
     nothing. Words outside the vocabulary become <unk>; the pause word -pau- is left out, as SRILM leaves it."""
-    ids: list = [vocab.id(t) for t in (reversed(tokens) if options.reverse else tokens) if t != PAUSE]
+    if PAUSE in tokens:
+        tokens = [t for t in tokens if t != PAUSE]
+    ids: list = vocab.ids(reversed(tokens) if options.reverse else tokens)
     starts, ends = bool(ids) and ids[0] == BOS_ID, bool(ids) and ids[-1] == EOS_ID
     if options.eos and not ends:
         ids.append(EOS_ID)
@@ -86,9 +89,10 @@ def _numbered_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterat
         if options.escape is not None and line.startswith(options.escape):
             yield lineno, line if line.endswith("\n") else line + "\n", None
             continue
+        text = " ".join(tokens)
         if options.tolower:
             tokens = [t.lower() for t in tokens]
-        yield lineno, " ".join(line.split()), encode_sentence(vocab, tokens, options)
+        yield lineno, text, encode_sentence(vocab, tokens, options)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -127,7 +131,8 @@ class _PplReport:
             self.document_printed = True
         self.out.write(line)
 
-    def sentence(self, text: str, scored: ScoredSentence) -> None:
+    def sentence(self, text: str, scored: ScoredSentence | None, stats: TextStats) -> None:
+        """Report a sentence: its scored positions (needed at -debug 2 and above only) and its counts."""
         self.sentences_seen += 1
         debug = self.options.debug
         if debug >= 1:
@@ -144,7 +149,6 @@ class _PplReport:
                 shown += " " if j == 0 else " ..."
                 context = [w for w in histories[j] if w != NO_WORD] if debug >= 3 else []
                 self.word_line(word, shown, logprob, matched, context, "")
-        stats = scored.stats()
         if debug >= 1:
             self.out.write(stats.format() + "\n")
         self.total.add(stats)
@@ -208,12 +212,14 @@ def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out:
     report = _PplReport(scorer, options, out or sys.stdout, err or sys.stderr)
     with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
         for batch in batches(_numbered_items(path, scorer.vocab, options), BATCH_SENTENCES):
-            scored = iter(score_sentences(scorer, [ids for _, _, ids in batch if ids is not None]))
+            scored_text = score_text(scorer, [ids for _, _, ids in batch if ids is not None])
+            stats = iter(scored_text.stats())
+            scored = iter(scored_text.sentences() if options.debug >= 2 else itertools.repeat(None))
             for _, text, ids in batch:
                 if ids is None:
                     report.escaped(text)
                 else:
-                    report.sentence(text, next(scored))
+                    report.sentence(text, next(scored), next(stats))
             progress.update_to(batch[-1][0])
         progress.update_to(max(progress.done, progress.total or 0))  # blank lines at the end: all read
     report.finish(path)

@@ -28,7 +28,7 @@ from .._ext import _query
 from .._ext._query import FullScoreReturn, State, pack_states, unpack_state
 from ..core.model import BackoffModel
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
-from ..formats.probing import UNKNOWN_MISSING_LOGPROB, IndexTables, build_index
+from ..formats.probing import UNKNOWN_MISSING_LOGPROB, IndexTables, build_index, load_arpa
 
 __all__ = ["Model", "State", "FullScoreReturn", "WordScores", "IndexTables", "build_index", "pack_states",
            "unpack_state", "STATE_DTYPE"]
@@ -102,11 +102,10 @@ class Model(_query.HashIndex):
             if binary.is_binary(path):
                 tables = binary.load_binary(path)
             else:
-                from ..formats.arpa import read_arpa
                 from .kenlm_model import complain_about_arpa
 
                 complain_about_arpa(config)
-                tables = build_index(read_arpa(path), unknown_logprob)
+                tables = load_arpa(path, unknown_logprob)
         self._tables = tables
         self._vocab = None
         super().__init__(tables.order, tables.unigram_prob, tables.unigram_bow, tables.unigram_present,

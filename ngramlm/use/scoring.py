@@ -10,17 +10,19 @@ arrays (ngramlm._ext._backoff), which give the index's numbers bit for bit.
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from .._ext import _backoff
 from ..core.errors import ModelError
 from ..core.index import KENLM, SRILM
-from ..core.model import BackoffModel
 from ..core.scorer import NO_WORD, Scorer
-from ..core.vocab import UNK_ID
-from .text_stats import ScoredSentence
+from ..core.vocab import EOS_ID, UNK_ID
+from .text_stats import ScoredSentence, TextStats
+
+if TYPE_CHECKING:  # a binary model's scoring never needs the model class
+    from ..core.model import BackoffModel
 
 
 def score_by_batch(scorer, word: int, context: Sequence[int]) -> tuple[float, int]:
@@ -108,12 +110,84 @@ def sentence_positions(ids: list, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_sentences(scorer: Scorer, sentences: list[list]) -> list[ScoredSentence]:
+    """Score encoded sentences (see `encode_sentence`), all positions in one batch where the scorer allows."""
+    return score_text(scorer, sentences).sentences()
+
+
+class ScoredText:
+    """The scored positions of sentences laid end to end (what score_text returns): words, histories, logprob and
+    matched as in ScoredSentence, sentence i being positions ends[i - 1]:ends[i]. Per-sentence figures are
+    computed for all the sentences at once: `stats` gives ScoredSentence.stats of each, bit for bit."""
+
+    def __init__(self, words: np.ndarray, histories: np.ndarray, logprob: np.ndarray, matched: np.ndarray,
+                 counts: np.ndarray):
+        self.words, self.histories, self.logprob, self.matched = words, histories, logprob, matched
+        self.counts = counts
+        self.ends = np.cumsum(counts)
+
+    def sentences(self) -> list[ScoredSentence]:
+        ends = self.ends.tolist()
+        # plain slices: np.split costs several times as much per sentence
+        return [ScoredSentence(self.words[a:b], self.histories[a:b], self.logprob[a:b], self.matched[a:b])
+                for a, b in zip([0] + ends[:-1], ends)]
+
+    def stats(self) -> list[TextStats]:
+        """SRILM's counts of each sentence, as ScoredSentence.stats makes them (log probabilities summed in
+        float64, left to right)."""
+        n = len(self.counts)
+        zero = self.logprob == -np.inf
+        at = np.flatnonzero(zero)  # few: the sentence of each is looked up
+        owner = np.searchsorted(self.ends, at, side="right")
+        oovs = np.bincount(owner[self.words[at] == UNK_ID], minlength=n)
+        zeros = np.bincount(owner, minlength=n)
+        kept = np.where(zero, -0.0, self.logprob.astype(np.float64))  # -0.0 adds nothing, whatever the sum's sign
+        logprob = run_sums(kept, self.counts)
+        logprob[zeros == self.counts] = 0.0  # nothing kept: 0, as ScoredSentence.stats
+        oovs, zeros = oovs.tolist(), zeros.tolist()
+        last = self.words[np.maximum(self.ends - 1, 0)] if len(self.words) else np.zeros(n, np.uint32)
+        full = (self.counts > 0) & (last == EOS_ID)  # ends in </s>: a sentence, </s> not a word
+        return [TextStats(sentences=1, words=count - 1, oovs=o, zeroprobs=z - o, logprob=lp) if f else
+                TextStats(words=count, oovs=o, zeroprobs=z - o, logprob=lp)
+                for count, f, o, z, lp in zip(self.counts.tolist(), full.tolist(), oovs, zeros, logprob.tolist())]
+
+
+# Runs longer than this are summed one by one: run_sums' loop goes over the positions within a run.
+LONG_RUN = 256
+
+
+def run_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The sum of each run of `values` (runs of lengths `counts` laid end to end, an empty one summing to -0.0),
+    added left to right in values' dtype from -0.0, as a loop over the run would add them: the bits of
+    np.cumsum(run)[-1], for every run at once (np.add.reduceat may add in another order)."""
+    n = len(counts)
+    starts = np.cumsum(counts) - counts
+    sums = np.full(n, -0.0, dtype=values.dtype)
+    long = np.flatnonzero(counts > LONG_RUN)
+    for i in long.tolist():
+        run = values[starts[i]:starts[i] + counts[i]]
+        sums[i] = np.cumsum(np.concatenate((np.array([-0.0], values.dtype), run)))[-1]
+    short = np.flatnonzero(counts <= LONG_RUN)
+    short = short[np.argsort(-counts[short], kind="stable")]  # longest first: the runs still going are a prefix
+    lengths, at = counts[short], starts[short]
+    going = len(short)
+    acc = sums[short]
+    for j in range(int(lengths[0]) if len(short) else 0):
+        while lengths[going - 1] <= j:
+            going -= 1
+        acc[:going] += values[at[:going] + j]
+    sums[short] = acc
+    return sums
+
+
+def score_text(scorer: Scorer, sentences: list[list]) -> ScoredText:
     """Score encoded sentences (see `encode_sentence`), all positions in one batch where the scorer allows.
 
     The positions are those of `sentence_positions`, cut from one padded array of all the sentences at once
     (per-sentence numpy calls would cost more than the scoring)."""
     if not sentences:
-        return []
+        empty = np.zeros(0, np.uint32)
+        return ScoredText(empty, np.zeros((0, max(scorer.order - 1, 1)), np.uint32), np.zeros(0, np.float32),
+                          np.zeros(0, np.int64), np.zeros(0, np.int64))
     width = max(scorer.order - 1, 1)
     sequences = [ids if ids[0] is not None else ids[1:] for ids in sentences]
     skipped = np.array([ids[0] is not None for ids in sentences], dtype=np.int64)  # <s> is context only
@@ -131,9 +205,7 @@ def score_sentences(scorer: Scorer, sentences: list[list]) -> list[ScoredSentenc
         logprob, matched = scorer.score_in_sentences(sequences, skipped)
     else:
         logprob, matched = score_positions(scorer, words, histories[:, width - (scorer.order - 1):])
-    bounds = np.cumsum(counts)[:-1]
-    return [ScoredSentence(*parts) for parts in zip(np.split(words, bounds), np.split(histories, bounds),
-                                                     np.split(logprob, bounds), np.split(matched, bounds))]
+    return ScoredText(words, histories, logprob, matched, counts)
 
 
 def _ramps(lengths: np.ndarray) -> np.ndarray:
