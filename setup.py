@@ -34,6 +34,7 @@ def extensions():
                 f"ngramlm._ext.{name}",
                 [source],
                 include_dirs=[numpy.get_include(), "ext"],
+                depends=sorted(glob.glob(os.path.join("ext", "*.h"))),  # rebuilt when a shared header changes
                 extra_compile_args=["-O3"],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
+from ngramlm.cli.srilm_options import is_number
 from ngramlm.core.errors import ModelError
 from ngramlm.core.io import check_output
 from ngramlm.smoothing.lmplz_on_disk import read_word_list
@@ -31,20 +32,12 @@ class GreedyOption(click.Option):
             def process(value, state, take_value=take_value):
                 # Without a value of its own (an optional-value option given alone) `value` is click's marker.
                 values = [value] if isinstance(value, str) else []
-                while state.rargs and _is_number(state.rargs[0]):
+                while state.rargs and is_number(state.rargs[0]):
                     values.append(state.rargs.pop(0))
                 take_value(" ".join(values) if values else value, state)
 
             option.process = process
         return result
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse_thresholds(ctx, param, text: str | None) -> tuple[int, ...]:

@@ -132,7 +132,7 @@ class SrilmCommand(click.Command):
                 skip = options[arg]
                 kept.append(arg)
                 continue
-            if not arg.startswith("-") or arg == "-" or _is_number(arg):
+            if not arg.startswith("-") or arg == "-" or is_number(arg):
                 continue
             name = arg.lstrip("-").split("=", 1)[0]
             if name in SRILM_OPTIONS[self.srilm_tool]:
@@ -145,7 +145,8 @@ class SrilmCommand(click.Command):
         return super().parse_args(ctx, kept)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether an argument is a number (a value, such as -0.5, never an option)."""
     try:
         float(text)
     except ValueError:

@@ -22,27 +22,10 @@ import numpy as np
 
 cnp.import_array()
 
-cdef extern from *:
-    """
-    #include <stdint.h>
-    /* MurmurHash3's 64-bit finaliser (Appleby): a bijection that spreads every input bit. */
-    static inline uint64_t bo_mix64(uint64_t h) {
-        h ^= h >> 33; h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 33; return h;
-    }
-    static inline uint64_t bo_start(uint32_t word) { return bo_mix64(((uint64_t)word + 1) * 0x9E3779B97F4A7C15ULL); }
-    static inline uint64_t bo_extend(uint64_t hash, uint32_t word) {
-        return bo_mix64(hash + ((uint64_t)word + 1) * 0xC2B2AE3D27D4EB4FULL);
-    }
-    /* Lemire's multiply-shift range reduction: a bucket in [0, n) without a division. */
-    static inline uint64_t bo_bucket(uint64_t key, uint64_t n) {
-        return (uint64_t)(((unsigned __int128)key * n) >> 64);
-    }
-    """
-    uint64_t bo_start(uint32_t word) noexcept nogil
-    uint64_t bo_extend(uint64_t hash, uint32_t word) noexcept nogil
-    uint64_t bo_bucket(uint64_t key, uint64_t n) noexcept nogil
+cdef extern from "ngram_hash.h":
+    uint64_t ngl_hash_start(uint32_t word) noexcept nogil
+    uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) noexcept nogil
+    uint64_t ngl_bucket(uint64_t key, uint64_t n) noexcept nogil
 
 # Orders the scorer serves at most.
 cdef enum:
@@ -131,10 +114,10 @@ cdef class BackoffTables:
         cdef const uint32_t* gram
         for i in range(m):
             gram = self.grams[k] + i * (k + 1)
-            key = bo_start(gram[k])
+            key = ngl_hash_start(gram[k])
             for j in range(k - 1, -1, -1):
-                key = bo_extend(key, gram[j])
-            b = bo_bucket(key, self.buckets[k])
+                key = ngl_hash_extend(key, gram[j])
+            b = ngl_bucket(key, self.buckets[k])
             while self.tables[k][b].row != EMPTY:
                 if self.tables[k][b].tag == <uint32_t> key and self.same(k, self.tables[k][b].row, gram):
                     return False
@@ -156,7 +139,7 @@ cdef class BackoffTables:
     cdef inline Py_ssize_t find(self, int k, uint64_t key, const uint32_t* words) noexcept nogil:
         """The row of the (k + 1)-gram `words` (whose key is `key`), or -1."""
         cdef Bucket* table = self.tables[k]
-        cdef uint64_t b = bo_bucket(key, self.buckets[k])
+        cdef uint64_t b = ngl_bucket(key, self.buckets[k])
         while table[b].row != EMPTY:
             if table[b].tag == <uint32_t> key and self.same(k, table[b].row, words):
                 return table[b].row
@@ -240,14 +223,14 @@ cdef class BackoffTables:
         cdef uint64_t key
         if length == 1:
             return self.unigram_row[gram[width - 1]] if gram[width - 1] < self.vocab_size else -1
-        key = bo_start(gram[width - 1])
+        key = ngl_hash_start(gram[width - 1])
         for j in range(width - 2, width - length - 1, -1):
-            key = bo_extend(key, gram[j])
+            key = ngl_hash_extend(key, gram[j])
         return self.find(length - 1, key, gram + width - length)
 
     cdef inline uint64_t gram_key(self, const uint32_t* gram, int width, int length) noexcept nogil:
         cdef int j
-        cdef uint64_t key = bo_start(gram[width])
+        cdef uint64_t key = ngl_hash_start(gram[width])
         for j in range(width - 1, width - length - 1, -1):
-            key = bo_extend(key, gram[j])
+            key = ngl_hash_extend(key, gram[j])
         return key

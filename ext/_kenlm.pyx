@@ -31,7 +31,7 @@ from posix.unistd cimport close as c_close, pread as c_pread
 from posix.stat cimport struct_stat, fstat
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
-from ngramlm._ext._query cimport CState, FullScoreReturn, MAX_CONTEXT, MAX_ORDER, State
+from ngramlm._ext._query cimport CState, FullScoreReturn, MAX_CONTEXT, MAX_ORDER, State, finish_back_off
 
 cnp.import_array()
 
@@ -426,17 +426,7 @@ cdef class ProbingIndex:
             next_state.backoff[j + 1] = kl_loadf(e + 12)
             if kl_float_bits(next_state.backoff[j + 1]) != NO_EXTENSION_BITS:
                 keep = n
-        for j in range(length - 1, context.length):
-            prob += context.backoff[j]
-        if keep > self._order - 1:
-            keep = self._order - 1
-        next_state.words[0] = w
-        for j in range(1, keep):
-            next_state.words[j] = context.words[j - 1]
-        next_state.length = keep
-        memcpy(out, &next_state, sizeof(CState))
-        ngram_length[0] = length
-        return prob
+        return finish_back_off(context, &next_state, out, w, prob, length, keep, self._order, ngram_length)
 
     cdef inline void begin_sentence(self, CState* state) noexcept nogil:
         state.length = 1
@@ -810,17 +800,7 @@ cdef class TrieIndex(ProbingIndex):
                 keep = n
             begin = self.pointer(n, at)
             end = self.pointer(n, at + 1)
-        for j in range(length - 1, context.length):
-            prob += context.backoff[j]
-        if keep > self._order - 1:
-            keep = self._order - 1
-        next_state.words[0] = w
-        for j in range(1, keep):
-            next_state.words[j] = context.words[j - 1]
-        next_state.length = keep
-        memcpy(out, &next_state, sizeof(CState))
-        ngram_length[0] = length
-        return prob
+        return finish_back_off(context, &next_state, out, w, prob, length, keep, self._order, ngram_length)
 
 
 def check_trie(const uint8_t[::1] memory, tuple regions, uint64_t bigrams, bint words):

@@ -21,34 +21,22 @@ from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
 cnp.import_array()
 
+cdef extern from "ngram_hash.h":
+    uint64_t ngl_hash_start(uint32_t word) noexcept nogil
+    uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) noexcept nogil
+    uint64_t ngl_bucket(uint64_t key, uint64_t n) noexcept nogil
+
 cdef extern from *:
     """
     #include <stdint.h>
     #include <string.h>
-    /* MurmurHash3's 64-bit finaliser (Appleby): a bijection that spreads every input bit. */
-    static inline uint64_t ngl_mix64(uint64_t h) {
-        h ^= h >> 33; h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 33; return h;
-    }
-    static inline uint64_t ngl_hash_start(uint32_t word) {
-        return ngl_mix64(((uint64_t)word + 1) * 0x9E3779B97F4A7C15ULL);
-    }
-    /* Key 0 marks an empty bucket, so no n-gram may hash to it. */
-    static inline uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) {
-        uint64_t key = ngl_mix64(hash + ((uint64_t)word + 1) * 0xC2B2AE3D27D4EB4FULL);
-        return key ? key : 1;
-    }
+    #include "ngram_hash.h"
     /* FNV-1a over the bytes, then the finaliser: the key of a word's spelling (never 0). */
     static inline uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) {
         uint64_t h = 0xcbf29ce484222325ULL;
         for (Py_ssize_t i = 0; i < n; ++i) { h ^= (unsigned char)s[i]; h *= 0x100000001b3ULL; }
         h = ngl_mix64(h ^ (uint64_t)n);
         return h ? h : 1;
-    }
-    /* Lemire's multiply-shift range reduction: a bucket in [0, n) without a division. */
-    static inline uint64_t ngl_bucket(uint64_t key, uint64_t n) {
-        return (uint64_t)(((unsigned __int128)key * n) >> 64);
     }
     /* A prefetch that the compiler must keep. GCC counts __builtin_prefetch as free of side effects, so a function
        that only prefetches is found "pure" and every call to it is deleted as dead code: GCC 12 did that to all
@@ -64,9 +52,6 @@ cdef extern from *:
         uint32_t bits; memcpy(&bits, &bow, 4); return bits != 0x80000000u;
     }
     """
-    uint64_t ngl_hash_start(uint32_t word) noexcept nogil
-    uint64_t ngl_hash_extend(uint64_t hash, uint32_t word) noexcept nogil
-    uint64_t ngl_bucket(uint64_t key, uint64_t n) noexcept nogil
     int ngl_has_extension(float bow) noexcept nogil
     uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) noexcept nogil
     void prefetch "ngl_prefetch" (const void *address) noexcept nogil
@@ -622,17 +607,7 @@ cdef class HashIndex:
             next_state.backoff[j + 1] = middle.bow
             if ngl_has_extension(middle.bow):
                 keep = n
-        for j in range(length - 1, context.length):
-            prob += context.backoff[j]
-        if keep > self._order - 1:
-            keep = self._order - 1
-        next_state.words[0] = w
-        for j in range(1, keep):
-            next_state.words[j] = context.words[j - 1]
-        next_state.length = keep
-        memcpy(out, &next_state, sizeof(CState))
-        ngram_length[0] = length
-        return prob
+        return finish_back_off(context, &next_state, out, w, prob, length, keep, self._order, ngram_length)
 
     cdef inline void begin_sentence(self, CState* state) noexcept nogil:
         if self._order == 1:

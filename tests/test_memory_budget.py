@@ -1,9 +1,8 @@
 """Memory budgets that bind: `ngram-count -memory` (and `ngramlm count --memory`) bound the peak resident memory
 of counting and writing, spilling to the temporary folder, with the same count file as an unbounded run; `ngramlm
 train -S` is a budget as lmplz's -S is (counting spills), not a limit that stops training."""
-import resource
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +10,9 @@ from click.testing import CliRunner
 from ngramlm.cli.main import cli
 from ngramlm.cli.ngram_count import main as ngram_count
 from ngramlm.counting.memory import MIN_MEMORY
+
+sys.path.insert(0, str(Path(__file__).parent))
+from peak_memory import peak_kb  # noqa: E402
 
 MB = 1 << 20
 
@@ -72,22 +74,8 @@ def test_a_budget_below_the_minimum_is_refused_naming_it(brown_part, tmp_path):
     assert result.exit_code == 1 and f"minimum of {MIN_MEMORY // MB}M" in result.output
 
 
-_PEAK = """
-import resource, sys
-from ngramlm.cli.ngram_count import main
-try:
-    main(sys.argv[1:], prog_name="ngram-count")
-except SystemExit as exit:
-    assert not exit.code, exit.code
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
 def _peak_kb(*args) -> int:
-    done = subprocess.run([sys.executable, "-c", _PEAK, *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return int(done.stdout.split()[-1])
+    return peak_kb("ngramlm.cli.ngram_count:main", "ngram-count", *args)
 
 
 def test_peak_memory_stays_within_the_budget(shared_corpora, tmp_path):

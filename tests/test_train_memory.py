@@ -1,28 +1,17 @@
 """`ngramlm train -S` bounds estimation too, not only counting: the index pass holds one lower order's keys
 (contexts found by a merge walk), the probability pass keeps back-off weights in files, and the slices read from
 disk shrink with the budget. Before, a 1M-token text at -S 64M peaked about 135 MB above the interpreter."""
-import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from peak_memory import peak_kb  # noqa: E402
 
 MB = 1 << 20
 
-_PEAK = """
-import resource, sys
-from ngramlm.cli.main import cli
-if sys.argv[1:]:
-    try:
-        cli(sys.argv[1:], prog_name="ngramlm")
-    except SystemExit as exit:
-        assert not exit.code, exit.code
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
 
 def _peak_kb(*args) -> int:
-    done = subprocess.run([sys.executable, "-c", _PEAK, *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return int(done.stdout.split()[-1])
+    return peak_kb("ngramlm.cli.main:cli", "ngramlm", *args)
 
 
 def test_train_peak_memory_follows_the_budget(shared_corpora, tmp_path):

@@ -2,6 +2,7 @@
 # Python, through the compiled HashIndex): the entry structs of the hash tables, the state a decoder carries, and
 # the compiled classes with their C methods. The implementations are in _query.pyx.
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 # Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
 cdef enum:
@@ -36,6 +37,26 @@ cdef packed struct CState:
     uint32_t words[MAX_CONTEXT]
     float backoff[MAX_CONTEXT]
     uint8_t length
+
+
+cdef inline double finish_back_off(const CState* context, CState* next_state, CState* out, uint32_t w, double prob,
+                                   int length, int keep, int order, int* ngram_length) noexcept nogil:
+    """The end of the back-off recursion, shared by every index that scores into a CState (HashIndex here, the
+    KenLM probing and trie indexes of _kenlm): with the longest match of `length` words found, `prob` its log10
+    probability, add the back-off weights of the context words it dropped; `next_state` (its backoff[] filled)
+    keeps `w` and the newest `keep` - 1 context words (at most order - 1 words) and is copied to `out`."""
+    cdef int j
+    for j in range(length - 1, context.length):
+        prob += context.backoff[j]
+    if keep > order - 1:
+        keep = order - 1
+    next_state.words[0] = w
+    for j in range(1, keep):
+        next_state.words[j] = context.words[j - 1]
+    next_state.length = keep
+    memcpy(out, next_state, sizeof(CState))
+    ngram_length[0] = length
+    return prob
 
 # One sentence in flight in the batch call.
 cdef struct Lane:
