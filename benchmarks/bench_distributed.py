@@ -100,16 +100,15 @@ def same_model(path: Path, reference: Path) -> str:
 
 def skew(corpus: Path, order: int, partitions=(4, 100, 400, 1600, 3200)) -> list[str]:
     """Largest / mean partition (rows of all orders) under each key, at each number of partitions: the one-word
-    keys of the first version beside the two-word keys (partitioning.keyed), and the ranges of first-word ids in
-    which the ARPA text is formatted."""
+    keys of the first version beside the two-word keys (partitioning.keyed), and the ranges in which the ARPA
+    text is formatted and Stupid Backoff estimated: of first-word ids (first version), balanced of first two."""
     import numpy as np
 
     from ngramlm.corpora.reader import TextOptions
     from ngramlm.distributed.pipeline import _SAMPLE, HEAVY_SHARE
     from ngramlm.counting.corpus_count import count_files
     from ngramlm.distributed.partitioning import (balanced_bounds, hashed, heavy_pairs, in_ranges, keyed,
-                                                  leading_pairs, part_of_counts, sampled_pairs, trailing_pairs,
-                                                  word_ranges)
+                                                  leading_pairs, part_of_counts, sampled_pairs, trailing_pairs)
 
     counts = count_files([str(corpus)], order, options=TextOptions(blank_lines=True))
     grams = counts.ngrams
@@ -121,9 +120,9 @@ def skew(corpus: Path, order: int, partitions=(4, 100, 400, 1600, 3200)) -> list
         "two words, last, heavy pairs by three (adjusted counts, interpolation)":
             lambda g, p: keyed(g, p, "last", heavy[p]),
         "two words, first (u and gamma)": lambda g, p: keyed(g, p, "first"),
-        "ranges of first-word ids (ARPA text, first version)":
-            lambda g, p: in_ranges(g[:, 0], word_ranges(vocab_size, p)),
-        "balanced ranges of first two words (ARPA text)":
+        "ranges of first-word ids (ARPA text and Stupid Backoff, first version)":
+            lambda g, p: in_ranges(g[:, 0], np.linspace(0, vocab_size, p + 1)[1:-1].astype(np.int64)),
+        "balanced ranges of first two words (ARPA text, Stupid Backoff)":
             lambda g, p: in_ranges(leading_pairs(g, vocab_size), bounds[p]),
     }
     # The heavy pairs as the pipeline finds them (from one shard here), and the bounds from a sample of the size

@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+import bench_query
 from machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,15 +87,7 @@ def compare(path: str, lines: list[str], words: list[list[str]], count: int) -> 
         return lambda: [m.score(line) for line in lines]
 
     def state_loop(m, state_class):
-        def run():
-            s, t = state_class(), state_class()
-            for ws in words:
-                m.BeginSentenceWrite(s)
-                for w in ws:
-                    m.BaseScore(s, w, t)
-                    s, t = t, s
-                m.BaseScore(s, "</s>", t)
-        return run
+        return lambda: bench_query.state_loop(m, state_class, words)
 
     for name, ours_run, theirs_run in [("score", sentences(a), sentences(b)),
                                        ("BaseScore", state_loop(a, ngramlm.State), state_loop(b, kenlm.State))]:

@@ -31,7 +31,8 @@ from posix.unistd cimport close as c_close, pread as c_pread
 from posix.stat cimport struct_stat, fstat
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
-from ngramlm._ext._query cimport CState, FullScoreReturn, MAX_CONTEXT, MAX_ORDER, State, finish_back_off
+from ngramlm._ext._query cimport (CState, FullScoreReturn, MAX_CONTEXT, MAX_ORDER, State, finish_back_off,
+                                    full_score_return, next_word, sentence_text)
 
 cnp.import_array()
 
@@ -302,18 +303,6 @@ cdef inline uint32_t find_sorted(const uint64_t* keys, uint64_t count, uint64_t 
     return <uint32_t> (lo + 1) if lo < count and keys[lo] == key else 0
 
 
-cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, bint oov):
-    cdef FullScoreReturn result = FullScoreReturn.__new__(FullScoreReturn)
-    result.log_prob = log_prob
-    result.ngram_length = ngram_length
-    result.oov = oov
-    return result
-
-
-cdef inline bint is_ascii_space(char c) noexcept nogil:
-    return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
-
-
 cdef class ProbingIndex:
     """The compiled scorer over the tables of a KenLM probing file (ngramlm.formats.kenlm_binary.ProbingTables);
     ngramlm.use.kenlm_model.KenlmModel extends it with kenlm.Model's Python-level calls."""
@@ -475,11 +464,7 @@ cdef class ProbingIndex:
     def score(self, sentence, bint bos=True, bint eos=True) -> float:
         """log10 probability of a sentence split at ASCII whitespace (with </s>, after <s>, unless told not to)."""
         cdef Py_ssize_t size, i = 0, start
-        cdef const char* text
-        if isinstance(sentence, bytes):
-            text, size = PyBytes_AS_STRING(sentence), PyBytes_GET_SIZE(sentence)
-        else:
-            text = PyUnicode_AsUTF8AndSize(sentence, &size)
+        cdef const char* text = sentence_text(sentence, &size)
         cdef CState a
         cdef int length
         cdef double total = 0
@@ -488,14 +473,7 @@ cdef class ProbingIndex:
         else:
             a.length = 0
         with nogil:
-            while True:
-                while i < size and is_ascii_space(text[i]):
-                    i += 1
-                if i == size:
-                    break
-                start = i
-                while i < size and not is_ascii_space(text[i]):
-                    i += 1
+            while next_word(text, size, &start, &i):
                 total += self.score_word(&a, self.spelling_id(text + start, i - start), &a, &length)
             if eos:
                 total += self.score_word(&a, self._eos, &a, &length)

@@ -155,10 +155,6 @@ def check_index(int order, uni_prob, uni_bow, present, middle_tables, longest_ta
     return unigrams[0], unigrams[1], unigrams[2], middle, longest, vocab
 
 
-cdef inline bint is_ascii_space(char c) noexcept nogil:
-    return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
-
-
 # The two kinds of n-gram table entry; the probing code below is written once for both.
 ctypedef fused Entry:
     MiddleEntry
@@ -452,16 +448,6 @@ cdef class FullScoreReturn:
         return f"FullScoreReturn({self.log_prob!r}, {self.ngram_length!r}, {self.oov!r})"
 
 
-cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, bint oov):
-    """FullScoreReturn(log_prob, ngram_length, oov) made without boxing and parsing the three arguments (once per
-    word in BaseFullScore's loops)."""
-    cdef FullScoreReturn result = FullScoreReturn.__new__(FullScoreReturn)
-    result.log_prob = log_prob
-    result.ngram_length = ngram_length
-    result.oov = oov
-    return result
-
-
 cdef enum:
     SENTENCE_ON_STACK = 512  # word ids of a sentence that HashIndex.score holds without allocating
 
@@ -695,11 +681,7 @@ cdef class HashIndex:
         them.
         """
         cdef Py_ssize_t size, i = 0, start, count = 0, k
-        cdef const char* text
-        if isinstance(sentence, bytes):
-            text, size = PyBytes_AS_STRING(sentence), PyBytes_GET_SIZE(sentence)
-        else:
-            text = PyUnicode_AsUTF8AndSize(sentence, &size)
+        cdef const char* text = sentence_text(sentence, &size)
         cdef uint32_t on_stack[SENTENCE_ON_STACK]
         cdef uint32_t* ids = on_stack
         cdef CState a
@@ -715,14 +697,7 @@ cdef class HashIndex:
         else:
             a.length = 0
         with nogil:
-            while True:
-                while i < size and is_ascii_space(text[i]):
-                    i += 1
-                if i == size:
-                    break
-                start = i
-                while i < size and not is_ascii_space(text[i]):
-                    i += 1
+            while next_word(text, size, &start, &i):
                 ids[count] = self.known(self.spelling_id(text + start, i - start))
                 count += 1
             if eos:

@@ -201,8 +201,11 @@ def test_two_word_keys_keep_what_each_stage_needs_together_and_spread_frequent_w
 
 @pytest.mark.parametrize("corpus", ["brown", "gutenberg"])
 def test_stupid_backoff_on_dask_equals_the_one_machine_model(clusters, corpora, references, tmp_path, corpus):
+    """Also with more partitions, where the balanced ranges of first two words cut between a frequent word's
+    bigrams and its unigram (their context, whose count comes from the client)."""
     path, order = corpora[corpus]
-    train(clusters[2], path, order, tmp_path / "sb.arpa", "stupid-backoff")
+    train(clusters[2], path, order, tmp_path / "sb.arpa", "stupid-backoff",
+          partitions={"brown": None, "gutenberg": 7}[corpus])
     assert_same_model(str(tmp_path / "sb.arpa"), references[corpus, "stupid-backoff"])
     with open(tmp_path / "sb.arpa", "rb") as f:
         assert f.read(len(SCORES_COMMENT)) == SCORES_COMMENT

@@ -111,3 +111,37 @@ def test_train_with_unlikelihood_then_generate_from_the_checkpoint(tmp_path):
                                  "--valid", str(tmp_path / "train.txt"), "--out", model,
                                  "--unlikelihood-weight", "-1"])
     assert result.exit_code == 1 and "unlikelihood weight" in result.output
+
+
+@pytest.mark.parametrize("positional", ["sinusoidal", "learned"])
+def test_transformer_key_value_cache_gives_the_full_passes_distributions(positional):
+    """Each step of the cached Transformer against a whole forward pass over the window the model's semantics
+    name: the whole prefix at the start, then the last memory + 1 tokens (memory 4 here, so the window slides)."""
+    torch.manual_seed(5)
+    memory = 4
+    model = build_model("transformer", len(VOCAB), layers=2, heads=2, width=8, dropout=0.1, positional=positional,
+                        memory=memory, max_length=16)
+    stepper = NeuralStepModel(model, VOCAB)
+    prefixes = [[BOS_ID], [BOS_ID, 5, 6], [BOS_ID, 9, 2, 3, 4, 8, 7]]
+    rng = np.random.default_rng(0)
+    sequences = [list(p) for p in prefixes]
+    states, logits, _ = stepper.start(prefixes)
+    for step in range(9):
+        for sequence, row in zip(sequences, logits):
+            window = sequence if step == 0 else sequence[-(memory + 1):]
+            expected = torch.log_softmax(full_forward_logits(model, window), -1).numpy()
+            np.testing.assert_allclose(torch.log_softmax(torch.tensor(row), -1).numpy(), expected, atol=1e-5)
+        words = rng.integers(2, len(VOCAB), size=len(sequences))
+        for sequence, word in zip(sequences, words):
+            sequence.append(int(word))
+        states, logits, _ = stepper.advance(states, words)
+
+
+def test_greedy_and_beam_search_give_the_same_tokens_with_and_without_the_cache():
+    model = tiny("transformer")
+    for config in (GenerationConfig(max_new_tokens=24), GenerationConfig(max_new_tokens=24, num_beams=3)):
+        cached = generate(NeuralStepModel(model, VOCAB), PREFIXES, config)
+        recomputed = generate(NeuralStepModel(model, VOCAB, use_cache=False), PREFIXES, config)
+        for a, b in zip(cached, recomputed):
+            assert [g.words for g in a] == [g.words for g in b]
+            assert [g.logprob for g in a] == pytest.approx([g.logprob for g in b], abs=1e-5)

@@ -3,6 +3,8 @@
 # the compiled classes with their C methods. The implementations are in _query.pyx.
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
 # Highest model order the index serves; a State holds at most MAX_ORDER - 1 context words.
 cdef enum:
@@ -58,6 +60,34 @@ cdef inline double finish_back_off(const CState* context, CState* next_state, CS
     ngram_length[0] = length
     return prob
 
+
+cdef inline bint is_ascii_space(char c) noexcept nogil:
+    return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
+
+
+cdef inline const char* sentence_text(sentence, Py_ssize_t* size) except NULL:
+    """The UTF-8 bytes of a sentence given as bytes or str, without a copy (a str keeps its UTF-8 form)."""
+    if isinstance(sentence, bytes):
+        size[0] = PyBytes_GET_SIZE(sentence)
+        return PyBytes_AS_STRING(sentence)
+    return PyUnicode_AsUTF8AndSize(sentence, size)
+
+
+cdef inline bint next_word(const char* text, Py_ssize_t size, Py_ssize_t* start, Py_ssize_t* end) noexcept nogil:
+    """Find the next word of `text` at or after end[0], split at ASCII whitespace as kenlm splits a sentence:
+    False when none is left, else True with the word at text[start[0]:end[0]] (the loop of every score())."""
+    cdef Py_ssize_t i = end[0]
+    while i < size and is_ascii_space(text[i]):
+        i += 1
+    if i == size:
+        return False
+    start[0] = i
+    while i < size and not is_ascii_space(text[i]):
+        i += 1
+    end[0] = i
+    return True
+
+
 # One sentence in flight in the batch call.
 cdef struct Lane:
     CState state
@@ -80,6 +110,16 @@ cdef class FullScoreReturn:
     cdef readonly float log_prob
     cdef readonly int ngram_length
     cdef readonly bint oov
+
+
+cdef inline FullScoreReturn full_score_return(float log_prob, int ngram_length, bint oov):
+    """FullScoreReturn(log_prob, ngram_length, oov) made without boxing and parsing the three arguments (once per
+    word in BaseFullScore's loops)."""
+    cdef FullScoreReturn result = FullScoreReturn.__new__(FullScoreReturn)
+    result.log_prob = log_prob
+    result.ngram_length = ngram_length
+    result.oov = oov
+    return result
 
 
 # Not final: ngramlm.use.query.Model extends it, so that model.BaseScore resolves on the type and reaches the

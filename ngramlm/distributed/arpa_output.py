@@ -1,11 +1,12 @@
-"""Writing the ARPA file in order from partitions: each range of first words is formatted on a worker (the
-compiled formatter of ngramlm.formats.arpa), and the client appends the ranges, order by order, to the file, so
-that it holds one range's text at a time. The file is written atomically: a run that fails leaves no partial
-model.
+"""Writing the ARPA file in order from partitions: each range of first two words (partitioning.balanced_bounds)
+is formatted on a worker (the compiled formatter of ngramlm.formats.arpa), and the client appends the ranges,
+order by order, to the file, so that it holds one range's text at a time. The file is written atomically: a run
+that fails leaves no partial model.
 
 Sections are in word-id order (n-grams sorted by their ids), as `ngramlm train`'s lmplz path writes them.
 
-In: parts of one range of first words with "logprob", "logbow", "show"; then the sections' text. Out: the file.
+In: parts of one range of first two words with "logprob", "logbow", "show"; then the sections' text. Out: the
+file.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from .partitioning import Part, merged
 
 
 def formatted(pieces: list[Part], spellings: list[bytes]) -> list[bytes]:
-    """The ARPA lines of one range of first words, one text per order (the pieces merged and sorted first)."""
+    """The ARPA lines of one range of first two words, one text per order (the pieces merged and sorted first)."""
     part = merged(pieces) if len(pieces) > 1 else pieces[0]
     return [_arpa.format_ngram_lines(spellings, np.ascontiguousarray(t["grams"], dtype=ID_DTYPE),
                                      np.ascontiguousarray(t["logprob"], dtype=np.float64),

@@ -12,7 +12,7 @@ no word gathers all its n-grams on one partition (skew, docs/scale_out.md):
                   go by their first word (at most |V| bigrams share one).
 For writing, ranges of the first two words' ids (leading_pairs), their bounds taken from a sample of the n-grams
 so that the ranges hold about as many each; partitions in range order are the n-grams in id order. (Stupid
-Backoff's ranges are of first words: there they also keep a bigram with its context.)
+Backoff has these ranges only: they keep an n-gram of order 3 and up with its context.)
 Unigrams go by the hash of their word. With one word as the key at every order (the first version), every n-gram
 ending in </s> met on one partition: 6x the mean at 100 partitions, 175x at 3200. Two words leave the pairs that
 end very many n-grams (". </s>": 2% of all n-grams of a 5-gram model): HeavyPairs, whose n-grams of orders 3..N
@@ -155,11 +155,6 @@ def balanced_bounds(samples: list[tuple[np.ndarray, np.ndarray]], ranges: int) -
         return np.zeros(ranges - 1, dtype=np.uint64)
     cuts = np.searchsorted(weights, weights[-1] * np.arange(1, ranges) / ranges)
     return keys[rows][np.minimum(cuts, len(keys) - 1)]
-
-
-def word_ranges(vocab_size: int, ranges: int) -> np.ndarray:
-    """Bounds of `ranges` ranges of word ids of about equal size (for in_ranges)."""
-    return np.linspace(0, vocab_size, ranges + 1)[1:-1].astype(np.int64)
 
 
 def part_of_counts(counts: NgramCounts) -> Part:

@@ -7,8 +7,8 @@ The stages (module docstrings of shards, vocabulary, partitioning, kneser_ney, s
                   summed, discounts, unigram probabilities) -> by first words: u, gamma -> (client: heavy
                   bigrams' probabilities) -> by last words: interpolation -> by ranges of first two words: ARPA
                   text -> (client) the file, in order
-  stupid-backoff  shards counted -> vocabularies joined, counts renumbered -> by ranges of first words: scores
-                  (client: N) and ARPA text -> (client) the file, in order
+  stupid-backoff  shards counted -> vocabularies joined, counts renumbered -> by ranges of first two words:
+                  (client: unigram counts summed, N) scores and ARPA text -> (client) the file, in order
 
 Data stay on the workers as Dask futures; the client holds only the vocabulary, the count-of-counts, the
 unigrams and the heavy bigrams. A worker lost mid-run is recomputed by Dask from the futures' lineage (each
@@ -38,7 +38,7 @@ from ..smoothing.modified_kneser_ney_discounts import full_fallback
 from ..smoothing.stupid_backoff import SCORES_COMMENT
 from . import arpa_output, kneser_ney, stupid_backoff
 from .partitioning import (NO_HEAVY_PAIRS, HeavyPairs, Part, balanced_bounds, heavy_pairs, merged_counts,
-                           part_of_counts, sampled_pairs, split, trailing_pairs, word_ranges)
+                           in_ranges, leading_pairs, part_of_counts, sampled_pairs, split, trailing_pairs)
 from .shards import SHARD_BYTES, count_shard, plan_shards
 from .vocabulary import id_mapping, joined_vocabulary, renumbered, shard_words
 
@@ -119,7 +119,7 @@ def train_on_dask(client: Client, config: LmplzConfig, method: str = LMPLZ, *, p
             by_range = _lmplz(client, futures, shard_parts, config, len(vocab), parts, heavy_share, run)
             preamble = b""
         else:
-            by_range = _stupid_backoff(futures, shard_parts, config, parts, word_ranges(len(vocab), parts), run)
+            by_range = _stupid_backoff(futures, shard_parts, config, len(vocab), parts)
             preamble = SCORES_COMMENT
         texts = futures.wait("formatting", [client.submit(arpa_output.formatted, p, spellings) for p in by_range])
         run.sizes = [int(n) for n in np.sum(client.gather([client.submit(arpa_output.section_sizes, p)
@@ -191,18 +191,24 @@ def _summed(client: Client, futures: list) -> np.ndarray:
     return futures[0].result()
 
 
-def _stupid_backoff(futures: "_Futures", shard_parts: list, config: LmplzConfig, parts: int, ranges: np.ndarray,
-                    run: DaskRun) -> list:
-    """stupid_backoff's stage; the partitions by ranges of first words with their log10 scores (each the one
-    piece of its range)."""
+def _stupid_backoff(futures: "_Futures", shard_parts: list, config: LmplzConfig, vocab_size: int,
+                    parts: int) -> list:
+    """stupid_backoff's stage; the partitions by balanced ranges of leading pairs (the bounds as lmplz's ARPA
+    text's, from a sample of the shards' n-grams) with their log10 scores (each the one piece of its range)."""
     client = futures.client
-    pieces = futures.repartition(shard_parts, parts, "first", ranges)
+    per_shard = _SAMPLE * parts // max(1, len(shard_parts))
+    bounds = balanced_bounds(client.gather([client.submit(sampled_pairs, p, vocab_size, per_shard)
+                                            for p in shard_parts]), parts)
+    pieces = futures.repartition(shard_parts, parts, "first", bounds, vocab_size)
     futures.done_with(shard_parts)
-    counts = futures.wait("merging counts", [client.submit(_range_counts, pieces[r], config.unk and r == 0)
+    unk_range = int(in_ranges(leading_pairs(np.array([[UNK_ID]]), vocab_size), bounds)[0])
+    counts = futures.wait("merging counts", [client.submit(_range_counts, pieces[r], config.unk and r == unk_range)
                                              for r in range(parts)])
     futures.done_with(pieces)
     total = sum(client.gather([client.submit(stupid_backoff.tokens_predicted, c) for c in counts]))
-    scores = futures.wait("scores", [client.submit(stupid_backoff.scored, c, total) for c in counts])
+    unigrams = _summed(client, [client.submit(stupid_backoff.unigram_counts, c, vocab_size) for c in counts])
+    unigrams = futures.held_too([client.scatter(unigrams, broadcast=True)])[0]
+    scores = futures.wait("scores", [client.submit(stupid_backoff.scored, c, total, unigrams) for c in counts])
     futures.done_with(counts)
     return [[s] for s in scores]
 

@@ -34,6 +34,11 @@ class NeuralLM(nn.Module):
         """(logits, last hidden layer, next state); see the class docstring."""
         raise NotImplementedError
 
+    def decode_step(self, inputs: torch.Tensor, state=None):
+        """forward_with_hidden for generation in eval mode; a model may keep cached activations in the state it
+        returns (which then only decode_step reads). The default caches nothing."""
+        return self.forward_with_hidden(inputs, state)
+
     def forward(self, inputs: torch.Tensor, state=None):
         logits, _, state = self.forward_with_hidden(inputs, state)
         return logits, state

@@ -5,7 +5,11 @@ The model's own state is kept per row (NeuralLM.split_state), so rows can be dro
 freely; each step stacks the rows whose states have the same shape (all of them, except for a Transformer whose
 prefixes differ in length and are still shorter than its memory) and runs them as one batch.
 
-In:  a NeuralLM (eval mode is set here), its Vocabulary, a torch device.
+With use_cache (the default) each step calls NeuralLM.decode_step, which lets a Transformer keep its keys and
+values instead of re-reading its window (TransformerLM.decode_step says when it must still re-read it); without,
+forward_with_hidden, as a training chunk would be read.
+
+In:  a NeuralLM (eval mode is set here), its Vocabulary, a torch device, use_cache.
 Out: NeuralStepModel: start / advance / select as the protocol says; logits and hidden vectors as float64 numpy.
 """
 from __future__ import annotations
@@ -34,8 +38,10 @@ class NeuralStepModel:
 
     has_hidden = True
 
-    def __init__(self, model: NeuralLM, vocab: Vocabulary, device: torch.device | str = "cpu"):
+    def __init__(self, model: NeuralLM, vocab: Vocabulary, device: torch.device | str = "cpu",
+                 use_cache: bool = True):
         self.model = model.to(device).eval()
+        self.step = self.model.decode_step if use_cache else self.model.forward_with_hidden
         self.vocab = vocab
         self.device = torch.device(device)
 
@@ -53,7 +59,7 @@ class NeuralStepModel:
                 inputs = torch.tensor([list(rows[i]) for i in members], dtype=torch.int64, device=self.device)
                 state = None if states[members[0]] is None else \
                     self.model.stack_states([states[i] for i in members])
-                out, last_hidden, state = self.model.forward_with_hidden(inputs, state)
+                out, last_hidden, state = self.step(inputs, state)
                 split = self.model.split_state(state) if state is not None else [None] * len(members)
                 out = out[:, -1].double().cpu().numpy()
                 last_hidden = last_hidden.double().cpu().numpy()
