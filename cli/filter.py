@@ -37,7 +37,7 @@ def filter_command(args: tuple[str, ...]) -> None:
     for word in words[1:-1]:
         if word == "context":
             context = True
-        elif word in ("arpa",) or word.startswith(("threads:", "batch_size:")):
+        elif word == "arpa" or word.startswith(("threads:", "batch_size:")):
             continue
         elif word in ("phrase", "raw"):
             raise click.UsageError(f"KenLM's {word} mode is not supported by ngramlm filter")
@@ -49,13 +49,11 @@ def filter_command(args: tuple[str, ...]) -> None:
             raise click.UsageError(f"unexpected argument {word!r}")
     if vocab_file is None and model_file is None:
         raise click.UsageError("give the vocabulary (vocab:FILE) or the model (model:FILE) as a file")
-    if vocab_file is not None and model_file is not None:
+    if vocab_file is not None:
         with open(vocab_file, "rb") as f:
             vocabulary = f.read().splitlines()
-    elif vocab_file is not None:
-        with open(vocab_file, "rb") as f:
-            vocabulary = f.read().splitlines()
-        model_file = "-"
+        if model_file is None:
+            model_file = "-"
     else:
         vocabulary = sys.stdin.buffer.read().splitlines()
     if mode == "copy":

@@ -321,6 +321,12 @@ def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: 
         from ngramlm.models.classes import read_class_expansions
 
         scorer = ClassTrellisScorer(read_class_expansions(options["classes"]), model)
+    return wrapped_scorer(scorer, options)
+
+
+def wrapped_scorer(scorer, options: dict):
+    """-multiwords and -cache around a scorer: an ARPA model's (model_scorer) or a binary model's index
+    (cli/ngram_binary.py)."""
     if options["multiwords"]:
         from ngramlm.models.multiwords import MultiwordScorer
 
@@ -401,7 +407,8 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
     if is_binary_model(lm):
         from ngramlm.cli.ngram_binary import run_binary
 
-        run_binary(lm, dict(click.get_current_context().params, errors=errors), unknown_word_scorer, model_options)
+        run_binary(lm, dict(click.get_current_context().params, errors=errors), model_options,
+                   lambda scorer: unknown_word_scorer(wrapped_scorer(scorer, model_options), unk_prob, skipoovs))
         return
     words = read_vocabulary(vocab, map_unk, tolower, errors)
     known = len(words)

@@ -38,8 +38,10 @@ def check_options(lm: str, params: dict) -> None:
                          "ARPA file it was built from")
 
 
-def run_binary(lm: str, params: dict, unknown_word_scorer, model_scorer_options: dict) -> None:
-    """ngram's run for a binary -lm: read (with -debug 1's `reading` lines), cut to -order, score."""
+def run_binary(lm: str, params: dict, model_scorer_options: dict, wrapped) -> None:
+    """ngram's run for a binary -lm: read (with -debug 1's `reading` lines), cut to -order, score through
+    `wrapped(index scorer)`: the scorer with the options an ARPA model's gets too (-multiwords, -cache, -unk-prob,
+    -skipoovs; cli/ngram.py)."""
     check_options(lm, params)
     index = load_index(lm)
     order, debug, quiet = params["order"], params["debug"], params["quiet"]
@@ -62,16 +64,7 @@ def run_binary(lm: str, params: dict, unknown_word_scorer, model_scorer_options:
     if params["write_vocab"]:
         scorer.vocab.write(params["write_vocab"])
     unk = params["unk"] or params["unk_prob"] is not None
-    if model_scorer_options["multiwords"]:
-        from ngramlm.models.multiwords import MultiwordScorer
-
-        scorer = MultiwordScorer(scorer, model_scorer_options["multi_char"])
-    if model_scorer_options["cache"]:
-        from ngramlm.models.cache import CacheScorer
-
-        scorer = CacheScorer(scorer, model_scorer_options["cache"], model_scorer_options["cache_lambda"],
-                             unk_is_word=bool(params["unk"]))
-    scorer = unknown_word_scorer(scorer, params["unk_prob"], params["skipoovs"])
+    scorer = wrapped(scorer)
     if params["ppl"] or params["counts"]:
         options = PplOptions(sos=not params["no_sos"], eos=not params["no_eos"], escape=params["escape"],
                              debug=min(debug, 3), unk_is_word=unk, errors=params["errors"], reverse=params["reverse"])

@@ -71,6 +71,7 @@ def _count_text(path: str, words: _Words, unigram: Counter, bigram: Counter) -> 
     """Count the text's unigrams and bigrams; its statistics as SRILM prints them, and its last line number."""
     stats = TextStats()
     lines = 0
+    bos, eos = words.index[BOS], words.index[EOS]
     for lines, line in iter_lines(readable_input(path), ERRORS):
         tokens = line.split()
         if not tokens:
@@ -80,7 +81,6 @@ def _count_text(path: str, words: _Words, unigram: Counter, bigram: Counter) -> 
             i, oov = words.id(t)
             ids.append(i)
             stats.oovs += oov
-        bos, eos = words.index[BOS], words.index[EOS]
         stats.words += sum(1 for i in ids if i not in (bos, eos))
         stats.sentences += 1
         if ids[0] != bos:

@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, word_ranks, write_counts
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
@@ -80,8 +80,6 @@ def _estimation_options(func):
 def _write_fractional_counts(counts: NgramCounts, path: str, order: int, sort: bool) -> None:
     """A count file of fractional counts (-float-counts), each written as SRILM's FloatCount ("%.16g"), in the
     walk of write_counts: every n-gram followed by its extensions, words by id (by byte order under -sort)."""
-    from ngramlm.formats.countfile import word_ranks
-
     orders = list(range(1, counts.order + 1)) if order == 0 else [order] if order <= counts.order else []
     keys = word_ranks(counts.vocab).astype(np.int64) if sort else np.arange(len(counts.vocab), dtype=np.int64)
     width = max(orders, default=0)
@@ -414,7 +412,8 @@ def main(**params):
     if params["write_vocab"]:
         vocab.write(params["write_vocab"])
     # SRILM writes the counts to standard output when nothing else (counts, vocabulary, LM, discounts) is written.
-    writes_something = any(params[name] for name in ["write_vocab", "lm", *(f"write{n}" for n in range(1, 10))])
+    writes_something = any(params[name] for name in
+                           ["write_vocab", "lm", *(f"write{n}" for n in range(1, MAX_WRITE_ORDER + 1))])
     def write(path: str, order: int) -> None:
         if params["float_counts"]:
             _write_fractional_counts(counts, path, order, params["sort"])

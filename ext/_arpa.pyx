@@ -522,17 +522,8 @@ def stable_order_by(const cnp.int64_t[::1] keys, const cnp.int64_t[::1] order, P
     return result
 
 
-cdef extern from *:
-    """
-    /* A prefetch the compiler must keep (an empty volatile asm makes it a side effect; see ext/_query.pyx). */
-    static inline void arpa_prefetch(const void *address) {
-        __builtin_prefetch(address);
-    #if defined(__GNUC__)
-        __asm__ __volatile__("");
-    #endif
-    }
-    """
-    void prefetch "arpa_prefetch" (const void *address) noexcept nogil
+cdef extern from "prefetch.h":
+    void prefetch "ngl_prefetch" (const void *address) noexcept nogil
 
 
 # Lookups ahead of the current one whose hash slots are asked from memory (their misses overlap).
@@ -554,7 +545,8 @@ cdef inline uint64_t mix_words(const cnp.uint32_t* words, Py_ssize_t k) noexcept
 def hashed_prefix_rows(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:, ::1] longer):
     """For each row of `longer` ((m, k+1) n-grams, any order), the row of `shorter` ((s, k), any order) equal to
     its first k words, or -1: a hash table of the rows of `shorter` (the first of equal rows kept)."""
-    cdef Py_ssize_t s = shorter.shape[0], m = longer.shape[0], k = shorter.shape[1], i, r, j
+    cdef Py_ssize_t s = shorter.shape[0], m = longer.shape[0], k = shorter.shape[1], i
+    cdef size_t row = k * sizeof(cnp.uint32_t)
     if longer.shape[1] != k + 1 and m:
         raise ValueError("the longer n-grams must have one word more than the shorter")
     cdef Py_ssize_t capacity = 1
@@ -564,21 +556,12 @@ def hashed_prefix_rows(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:,
     cdef cnp.ndarray[cnp.int64_t, ndim=1] slots = np.full(capacity, -1, dtype=np.int64)
     cdef cnp.int64_t[::1] table = slots, out = result
     cdef Py_ssize_t mask = capacity - 1, b
-    cdef bint equal
     with nogil:
         for i in range(s):
             if i + LOOKAHEAD < s:
                 prefetch(&table[<Py_ssize_t> (mix_words(&shorter[i + LOOKAHEAD, 0], k) & mask)])
             b = <Py_ssize_t> (mix_words(&shorter[i, 0], k) & mask)
-            while table[b] >= 0:
-                r = table[b]
-                equal = True
-                for j in range(k):
-                    if shorter[r, j] != shorter[i, j]:
-                        equal = False
-                        break
-                if equal:
-                    break
+            while table[b] >= 0 and memcmp(&shorter[table[b], 0], &shorter[i, 0], row) != 0:
                 b = (b + 1) & mask
             if table[b] < 0:
                 table[b] = i
@@ -587,22 +570,13 @@ def hashed_prefix_rows(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:,
         for i in range(m):
             if i + LOOKAHEAD < m:
                 prefetch(&table[<Py_ssize_t> (mix_words(&longer[i + LOOKAHEAD, 0], k) & mask)])
-            if i and memcmp(&longer[i, 0], &longer[i - 1, 0], k * sizeof(cnp.uint32_t)) == 0:
+            if i and memcmp(&longer[i, 0], &longer[i - 1, 0], row) == 0:
                 out[i] = out[i - 1]  # the same prefix as the row before (files group n-grams by context)
                 continue
             b = <Py_ssize_t> (mix_words(&longer[i, 0], k) & mask)
-            out[i] = -1
-            while table[b] >= 0:
-                r = table[b]
-                equal = True
-                for j in range(k):
-                    if shorter[r, j] != longer[i, j]:
-                        equal = False
-                        break
-                if equal:
-                    out[i] = r
-                    break
+            while table[b] >= 0 and memcmp(&shorter[table[b], 0], &longer[i, 0], row) != 0:
                 b = (b + 1) & mask
+            out[i] = table[b]
     return result
 
 

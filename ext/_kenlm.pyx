@@ -441,20 +441,20 @@ cdef class ProbingIndex:
             i += 1
         return out
 
-    def BeginSentenceWrite(self, State state):
+    def BeginSentenceWrite(self, State state not None):
         """Set `state` to the start of a sentence (context <s>)."""
         self.begin_sentence(&state.c)
 
-    def NullContextWrite(self, State state):
+    def NullContextWrite(self, State state not None):
         """Set `state` to the empty context."""
         state.c.length = 0
 
-    def BaseScore(self, State in_state, word, State out_state) -> float:
+    def BaseScore(self, State in_state not None, word, State out_state not None) -> float:
         """log10 p(word | in_state), writing the state after `word` to `out_state`."""
         cdef int length
         return self.score_word(&in_state.c, self.word_id(word), &out_state.c, &length)
 
-    def BaseFullScore(self, State in_state, word, State out_state) -> FullScoreReturn:
+    def BaseFullScore(self, State in_state not None, word, State out_state not None) -> FullScoreReturn:
         """Like BaseScore, returning FullScoreReturn(log_prob, ngram_length, oov)."""
         cdef int length
         cdef uint32_t w = self.word_id(word)

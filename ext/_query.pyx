@@ -31,21 +31,13 @@ cdef extern from *:
     #include <stdint.h>
     #include <string.h>
     #include "ngram_hash.h"
+    #include "prefetch.h"
     /* FNV-1a over the bytes, then the finaliser: the key of a word's spelling (never 0). */
     static inline uint64_t ngl_hash_bytes(const char *s, Py_ssize_t n) {
         uint64_t h = 0xcbf29ce484222325ULL;
         for (Py_ssize_t i = 0; i < n; ++i) { h ^= (unsigned char)s[i]; h *= 0x100000001b3ULL; }
         h = ngl_mix64(h ^ (uint64_t)n);
         return h ? h : 1;
-    }
-    /* A prefetch that the compiler must keep. GCC counts __builtin_prefetch as free of side effects, so a function
-       that only prefetches is found "pure" and every call to it is deleted as dead code: GCC 12 did that to all
-       the prefetches of the batch calls, which then ran 2.3x slower. The empty volatile asm is a side effect. */
-    static inline void ngl_prefetch(const void *address) {
-        __builtin_prefetch(address);
-    #if defined(__GNUC__)
-        __asm__ __volatile__("");
-    #endif
     }
     /* KenLM's marker (lm/blank.hh): a zero back-off weight with the sign bit set means "never extends". */
     static inline int ngl_has_extension(float bow) {

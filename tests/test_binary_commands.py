@@ -89,6 +89,20 @@ def test_ppl_report_of_a_binary_agrees_with_its_arpa(files, name, debug, order):
         assert_reports_agree(result.stdout, arpa.stdout)
 
 
+@pytest.mark.parametrize("debug", ["0", "2"])
+def test_cache_model_over_a_binary_agrees_with_its_arpa(files, debug):
+    """-cache wraps the binary's scorer exactly as the ARPA's (SRILM's empty-cache arithmetic and [cache=] labels);
+    a second copy of that wrapping for binaries once differed by 0.02 in logprob."""
+    arpa = run(ngram, "-lm", files["test"]["arpa"], "-order", "5", "-cache", "3", "-lambda", "0.2", "-ppl",
+               files["text"], "-debug", debug)
+    assert arpa.exit_code == 0, arpa.output
+    for binary in files["test"]["binaries"]:
+        result = run(ngram, "-lm", binary, "-order", "5", "-cache", "3", "-lambda", "0.2", "-ppl", files["text"],
+                     "-debug", debug)
+        assert result.exit_code == 0, result.output
+        assert_reports_agree(result.stdout, arpa.stdout)
+
+
 @pytest.mark.parametrize("name", ["test", "nounk"])
 def test_counts_of_a_binary_agree_with_its_arpa(files, name, tmp_path):
     counts = tmp_path / "counts.txt"

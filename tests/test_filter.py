@@ -74,3 +74,17 @@ def test_bad_input_is_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["filter", "single", f"model:{DATA / 'test.probing'}", str(tmp_path / "o")],
                                 input=b"a\n")
     assert result.exit_code != 0 and "not a trie" in result.output
+
+
+def test_a_truncated_compressed_model_gets_an_error_naming_it(tmp_path):
+    """A .gz model cut in half ends the raw-line reader (filter, KenLM's writers) with an InputError naming the
+    file, not a bare EOFError from the decompressor."""
+    import gzip
+
+    from ngramlm.formats.arpa_lines import read_arpa_lines
+
+    whole = gzip.compress((Path(__file__).parent / "data" / "kenlm" / "test.arpa").read_bytes())
+    cut = tmp_path / "cut.arpa.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match="cut.arpa.gz"):
+        read_arpa_lines(str(cut))

@@ -158,6 +158,23 @@ def _damaged(tmp_path, data: bytes, name="bad.binary") -> str:
     return str(path)
 
 
+def _score_random_damage(tmp_path, good: bytes, seed, copies, start, most, name):
+    """`copies` copies of `good`, each with 1 to `most` random bytes at or past `start` overwritten: each is
+    refused at load or scores SENTENCES (garbage numbers allowed) without crashing."""
+    rng = np.random.default_rng(seed)
+    for i in range(copies):
+        data = bytearray(good)
+        for where in rng.integers(start, len(good), size=int(rng.integers(1, most + 1))):
+            data[where] = int(rng.integers(0, 256))
+        try:
+            model = ngramlm.Model(_damaged(tmp_path, bytes(data), f"{name}{i}.binary"))
+        except InputError:
+            continue
+        for sentence in SENTENCES:
+            model.score(sentence)
+            list(model.full_scores(sentence, bos=False))
+
+
 def test_damaged_headers_and_sizes_are_refused(tmp_path):
     good = (DATA / "test.probing").read_bytes()
     head = header_size(5)
@@ -241,17 +258,7 @@ def test_damaged_tries_are_refused_or_read_without_crashing(tmp_path):
         for cut in (200, 400, 1000, len(good) - 300, len(good) - 1):
             with pytest.raises(InputError):
                 ngramlm.Model(_damaged(tmp_path, good[:cut]))
-        rng = np.random.default_rng(3)
-        for i in range(60):
-            data = bytearray(good)
-            for where in rng.integers(header_size(5), len(good), size=int(rng.integers(1, 6))):
-                data[where] = int(rng.integers(0, 256))
-            try:
-                model = ngramlm.Model(_damaged(tmp_path, bytes(data), f"trie{i}.binary"))
-            except InputError:
-                continue
-            for sentence in SENTENCES:
-                model.score(sentence)
+        _score_random_damage(tmp_path, good, seed=3, copies=60, start=header_size(5), most=5, name="trie")
 
 
 @pytest.mark.parametrize("name", TRIES)
@@ -312,21 +319,21 @@ def test_tables_without_an_empty_bucket_cannot_hang_or_crash(tmp_path):
 
 def test_random_byte_damage_never_crashes(tmp_path):
     good = (DATA / "test.probing").read_bytes()
-    rng = np.random.default_rng(7)
-    for i in range(150):
-        data = bytearray(good)
-        for where in rng.integers(0, len(good), size=int(rng.integers(1, 8))):
-            data[where] = int(rng.integers(0, 256))
-        try:
-            model = ngramlm.Model(_damaged(tmp_path, bytes(data), f"fuzz{i}.binary"))
-        except InputError:
-            continue
-        for sentence in SENTENCES:
-            model.score(sentence)
-            list(model.full_scores(sentence, bos=False))
+    _score_random_damage(tmp_path, good, seed=7, copies=150, start=0, most=7, name="fuzz")
 
 
 def test_bucket_count_is_kenlms():
     # KenLM sizes tables in float32: 1.5 * 47 = 70.5 -> 70 buckets; never fewer than entries + 1.
     assert buckets(47, 1.5) == 70 and buckets(4, 1.0) == 5 and buckets(0, 1.5) == 1
     assert (DATA / "test.probing").stat().st_size > header_size(5)
+
+
+@pytest.mark.parametrize("name", ["test.probing", "test.trie"])
+def test_a_missing_state_is_refused_not_read(name):
+    """BaseScore and friends refuse None for a state (as ngramlm's own tables do) instead of reading through it."""
+    model, state = ngramlm.Model(str(DATA / name)), ngramlm.State()
+    for call in (lambda: model.BaseScore(None, "a", state), lambda: model.BaseScore(state, "a", None),
+                 lambda: model.BaseFullScore(None, "a", state), lambda: model.BeginSentenceWrite(None),
+                 lambda: model.NullContextWrite(None)):
+        with pytest.raises(TypeError):
+            call()

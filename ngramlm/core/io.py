@@ -213,12 +213,17 @@ def atomic_write(path: str, mode: str = "w", encoding: str = "utf-8"):
         os.close(fd)
 
 
-def open_text(path: str, errors: str = "strict"):
-    """Open a (possibly compressed) text file, or standard input for '-', as UTF-8 text."""
+def open_input(path: str):
+    """open_binary for reading, a file that cannot be opened an InputError naming it."""
     try:
-        raw = open_binary(path)
+        return open_binary(path)
     except OSError as exc:
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+
+
+def open_text(path: str, errors: str = "strict"):
+    """Open a (possibly compressed) text file, or standard input for '-', as UTF-8 text."""
+    raw = open_input(path)
     return io.TextIOWrapper(raw, encoding="utf-8", errors=errors, newline=None)
 
 
@@ -228,10 +233,7 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
     Lines are decoded one at a time (not in blocks) so that an invalid byte is reported at its own line.
     """
     lineno = 0
-    try:
-        raw = open_binary(path)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+    raw = open_input(path)
     try:
         for lineno, data in enumerate(raw, 1):
             try:
@@ -254,10 +256,7 @@ def read_blocks(path: str, block_bytes: int, progress=None) -> Iterator[tuple[by
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
     first line of each (only \n ends a line, as in SRILM and iter_lines). `progress`: a core.progress.FileProgress
     told of each block read."""
-    try:
-        raw = open_binary(path)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+    raw = open_input(path)
     lineno, carry, handed = 1, b"", 0
     try:
         while data := raw.read(block_bytes):

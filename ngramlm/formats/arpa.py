@@ -35,7 +35,7 @@ import numpy as np
 from .._ext import _arpa
 from ..core.model import BackoffModel
 from ..core.errors import InputError
-from ..core.io import READ_ERRORS, atomic_write, open_binary
+from ..core.io import READ_ERRORS, atomic_write, open_binary, open_input
 from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
 
@@ -238,10 +238,7 @@ def read_arpa_sections(path: str, vocab: Vocabulary | None = None, errors: str =
     repeated: read_arpa's _finish, or the query index's builder). A weight the file does not write is NaN.
     `dtype`: of the numbers (np.float32 for the query index, whose tables hold single precision)."""
     vocab = vocab if vocab is not None else Vocabulary()
-    try:
-        raw = open_binary(path)
-    except OSError as exc:
-        raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
+    raw = open_input(path)
     try:
         with FileProgress(f"loading {path}", [path], quiet=quiet) as progress:
             stream = _LineStream(raw, path, progress)

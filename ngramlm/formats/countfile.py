@@ -27,7 +27,7 @@ from .._ext import _arpa
 from .._ext._count import TokenTable
 from .._ext._countfile import CountLines
 from ..core.io import decode_block, read_blocks
-from ..counting.counts import COUNT_DTYPE, MAX_ORDER, CountOverflow, NgramCounts, counts_from_rows
+from ..counting.counts import COUNT_DTYPE, MAX_COUNT, MAX_ORDER, CountOverflow, NgramCounts, counts_from_rows
 from ..counting.merging import merge_counts
 from ..core.errors import InputError
 from ..core.io import atomic_write
@@ -40,12 +40,11 @@ _READ_BLOCK_BYTES = 1 << 22
 _WRITE_BYTES = 1 << 22
 # Ids of words missing from a closed vocabulary under -limit-vocab: their n-grams are dropped.
 _OUT_OF_VOCABULARY = np.iinfo(ID_DTYPE).max
-_MAX_COUNT = np.iinfo(COUNT_DTYPE).max
 
 
 def _parse_count(text: str, path: str, lineno: int) -> int:
     if text.isascii() and text.isdigit():
-        if int(text) > _MAX_COUNT:
+        if int(text) > MAX_COUNT:
             raise InputError(path, lineno, f"count {text} is above the largest count supported (2^63 - 1)")
         return int(text)
     if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():

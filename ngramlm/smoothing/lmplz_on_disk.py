@@ -48,6 +48,7 @@ from ..counting.memory import DEFAULT_MEMORY, parse_memory
 from ..formats.kenlm_intermediate import IntermediateWriter
 from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
 from ..core.errors import ModelError
+from ..core.index import sort_keys
 from ..core.io import atomic_write, iter_lines
 from ..core.workdir import make_work_folder, remove_work_folder
 from ..core.progress import Progress
@@ -260,39 +261,24 @@ class CountsOnDisk:
         remove_work_folder(self.folder)
 
 
-def _lexical(grams: np.ndarray, bits: int) -> np.ndarray:
-    """Rows of word ids (each below 2**bits) as one value each that compares as the rows do in sorted order, so
-    that sorted n-grams become a sorted 1-D array np.searchsorted can search: the words packed into a uint64
-    where they fit (fast), else a byte string (big-endian, so that bytes compare as the numbers do)."""
-    if bits * grams.shape[1] <= 64:
-        packed = np.zeros(len(grams), dtype=np.uint64)
-        for j in range(grams.shape[1]):
-            packed <<= bits
-            packed |= grams[:, j]
-        return packed
-    return np.ascontiguousarray(grams, dtype=">u4").view(f"V{4 * grams.shape[1]}")[:, 0]
-
-
 class _ContextWalk:
     """Rows of the contexts (first n-1 words) of sorted n-grams among the sorted (n-1)-grams of a file, found in
     one walk down that file: the contexts of successive slices never go back, so only a window of it is read
     (the rows from the last context found on, extended a slice at a time as far as the slice's last context)."""
 
     def __init__(self, lower: _Column, vocab_size: int):
-        self.lower, self.start, self.bits = lower, 0, max(vocab_size - 1, 1).bit_length()
-        self.window = _lexical(np.empty((0, lower.width), dtype=ID_DTYPE), self.bits)
-
-    def _before(self, a, b) -> bool:
-        return a.tobytes() < b.tobytes() if self.window.dtype.kind == "V" else bool(a < b)
+        self.lower, self.start, self.vocab_size = lower, 0, vocab_size
+        # sort_keys: one value per row that sorts as the rows do, so np.searchsorted can search the window
+        self.window = sort_keys(np.empty((0, lower.width), dtype=ID_DTYPE), vocab_size)
 
     def rows(self, grams: np.ndarray) -> np.ndarray:
         changed = np.ones(len(grams), dtype=bool)
         changed[1:] = np.any(grams[1:, :-1] != grams[:-1, :-1], axis=1)
         starts = np.flatnonzero(changed)
-        wanted = _lexical(grams[starts, :-1], self.bits)
+        wanted = sort_keys(grams[starts, :-1], self.vocab_size)
         end = self.start + len(self.window)
-        while end < self.lower.rows and (not len(self.window) or self._before(self.window[-1], wanted[-1])):
-            more = _lexical(self.lower.read(end, end + len(starts)), self.bits)
+        while end < self.lower.rows and (not len(self.window) or self.window[-1] < wanted[-1]):
+            more = sort_keys(self.lower.read(end, end + len(starts)), self.vocab_size)
             self.window, end = np.concatenate((self.window, more)), end + len(more)
         at = np.searchsorted(self.window, wanted)
         if len(self.window) == 0 or np.any(at == len(self.window)) or np.any(self.window[at] != wanted):

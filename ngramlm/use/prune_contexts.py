@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.index import sort_keys
 from ..core.model import BackoffModel
 
 
@@ -20,12 +21,8 @@ def _member(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
     """For each row of `table`, whether it is one of `rows` (both (m, k) id arrays)."""
     if not len(rows) or not len(table):
         return np.zeros(len(table), dtype=bool)
-    both = np.concatenate([table, rows]).astype(np.int64)
-    _, inverse = np.unique(both, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    found = np.zeros(inverse.max() + 1, dtype=bool)
-    found[inverse[len(table):]] = True
-    return found[inverse[:len(table)]]
+    size = int(max(rows.max(), table.max())) + 1
+    return np.isin(sort_keys(table, size), sort_keys(rows, size))
 
 
 def _shown_before(model: BackoffModel, k: int) -> np.ndarray:
