@@ -2,21 +2,26 @@
 
     python benchmarks/bench_distributed.py [--size 5000000] [--order 5] [--workers 2] [--repeat 3]
                                            [--workdir benchmarks/work] [--lmplz PATH] [--skip-full-corpora]
-                                           [--skew-only]
+                                           [--skew-only] [--skip-skew] [--release-only] [--append]
+
+The run behind benchmarks/results/bench_distributed.txt: the defaults, then the 200M-token one with
+    --size 200000000 --order 3 --repeat 1 --release-only --skip-full-corpora --skip-skew --append
 
 The corpus is generated once, deterministically: SIZE tokens sampled (fixed seed) from the bigram distribution of
 Brown and Gutenberg (bench_train.generate_corpus), never copies of one text, which would break the discount
-estimates. The issue asks for 200M tokens (--size 200000000: about 1.2 GB of text, and hours on this 2-core
-machine); the default of 5M runs in a few minutes. Each of `ngramlm train --workers W` (the Dask path, run by
-this script in a fresh process so that its memory is its own; once holding every stage's results, once releasing
-them, keep_stages=False), `ngramlm train` (one machine) and `lmplz -o N -S 2G` is run --repeat times, in turn,
+estimates. 200M tokens (--size 200000000: 0.9 GiB of text, generated in about 4 minutes) take about 7 minutes
+a round at order 3 on a 2-core machine; the default of 5M runs in a few minutes. Each of `ngramlm train --workers W`
+(the Dask path, run by this script in a fresh process so that its memory is its own; once holding every stage's
+results, once releasing them, keep_stages=False), `ngramlm train` (one machine) and `lmplz -o N -S 2G` is run --repeat times, in turn,
 so that the load of a shared machine falls on all of them alike; the table gives each one's median wall time,
 the median and range of the per-round ratios, and the peak memory: of the client process, and of each Dask
-worker (their own ru_maxrss, read by client.run). Bytes shuffled are the n-gram tables moved between partitions
+worker (their own ru_maxrss, read by client.run). --release-only leaves out the run that holds every stage's
+results (at 200M tokens they would not fit in memory). Bytes shuffled are the n-gram tables moved between partitions
 (every repartitioning, summed: an upper bound on the network traffic, since a piece that stays on its worker
 does not travel), per input token (tokens counted, markers included).
 
-The Dask model is compared with the one-machine model (same n-grams, values within 1e-6), and unless
+The Dask model is compared with the one-machine model (byte-identical files, else the same n-grams with values
+within 1e-6), and unless
 --skip-full-corpora so are the models of the full Brown (3-gram) and Gutenberg (5-gram) training texts, which the
 CI test (tests/test_distributed.py) checks on slices only. Last, the partitions' balance (skew): largest / mean
 partition at 4, 100, 400, 1600 and 3200 partitions under each key (--skew-only: that alone, in seconds).
@@ -78,8 +83,14 @@ def dask_train(text: Path, order: int, arpa: Path, workers: int, log: Path, keep
 
 
 def same_model(path: Path, reference: Path) -> str:
-    """'same' where the n-grams are the same and every value is within 1e-6, else what differs."""
+    """'byte-identical' where the files are, else 'same' where the n-grams are the same and every value is
+    within 1e-6, else what differs."""
+    import filecmp
+
     import numpy as np
+
+    if filecmp.cmp(path, reference, shallow=False):
+        return "byte-identical"
 
     from ngramlm.core.vocab import Vocabulary
     from ngramlm.formats.arpa import read_arpa
@@ -153,6 +164,12 @@ def main() -> None:
     parser.add_argument("--lmplz", default=shutil.which("lmplz"), help="KenLM's lmplz [default: the one on PATH]")
     parser.add_argument("--skip-full-corpora", action="store_true")
     parser.add_argument("--skew-only", action="store_true", help="only the partition sizes, no training")
+    parser.add_argument("--skip-skew", action="store_true", help="leave out the partition sizes (they count the "
+                        "whole corpus in one process)")
+    parser.add_argument("--release-only", action="store_true", help="only the Dask run that releases each "
+                        "stage's results (keep_stages=False)")
+    parser.add_argument("--append", action="store_true", help="append the report to the results file")
+    parser.add_argument("--note", default="", help="a line for the report (why this order, say)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.workdir / f"sampled-{args.size}.txt"
@@ -161,16 +178,19 @@ def main() -> None:
         generate_corpus(corpus, args.size, [CORPORA[name] / "train.txt" for name in ("brown", "gutenberg")], SEED)
     lines = [describe_machine(), f"corpus: {args.size:,} sampled tokens ({corpus.stat().st_size / 2**20:.0f} MiB), "
              f"order {args.order}, {args.workers} Dask workers (one thread each), {args.repeat} rounds"]
+    lines += [args.note] if args.note else []
     if args.skew_only:
         print("\n".join(skew(corpus, args.order)))
         return
 
     rounds = []
+    first = "release" if args.release_only else "dask"  # the Dask run the table's first lines describe
     for r in range(args.repeat):
-        row = {"dask": dask_train(corpus, args.order, args.workdir / "dask.arpa", args.workers,
-                                  args.workdir / "dask.log"),
-               "release": dask_train(corpus, args.order, args.workdir / "release.arpa", args.workers,
+        row = {"release": dask_train(corpus, args.order, args.workdir / "release.arpa", args.workers,
                                      args.workdir / "release.log", keep_stages=False)}
+        if not args.release_only:
+            row["dask"] = dask_train(corpus, args.order, args.workdir / "dask.arpa", args.workers,
+                                     args.workdir / "dask.log")
         row["one"] = measure([*NGRAMLM, "-o", str(args.order), "--text", str(corpus), "--arpa",
                               str(args.workdir / "one.arpa"), "-q"], args.workdir / "one.log")
         if args.lmplz:
@@ -178,31 +198,37 @@ def main() -> None:
                                     "--text", str(corpus), "--arpa", str(args.workdir / "lmplz.arpa")],
                                    args.workdir / "lmplz.log")
         rounds.append(row)
-        print(f"round {r + 1}: dask {row['dask']['wall_s']:.1f} s, releasing stages "
-              f"{row['release']['wall_s']:.1f} s, one machine {row['one'][0]:.1f} s"
+        print(f"round {r + 1}: dask {row[first]['wall_s']:.1f} s" + (
+              "" if args.release_only else f", releasing stages {row['release']['wall_s']:.1f} s")
+              + f", one machine {row['one'][0]:.1f} s"
               + (f", lmplz {row['lmplz'][0]:.1f} s" if args.lmplz else ""), flush=True)
 
     def median(values):
         return statistics.median(values)
 
-    dask_wall = [row["dask"]["wall_s"] for row in rounds]
-    dask_train_s = [row["dask"]["train_s"] for row in rounds]
+    dask_wall = [row[first]["wall_s"] for row in rounds]
+    dask_train_s = [row[first]["train_s"] for row in rounds]
     one_wall = [row["one"][0] for row in rounds]
     ratios = [d / o for d, o in zip(dask_wall, one_wall)]
-    last = rounds[-1]["dask"]
+    last = rounds[-1][first]
     lines += [
-        f"Dask path, {args.workers} workers: {median(dask_wall):.1f} s wall in all (cluster start "
-        f"{median(row['dask']['startup_s'] for row in rounds):.1f} s, training {median(dask_train_s):.1f} s), "
+        f"Dask path, {args.workers} workers{', releasing each stage (keep_stages=False)' * args.release_only}: "
+        f"{median(dask_wall):.1f} s wall in all (cluster start "
+        f"{median(row[first]['startup_s'] for row in rounds):.1f} s, training {median(dask_train_s):.1f} s), "
         f"{last['tokens'] / median(dask_train_s) / 1e3:.0f}K tokens/s of training",
         f"  peak memory per worker: {', '.join(f'{m:.0f}' for m in last['worker_peak_mib'])} MiB; "
         f"client process {last['client_peak_mib']:.0f} MiB",
         f"  bytes shuffled: {last['bytes_shuffled'] / 2**20:.0f} MiB = "
         f"{last['bytes_shuffled'] / last['tokens']:.0f} bytes per input token ({last['tokens']:,} tokens)",
-        f"Dask path releasing each stage's results (keep_stages=False): training "
-        f"{median(row['release']['train_s'] for row in rounds):.1f} s; peak memory per worker: "
-        f"{', '.join(f'{m:.0f}' for m in rounds[-1]['release']['worker_peak_mib'])} MiB (median of the rounds' "
-        f"largest: {median(max(row['release']['worker_peak_mib']) for row in rounds):.0f} MiB, holding every "
-        f"stage: {median(max(row['dask']['worker_peak_mib']) for row in rounds):.0f} MiB)",
+    ]
+    if not args.release_only:
+        lines.append(
+            f"Dask path releasing each stage's results (keep_stages=False): training "
+            f"{median(row['release']['train_s'] for row in rounds):.1f} s; peak memory per worker: "
+            f"{', '.join(f'{m:.0f}' for m in rounds[-1]['release']['worker_peak_mib'])} MiB (median of the "
+            f"rounds' largest: {median(max(row['release']['worker_peak_mib']) for row in rounds):.0f} MiB, "
+            f"holding every stage: {median(max(row['dask']['worker_peak_mib']) for row in rounds):.0f} MiB)")
+    lines += [
         f"one machine (ngramlm train): {median(one_wall):.1f} s, peak {median(row['one'][1] for row in rounds):.0f} "
         f"MiB; Dask / one machine: median {median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f})",
     ]
@@ -214,8 +240,10 @@ def main() -> None:
                      f"{median(lratios):.2f} (range {min(lratios):.2f}-{max(lratios):.2f})")
     else:
         lines.append("lmplz: not found (give --lmplz PATH)")
-    lines.append(f"Dask model vs one machine's: {same_model(args.workdir / 'dask.arpa', args.workdir / 'one.arpa')}"
-                 f"; releasing stages: {same_model(args.workdir / 'release.arpa', args.workdir / 'one.arpa')}")
+    verdict = same_model(args.workdir / 'release.arpa', args.workdir / 'one.arpa')
+    lines.append(f"Dask model vs one machine's: releasing stages: {verdict}" + (
+        "" if args.release_only else
+        f"; holding every stage: {same_model(args.workdir / 'dask.arpa', args.workdir / 'one.arpa')}"))
 
     if not args.skip_full_corpora:
         for name, order in (("brown", 3), ("gutenberg", 5)):
@@ -228,11 +256,13 @@ def main() -> None:
             lines.append(f"full {name} train, {order}-gram, {args.workers} workers: {verdict} as one machine's "
                          f"(training {figures['train_s']:.1f} s)")
 
-    lines += skew(corpus, args.order)
+    if not args.skip_skew:
+        lines += skew(corpus, args.order)
     report = "\n".join(lines)
     print(report)
     out = REPO / "benchmarks" / "results" / "bench_distributed.txt"
-    out.write_text(report + "\n")
+    with open(out, "a" if args.append else "w") as f:
+        f.write(("\n" if args.append else "") + report + "\n")
     print(f"written to {out}")
 
 

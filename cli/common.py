@@ -12,6 +12,7 @@ import logging
 import lzma
 import os
 import sys
+import warnings
 import zlib
 
 import click
@@ -35,7 +36,8 @@ def describe(exc: BaseException) -> str:
         return "out of memory: cannot start a thread; free memory or raise the limit (ulimit -v)"
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in FULL_DISK_ERRNOS:
         # Output files name themselves (atomic_write): this is standard output or a spill to the temporary folder.
-        return f"cannot write: {exc.strerror} (standard output or the temporary folder, -T / TMPDIR)"
+        return (f"cannot write: {exc.strerror} (standard output or the temporary folder: TMPDIR, or -T where the "
+                "command has it)")
     if isinstance(exc, OSError):
         where = exc.filename if exc.filename2 is None else f"{exc.filename} -> {exc.filename2}"
         what = exc.strerror or str(exc)
@@ -53,6 +55,12 @@ def _program() -> str:
     return (context.find_root().info_name if context else None) or "ngramlm"
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning that a command does not report in its own words: one line `prog: warning: what`, without
+    Python's file and line of the code that warned (they mean nothing to a user)."""
+    click.echo(f"{_program()}: warning: {message}", err=True)
+
+
 def report_errors(func):
     """Run a command body; anything that stops it ends it with one line on standard error, never a traceback
     (unless NGRAMLM_DEBUG=1): status 1 for errors, 130 for Ctrl-C, 141 for a closed pipe."""
@@ -60,7 +68,9 @@ def report_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors and exits, reported by click
         except KeyboardInterrupt:

@@ -4,14 +4,13 @@ from __future__ import annotations
 import click
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, write_counts
+from ngramlm.formats.countfile import CountFileWriter, merge_counts_within_budget
 from ngramlm.counting.corpus_count import count_files
-from ngramlm.counting.counts import NgramCounts
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
 from ngramlm.core.vocab import UNK
 
 from ngramlm.cli.common import checks_outputs, report_errors
-from ngramlm.cli.ngram_count import read_vocabulary
+from ngramlm.cli.srilm_text import read_vocabulary
 from ngramlm.cli.text_checks import warn_if_unsegmented
 
 
@@ -39,7 +38,8 @@ from ngramlm.cli.text_checks import warn_if_unsegmented
 @click.option("--write-vocab", metavar="FILE", help="Also write the vocabulary, one word per line, sorted.")
 @click.option("--memory", default=DEFAULT_MEMORY, metavar="SIZE",
               help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half of it, "
-                   "and the windows are sorted in as many passes as it needs.")
+                   "the windows are sorted in as many passes as it needs, and --read counts are added up in sorted "
+                   "runs on disk beyond it.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads that sort and write the counts (default: every core this process may use).")
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
@@ -51,23 +51,18 @@ def count(order, texts, reads, output, write_order, sort, vocab, unk_word, limit
           write_vocab, memory, threads, errors, quiet):
     """Count every n-gram of orders 1..ORDER in text (SRILM semantics: <s> and </s> added, n-grams never cross
     sentences) and write them as an SRILM count file."""
-    counting_budget(memory)  # refuses a budget below the minimum before any work
+    budget = counting_budget(memory)  # refuses a budget below the minimum before any work
     vocabulary = read_vocabulary(vocab, unk_word, tolower, errors)
-    counts = NgramCounts.empty(vocabulary, order)
+    options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
     if texts:
-        options = TextOptions(sos=sos, eos=eos, tolower=tolower, errors=errors)
         warn_if_unsegmented(texts, errors)
-        if not reads:  # written range by range as counted (CountFileWriter): --memory bounds the peak
-            with CountFileWriter(vocabulary, [(output, write_order)], sort=sort) as writer:
-                count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads,
-                            sink=writer, relabel=writer.relabel if sort else None)
-            if write_vocab:
-                vocabulary.write(write_vocab)
-            return
-        counts = count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads)
-    for path in reads:
-        counts = add_read_counts(counts, read_counts(path, vocabulary, order, limit_vocab=limit_vocab,
-                                                     tolower=tolower, errors=errors, quiet=quiet), path)
+    if reads:  # added up in sorted runs, on disk beyond --memory, as ngram-count -read does
+        merge_counts_within_budget(vocabulary, order, budget, [(output, write_order)], options,
+                                   texts=[(path, path) for path in texts], reads=[(path, path) for path in reads],
+                                   sort=sort, limit_vocab=limit_vocab, quiet=quiet, threads=threads)
+    else:  # written range by range as counted (CountFileWriter): --memory bounds the peak
+        with CountFileWriter(vocabulary, [(output, write_order)], sort=sort) as writer:
+            count_files(texts, order, vocabulary, options, memory=memory, quiet=quiet, threads=threads,
+                        sink=writer, relabel=writer.relabel if sort else None)
     if write_vocab:
         vocabulary.write(write_vocab)
-    write_counts(counts, output, order=write_order, sort=sort, quiet=quiet)

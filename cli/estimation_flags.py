@@ -12,6 +12,10 @@ files when no -lm is given. Flag names, defaults and their interplay follow SRIL
     above 9, as in SRILM.
   - -gtN FILE / -knN FILE: with -lm the order's discount parameters are read from FILE; without -lm they are
     estimated and written to FILE.
+  - Kneser-Ney discounts the count-of-counts leave undefined (a zero n1..n4, a negative D) stop estimation, as in
+    SRILM (SrilmStop raised, see stop_lines), where ngramlm's Python API and `ngramlm train` warn and use fixed
+    fallback discounts (lmplz's --discount_fallback): a drop-in must fail where SRILM fails, not write a model
+    SRILM would not.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import click
 from ngramlm.core.errors import ModelError
 from ngramlm.smoothing import (DEFAULT_GTMAX, DEFAULT_GTMIN, EstimationWarning, estimate, make_discount,
                                write_discount_file)
+from ngramlm.smoothing.discount import SrilmStop
 
 MAX_FLAG_ORDER = 9
 _SUFFIXES = [""] + [str(n) for n in range(1, MAX_FLAG_ORDER + 1)]
@@ -158,14 +163,25 @@ def build_model(counts, params: dict, quiet: bool, *, catch_warnings: bool = Tru
     to the caller's warning filters instead.
     """
     methods, per_order, interpolate = _plan(params, counts.order)
+    # (SRILM's treatment of zero counts: ngramlm.smoothing.backoff_estimator._ngrams)
+    options = dict(interpolate=interpolate, unk=bool(params.get("unk")), srilm_zero_counts=True, **per_order)
     if not catch_warnings:
-        return estimate(counts, methods, interpolate=interpolate, unk=bool(params.get("unk")), **per_order)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SrilmStop)
+            return estimate(counts, methods, **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EstimationWarning)
-        model = estimate(counts, methods, interpolate=interpolate, unk=bool(params.get("unk")), **per_order)
-    for warning in caught:
-        click.echo(warning_line(warning.message), err=True)
-    return model
+        warnings.simplefilter("error", SrilmStop)
+        try:
+            return estimate(counts, methods, **options)
+        finally:  # (the warnings of the orders estimated before a SrilmStop too, as SRILM prints them)
+            for warning in caught:
+                click.echo(warning_line(warning.message), err=True)
+
+
+def stop_lines(stop: SrilmStop) -> list[str]:
+    """What SRILM's ngram-count prints where a discount cannot be estimated (it then exits with status 1)."""
+    return [stop.srilm, f"error in discount estimator for order {stop.order}"]
 
 
 def warning_line(warning: Warning) -> str:
@@ -174,27 +190,41 @@ def warning_line(warning: Warning) -> str:
     return srilm if srilm is not None else f"warning: {warning}"
 
 
+def discount_orders(params: dict, order: int) -> list[tuple[int, str]]:
+    """Without -lm: the (order, method) of each order whose discount SRILM's ngram-count estimates."""
+    methods, per_order, _ = _plan(params, order)
+    files = per_order.get("discount_file", {})
+    # Good-Turing is a method flag's default only where an -lm is estimated
+    return [(n, method) for n, method in enumerate(methods, 1) if files.get(n) or method != "good-turing"]
+
+
 def write_discount_parameters(counts, params: dict) -> list[tuple[int, str]]:
     """Without -lm: estimate the discounts SRILM's ngram-count estimates then (the orders with a method flag or a
     -gtN / -knN file) and write those that name a file; returns the (order, method) of each order estimated.
-    Estimation warnings are left to the caller's warning filters."""
+    Estimation warnings are left to the caller's warning filters; a SrilmStop is raised."""
     from ngramlm.smoothing.backoff_estimator import OrderPlan, predicted_words, prepare_counts
 
     methods, per_order, _ = _plan(params, counts.order)
     files = [per_order.get("discount_file", {}).get(n) for n in range(1, counts.order + 1)]
     if not any(files):
         return []
-    plans, estimated = [], []
+    plans, estimated = [], discount_orders(params, counts.order)
     for n, method in enumerate(methods, 1):
         options = {name: values[n] for name, values in per_order.items() if n in values and name != "discount_file"}
-        # Good-Turing is a method flag's default only where an -lm is estimated
-        needed = bool(files[n - 1]) or method != "good-turing"
-        plans.append(OrderPlan(make_discount(method, n, **options), estimated=needed))
-        if needed:
-            estimated.append((n, method))
+        plans.append(OrderPlan(make_discount(method, n, **options), estimated=(n, method) in estimated))
     predicted = predicted_words(len(counts.vocab), bool(params.get("unk")))
-    prepare_counts(counts, plans, predicted, int(predicted.sum()))
-    for plan, path in zip(plans, files):
-        if path:
-            write_discount_file(plan.discount, path)
+
+    def write_files(below: int) -> None:
+        for n, (plan, path) in enumerate(zip(plans, files), 1):
+            if path and n < below:
+                write_discount_file(plan.discount, path)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SrilmStop)
+            prepare_counts(counts, plans, predicted, int(predicted.sum()))
+    except SrilmStop as stop:  # SRILM writes each order's file once estimated: those below the order it stops at
+        write_files(stop.order)  # (none on any other error: the orders above were not estimated)
+        raise
+    write_files(counts.order + 1)
     return estimated

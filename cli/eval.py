@@ -27,6 +27,18 @@ def _holds_scores(path: str) -> bool:
     return holds_scores(path)
 
 
+def _arpa_index(path: str, quiet: bool):
+    """The ARPA file read into the query index (scored as its BackoffModel would be, without a second copy of
+    its n-grams: ngramlm.use.scoring.IndexBackoffScorer); a model the index cannot hold (beyond its order limit,
+    two n-grams sharing a 64-bit hash) is read as a BackoffModel instead."""
+    from ngramlm.use.query import Model
+
+    try:
+        return Model(path, quiet=quiet)
+    except ModelError:
+        return read_arpa(path, Vocabulary(), quiet=quiet)
+
+
 def _percent(value: float | None) -> str:
     return "undefined" if value is None else f"{100 * value:.2f}%"
 
@@ -63,10 +75,12 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
     elif _holds_scores(model):
         raise ModelError(f"{model} holds Stupid Backoff scores, not probabilities: they do not sum to one, so "
                          "perplexity and cross-entropy are not defined for it (score hypotheses with it instead)")
-    else:
+    elif vocab_path or unk_word != UNK or model == "-":  # (standard input cannot be read a second time)
         vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
                  else Vocabulary(unk_word=unk_word))
         lm = read_arpa(model, vocab, quiet=quiet)
+    else:
+        lm = _arpa_index(model, quiet)
     options = PplOptions(sos=not no_sos, eos=not no_eos, tolower=tolower, errors=errors)
     warn_if_unsegmented([text], errors)
     result = evaluate_text(lm, text, order, options, quiet=quiet)

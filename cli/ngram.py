@@ -23,7 +23,7 @@ from ngramlm.core.vocab import BOS_ID, UNK, UNK_ID, Vocabulary
 from ngramlm.cli.common import checks_outputs, report_errors, verbose_option
 from ngramlm.cli.ngram_nbest import nbest_options, run_nbest
 from ngramlm.cli.srilm_options import srilm_command
-from ngramlm.cli.srilm_text import ERRORS, errors_option, keep_bytes_on_stdout, readable_input
+from ngramlm.cli.srilm_text import ERRORS, errors_option, keep_bytes_on_stdout, read_vocabulary, readable_input
 
 if TYPE_CHECKING:
     from ngramlm.core.model import BackoffModel
@@ -43,16 +43,6 @@ def write_arpa(*args, **kwargs) -> None:
     from ngramlm.formats.arpa import write_arpa as write
 
     write(*args, **kwargs)
-
-
-def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str = "strict") -> Vocabulary:
-    """The vocabulary the model is read into: -vocab's words (lower-cased under -tolower) or none yet."""
-    if path is None:
-        return Vocabulary(unk_word=unk_word)
-    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True, errors=errors)
-    if tolower:
-        vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
-    return vocab
 
 
 def limit_to_vocabulary(model: BackoffModel, known: int) -> BackoffModel:
@@ -206,6 +196,13 @@ MODEL_CHANGING_OPTIONS: list = [
     click.option("-expand-classes", "expand_classes", type=click.IntRange(0, None), default=None, metavar="N",
                  help="With -classes: compile the class model into a word n-gram model of order at most N (0: as "
                       "long as its longest expanded n-gram), which -write-lm, -ppl and the rest then use."),
+    click.option("-expand-exact", "expand_exact", type=click.IntRange(0, None), default=0, metavar="K",
+                 help="With -expand-classes: only the expanded word strings shorter than K also get their "
+                      "probability as plain words (step 2 of SRILM's ClassNgram::expand); 0: all of them."),
+    click.option("-tagged", "tagged", is_flag=True,
+                 help="The LM is tagged (ngram-count -tagged) and the text's words word/TAG: a word missing after "
+                      "its context is looked up with the context's oldest word replaced by its tag before the "
+                      "context is shortened (SRILM's TaggedNgram; -debug 2 shows such hits as [2+Tgram])."),
     click.option("-multiwords", "multiwords", is_flag=True,
                  help="Split multiwords (vocabulary words joined by -multi-char) into their components for "
                       "scoring: p(a_b | h) = p(a | h) p(b | h a), the history split likewise."),
@@ -311,6 +308,12 @@ def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: 
     """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
     model with -classes and mixed with a unigram cache with -cache (ngramlm.models.classes, ngramlm.models.cache)."""
     scorer = dynamic_mixture or BackoffScorer(model)
+    if options["tagged"]:
+        from ngramlm.models.tagged import TaggedScorer
+
+        if options["classes"] or dynamic_mixture is not None:
+            raise ModelError("-tagged cannot be combined with -classes or a dynamic mixture (-bayes 0), as in SRILM")
+        scorer = TaggedScorer(model)
     if options["classes"] and options["simple_classes"]:
         from ngramlm.models.classes import ClassNgramModel, ClassScorer, read_classes
 
@@ -404,12 +407,17 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
     (SRILM's ngram)."""
     errors = ERRORS[errors]
     keep_bytes_on_stdout()
-    if is_binary_model(lm):
-        from ngramlm.cli.ngram_binary import run_binary
+    binary = is_binary_model(lm)
+    if binary or ppl or counts:
+        from ngramlm.cli.ngram_binary import arpa_index, run_binary
 
-        run_binary(lm, dict(click.get_current_context().params, errors=errors), model_options,
-                   lambda scorer: unknown_word_scorer(wrapped_scorer(scorer, model_options), unk_prob, skipoovs))
-        return
+        # a binary model, or an ARPA model read straight into the same hash index when only -ppl's options are given
+        index = None if binary else arpa_index(lm, click.get_current_context())
+        if binary or index is not None:
+            run_binary(lm, dict(click.get_current_context().params, errors=errors), model_options,
+                       lambda scorer: unknown_word_scorer(wrapped_scorer(scorer, model_options), unk_prob, skipoovs),
+                       index)
+            return
     words = read_vocabulary(vocab, map_unk, tolower, errors)
     known = len(words)
     model = read_arpa(lm, words, errors=errors, quiet=quiet)
@@ -428,7 +436,7 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
 
         # the class model becomes a word model: -ppl and the rest use it without -classes (as SRILM does)
         model = expand_class_model(read_class_expansions(model_options["classes"]), model,
-                                   model_options["expand_classes"])
+                                   model_options["expand_classes"], model_options["expand_exact"])
         model_options["classes"] = None
     model, dynamic_mixture = change_model(model, model_options)
 
@@ -445,7 +453,7 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         report_sizes("writing", None, model, debug)
         write_binary(model, write_bin_lm)
     if write_vocab:
-        model.vocab.write(write_vocab)
+        model.vocab.write(write_vocab, srilm_pause=True)
     scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
     if ppl or counts:
         from ngramlm.smoothing.stupid_backoff import holds_scores  # imported only here: it loads ngramlm.smoothing

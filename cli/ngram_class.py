@@ -17,7 +17,7 @@ from ngramlm.core.io import atomic_write, iter_lines
 from ngramlm.models.srilm_classes import CLASS_FORMAT, MergeEvents, MergeStep, SrilmClasses
 from ngramlm.use.text_stats import TextStats
 
-from ngramlm.cli.common import report_errors
+from ngramlm.cli.common import checks_outputs, report_errors
 from ngramlm.cli.srilm_options import srilm_command
 from ngramlm.cli.srilm_text import keep_bytes_on_stdout, readable_input
 
@@ -263,6 +263,7 @@ class _Events(MergeEvents):
 @click.option("-maxwordsperclass", "maxwordsperclass", type=click.IntRange(0, None), default=0,
               help="Most words in a class in incremental merging (0: no limit).")
 @report_errors
+@checks_outputs("class_counts", "classes")
 def main(version, debug, vocab, tolower, noclass_vocab, counts, text, numclasses, full, interact, class_counts,
          classes, read, save, save_maxclasses, maxwordsperclass):
     """Induce word classes from bigram statistics (SRILM's ngram-class: greedy merging, Brown et al. 1992)."""

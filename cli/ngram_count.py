@@ -11,38 +11,31 @@ import dataclasses
 import logging
 import re
 import warnings
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import click
 import numpy as np
 
 from ngramlm.corpora.reader import TextOptions
-from ngramlm.formats.countfile import CountFileWriter, add_read_counts, read_counts, word_ranks, write_counts
+from ngramlm.formats.countfile import (CountFileWriter, add_read_counts, merge_counts_within_budget, read_counts,
+                                       word_ranks, write_counts)
 from ngramlm.counting.corpus_count import count_files
 from ngramlm.counting.counts import NgramCounts
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
 from ngramlm.counting.weighted import count_weighted_file
 from ngramlm.core.errors import NgramlmError
+from ngramlm.core.index import rows_in
 from ngramlm.core.vocab import BOS, EOS, EOS_ID, UNK, UNK_ID, Vocabulary
+from ngramlm.smoothing.discount import SrilmStop
 
 from ngramlm.cli import estimation_flags
 from ngramlm.cli.common import checks_outputs, report_errors, verbose_option
 from ngramlm.cli.srilm_options import srilm_command
-from ngramlm.cli.srilm_text import (ERRORS, errors_option, keep_bytes_on_stdout, line_count, readable_input,
-                                    spooled_stdin)
+from ngramlm.cli.srilm_text import (ERRORS, errors_option, keep_bytes_on_stdout, line_count, read_vocabulary,
+                                    readable_input, spooled_stdin)
 from ngramlm.cli.text_checks import warn_if_unsegmented
 
 MAX_WRITE_ORDER = 9
-
-
-def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str) -> Vocabulary:
-    """The open vocabulary, or the closed one of -vocab (lower-cased under -tolower, as SRILM maps all words)."""
-    if path is None:
-        return Vocabulary(unk_word=unk_word)
-    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True, errors=errors)
-    if tolower:
-        vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
-    return vocab
 
 
 def _text_statistics(path: str, lines: int, counts: NgramCounts) -> str:
@@ -96,21 +89,52 @@ def _write_fractional_counts(counts: NgramCounts, path: str, order: int, sort: b
 
 def _above_mincounts(counts: NgramCounts, params: dict) -> NgramCounts:
     """-read-with-mincounts: the counts read without the n-grams below their order's -gtNmin (-gtmin above order
-    9), each cut-off taken as a whole count (SRILM's readMinCounts)."""
-    ngrams, totals = [], []
+    9), each cut-off taken as a whole count (SRILM's readMinCounts). With -meta-tag TAG, the n-grams left out
+    of a context that keeps some are counted by their counts instead: `context TAGk` counts those of count k
+    (ngramlm.smoothing.meta_counts)."""
+    from ngramlm.counting.counts import counts_from_rows
+
+    rows = []
     for n, (grams, values) in enumerate(zip(counts.ngrams, counts.counts), 1):
-        cutoff = int(params[f"gt{n}min"] if n <= estimation_flags.MAX_FLAG_ORDER else params["gtmin"])
-        keep = values >= cutoff
-        ngrams.append(grams[keep])
-        totals.append(values[keep])
-    return NgramCounts(counts.vocab, ngrams, totals)
+        keep = values >= int(_cutoff(params, n))
+        rows.append((grams[keep], values[keep]))
+        dropped = ~keep & (values > 0)
+        if params["meta_tag"] and dropped.any():
+            rows[-1] = _with_meta_counts(counts.vocab, params["meta_tag"], grams, values, keep, dropped)
+    return counts_from_rows(counts.vocab, rows)
+
+
+def _cutoff(params: dict, n: int) -> float:
+    """The count cut-off of order n: -gtNmin, or -gtmin above order 9."""
+    return float(params[f"gt{n}min"] if n <= estimation_flags.MAX_FLAG_ORDER else params["gtmin"])
+
+
+def _with_meta_counts(vocab: Vocabulary, tag: str, grams: np.ndarray, values: np.ndarray, keep: np.ndarray,
+                      dropped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One order's kept n-grams and the meta n-grams `context TAGk` (count: how many n-grams of count k the
+    context lost) of the contexts that keep some n-grams (SRILM stores no others)."""
+    contexts = grams[:, :-1]
+    kept_contexts = {tuple(row) for row in contexts[keep].tolist()}
+    meta: dict[tuple[int, ...], int] = {}
+    closed, vocab.closed = vocab.closed, False  # SRILM adds meta tags to any vocabulary
+    for context, value in zip(contexts[dropped].tolist(), values[dropped].tolist()):
+        if tuple(context) in kept_contexts:
+            key = (*context, vocab.add(f"{tag}{int(value)}"))
+            meta[key] = meta.get(key, 0) + 1
+    vocab.closed = closed
+    width = grams.shape[1]
+    meta_grams = np.array(list(meta), dtype=grams.dtype).reshape(-1, width)
+    return (np.vstack((grams[keep], meta_grams)),
+            np.concatenate((values[keep], np.array(list(meta.values()), dtype=values.dtype))))
 
 
 def _count_file_outputs(params: dict) -> list[tuple[str, int]] | None:
-    """The count files to write as a -text is counted, as (path, order 0 for all), where nothing else needs the
-    counts whole (no -read, -lm, discount files or -debug); None otherwise."""
-    if not params["text"] or params["read"] or params["lm"] or _names_discount_files(params) or params["debug"] \
-            or params["text_has_weights"] or params["text_has_weights_last"] or params["float_counts"]:
+    """The count files to write as -text is counted or -read files are merged, as (path, order 0 for all), where
+    nothing else needs the counts whole (no -lm, discount files, -debug, -read-with-mincounts, weighted or
+    tagged text); None otherwise."""
+    if not (params["text"] or params["read"]) or params["lm"] or _names_discount_files(params) \
+            or params["debug"] or params["tagged"] or params["text_has_weights"] \
+            or params["text_has_weights_last"] or params["float_counts"] or params["read_with_mincounts"]:
         return None
     outputs = [(params[f"write{n}"], n) for n in range(1, MAX_WRITE_ORDER + 1) if params[f"write{n}"]]
     if params["write"] or not (outputs or params["write_vocab"]):
@@ -129,7 +153,22 @@ def _write_counts_as_counted(params: dict, vocab: Vocabulary) -> None:
                     quiet=params["quiet"], threads=params["threads"], sink=writer,
                     relabel=writer.relabel if params["sort"] else None)
     if params["write_vocab"]:
-        vocab.write(params["write_vocab"])
+        vocab.write(params["write_vocab"], srilm_pause=True)
+
+
+def _merge_counts_as_read(params: dict, vocab: Vocabulary) -> None:
+    """-read files (and -text) added up and written within -memory (merge_counts_within_budget)."""
+    options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
+                          errors=params["errors"])
+    if params["text"]:
+        warn_if_unsegmented([params["text"]], params["errors"])
+    merge_counts_within_budget(
+        vocab, params["order"], counting_budget(params["memory"]), _count_file_outputs(params), options,
+        texts=[(readable_input(params["text"]), params["text"])] if params["text"] else [],
+        reads=[(readable_input(path), path) for path in params["read"]], sort=params["sort"],
+        limit_vocab=params["limit_vocab"], quiet=params["quiet"], threads=params["threads"])
+    if params["write_vocab"]:
+        vocab.write(params["write_vocab"], srilm_pause=True)
 
 
 # SRILM's names of the smoothing methods, as `ngram-count -debug 1` prints them.
@@ -149,6 +188,7 @@ class _Notes:
     retried: dict[int, list[tuple]] = dataclasses.field(default_factory=dict)  # their ids, oldest first
     unordered: list[str] = dataclasses.field(default_factory=list)  # warnings that name no order
     warnings: set[str] = dataclasses.field(default_factory=set)  # the lines of by_order that are warnings
+    improper: list[str] = dataclasses.field(default_factory=list)  # after the unigrams' discards (ImproperWarning)
 
 
 @contextlib.contextmanager
@@ -156,6 +196,7 @@ def _estimation_notes() -> Iterator[_Notes]:
     """Collect the discounts' -debug lines and warnings (ngramlm.smoothing.discount) and the estimator's notes
     (ngramlm.smoothing.backoff_estimator's log) while estimating, in order."""
     from ngramlm.smoothing import EstimationWarning
+    from ngramlm.smoothing.backoff_estimator import ImproperWarning
 
     notes = _Notes()
 
@@ -174,6 +215,9 @@ def _estimation_notes() -> Iterator[_Notes]:
         order = getattr(message, "order", None)
         line = estimation_flags.warning_line(message)
         notes.warnings.add(line)
+        if isinstance(message, ImproperWarning):
+            notes.improper.append(line)
+            return
         (notes.unordered if order is None else notes.by_order.setdefault(order, [])).append(line)
 
     loggers = [logging.getLogger(name) for name in ("ngramlm.smoothing.backoff_estimator",
@@ -193,33 +237,70 @@ def _estimation_notes() -> Iterator[_Notes]:
             logger.setLevel(level)
 
 
-def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Which of `rows` are rows of `table` (both (m, n) id arrays)."""
-    if len(rows) == 0 or len(table) == 0:
-        return np.zeros(len(rows), dtype=bool)
-    kind = np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))
-    return np.isin(np.ascontiguousarray(rows).view(kind).ravel(),
-                   np.ascontiguousarray(table.astype(rows.dtype)).view(kind).ravel())
+def _stop(stop, notes: _Notes | None, methods, debug: int) -> NoReturn:
+    """SRILM's ngram-count where a discount cannot be estimated (a SrilmStop): the lines of the orders estimated up
+    to it (their warnings, and at -debug 1 their `using` and -debug lines), its message, exit status 1."""
+    if notes is not None:
+        for n, method in methods:
+            if n > stop.order:
+                break
+            if debug >= 1:
+                click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
+            for line in notes.by_order.get(n, []):
+                if debug >= 1 or line in notes.warnings:
+                    click.echo(line, err=True)
+        for line in notes.unordered:
+            click.echo(line, err=True)
+    for line in estimation_flags.stop_lines(stop):
+        click.echo(line, err=True)
+    raise SystemExit(1)
+
+
+def _estimated_counts(counts: NgramCounts, params: dict) -> list[np.ndarray]:
+    """The counts each order is estimated from: Kneser-Ney's continuation counts below the highest order (as
+    ngramlm.smoothing.backoff_estimator's prepare_counts makes them), the counts themselves elsewhere."""
+    from ngramlm.smoothing.backoff_estimator import non_events, predicted_words
+    from ngramlm.smoothing.continuation_counts import continuation_counts
+    from ngramlm.smoothing.meta_counts import NOT_META, meta_types
+
+    vocab = counts.vocab
+    predicted = predicted_words(len(vocab), bool(params["unk"]), non_events(vocab))
+    meta = meta_types(vocab)
+    if meta is not None:
+        predicted &= meta == NOT_META
+    result = list(counts.counts)
+    for n, method in enumerate(estimation_flags.methods(params, counts.order), 1):
+        if method in ("kneser-ney", "modified-kneser-ney") and n < counts.order:
+            result[n - 1] = continuation_counts(counts.ngrams[n - 1], counts.counts[n - 1], counts.ngrams[n],
+                                                counts.counts[n], predicted, len(vocab))
+    return result
 
 
 def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None = None,
-                    retried: dict[int, list[tuple]] | None = None) -> dict[int, list[str]]:
+                    retried: dict[int, list[tuple]] | None = None,
+                    estimated_counts: list[np.ndarray] | None = None,
+                    cutoffs: list[float] | None = None) -> dict[int, list[str]]:
     """SRILM's `discarded ...` lines per order (Ngram::estimate at -debug 1): contexts it skips (ending in </s>,
     or holding <unk> in a closed vocabulary), n-grams predicting a non-event (<s>, -pau-, a closed vocabulary's
     <unk>; SRILM counts a context's again each time it retries the context, `retried`: ids by order), and n-grams
     whose discount removed them; then (under key order + 1) the `inserted ... redundant` lines of the n-grams that
     had no probability but are contexts."""
     from ngramlm.smoothing.backoff_estimator import non_events
+    from ngramlm.smoothing.meta_counts import NOT_META, meta_types
 
     vocab = counts.vocab
     events = np.ones(len(vocab), dtype=bool)
     events[non_events(vocab)] = False
+    meta = meta_types(vocab)
+    is_meta = np.zeros(len(vocab), dtype=bool) if meta is None else meta != NOT_META
+    events &= ~is_meta  # meta tags (-meta-tag) predict nothing either
     if not unk:
         events[UNK_ID] = False
     lines: dict[int, list[str]] = {}
     inserted: list[str] = []
     for n in range(1, counts.order + 1):
-        rows, values = counts.ngrams[n - 1], counts.counts[n - 1]
+        rows = counts.ngrams[n - 1]
+        values = (estimated_counts or counts.counts)[n - 1]
         if n == 1:
             skipped_contexts = 0
             skipped = np.zeros(len(rows), dtype=bool)
@@ -237,17 +318,22 @@ def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None 
             group = np.unique(prefixes, axis=0, return_inverse=True)[1].reshape(-1)
         event = events[rows[:, -1]]
         positive = values > 0
-        total = np.bincount(group, weights=np.where(positive & event, values, 0), minlength=1)
+        counted = event | (is_meta[rows[:, -1]] if n > 1 else False)  # meta counts join the totals above unigrams
+        total = np.bincount(group, weights=np.where(positive & counted, values, 0), minlength=1)
         estimated = ~skipped & (total[group] > 0)
         if n == 1:  # unigrams of <s> and -pau- get probability 0; a closed vocabulary's <unk> is dropped
-            predicting = estimated & (rows[:, -1] == UNK_ID) if not unk else np.zeros(len(rows), dtype=bool)
+            predicting = estimated & (((rows[:, -1] == UNK_ID) & (not unk)) | is_meta[rows[:, -1]])
         else:
             predicting = estimated & positive & ~event
         recounted = sum(int(np.count_nonzero(predicting & np.all(rows[:, :-1] == np.array(context), axis=1)))
                         for context in (retried or {}).get(n, []) if n > 1)
         candidates = estimated & positive & event
-        in_model = _rows_in(rows, model.ngrams[n - 1])
-        discounted = int(np.count_nonzero(candidates & ~in_model))
+        # discounted: below the order's cut-off (`cutoffs`), or else not in the model; one below it that is a
+        # context of a kept n-gram is back in the model, inserted as SRILM's fixupProbs inserts it
+        dropped = ~rows_in(rows, model.ngrams[n - 1])
+        if cutoffs is not None:
+            dropped |= values < cutoffs[n - 1]
+        discounted = int(np.count_nonzero(candidates & dropped))
         if n == 1 and zerotons is not None:  # discounted unigrams come back with left-over mass: the zerotons seen
             unseen = np.ones(len(vocab), dtype=bool)
             unseen[rows[positive, 0]] = False
@@ -260,11 +346,36 @@ def _discard_report(counts: NgramCounts, model, unk: bool, zerotons: int | None 
                 found.append(f"discarded {number} {n}-gram {what}")
         lines[n] = found
         if 1 < n < counts.order:  # contexts of longer n-grams that had no probability get their back-off one
-            fakes = len(model.ngrams[n - 1]) - int(np.count_nonzero(candidates & in_model))
+            fakes = len(model.ngrams[n - 1]) - int(np.count_nonzero(candidates & ~dropped))
             if fakes:
                 inserted.append(f"inserted {fakes} redundant {n}-gram probs")
     lines[counts.order + 1] = inserted  # SRILM's Ngram::fixupProbs, after every order
     return lines
+
+
+def _in_srilm_order(notes: _Notes, vocab: Vocabulary, text: str | None, params: dict) -> None:
+    """Put the contexts left without back-off mass of each order in the order SRILM's estimation visits them
+    (cli/srilm_trie_order.py), each context's lines together (SRILM retries a context at once)."""
+    import itertools
+
+    from ngramlm.cli.srilm_trie_order import count_file_paths, text_paths, visiting_keys
+    from ngramlm.core.io import iter_lines
+    from ngramlm.corpora.reader import read_sentences
+
+    words = vocab.words
+    for n, contexts in notes.retried.items():
+        if len(set(contexts)) < 2:
+            continue
+        options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
+                              errors=params["errors"])
+        lines = ((line.lower() if params["tolower"] else line).split()
+                 for path in params["read"] for _, line in iter_lines(readable_input(path), params["errors"]))
+        units = itertools.chain(count_file_paths(lines, params["order"]),
+                                text_paths(read_sentences(text, options), params["order"]) if text else ())
+        spelled = [tuple(words[w] for w in context) for context in contexts]
+        keys = visiting_keys(units, words[3:] if vocab.closed else [], spelled)
+        ranked = sorted(range(len(contexts)), key=lambda i: keys[i])  # stable: each context's rounds in order
+        notes.contexts[n] = [notes.contexts[n][i] for i in ranked]
 
 
 def _prune(model, params: dict):
@@ -319,8 +430,11 @@ def _check_fractional_methods(params: dict, order: int) -> None:
                    "add up.")
 @click.option("-read-with-mincounts", "read_with_mincounts", is_flag=True,
               help="Drop the N-grams of -read files whose counts are below the -gtNmin cut-offs as they are read, "
-                   "to save memory (count-of-counts then lack them: SRILM's -meta-tag, which keeps them, is not "
-                   "supported).")
+                   "to save memory (count-of-counts then lack them, unless -meta-tag keeps them as meta counts).")
+@click.option("-meta-tag", "meta_tag", metavar="TAG",
+              help="Words TAG and TAGk (k a whole number) in the last place of an N-gram count count-of-counts: "
+                   "`a b TAG3 <TAB> 4` means 4 N-grams `a b *` occurred 3 times each (SRILM's meta counts; "
+                   "-read-with-mincounts then keeps the counts it leaves out so). They get no probability.")
 @click.option("-write", "write", metavar="FILE", help="Write the total counts to FILE.")
 @click.option("-write-order", "write_order", type=click.IntRange(0, 255), default=0,
               help="Order of the counts -write writes; 0 means all orders.")
@@ -354,11 +468,19 @@ def _check_fractional_methods(params: dict, order: int) -> None:
 @click.option("-debug", "debug", type=int, default=0,
               help="Debugging level: 1 reports the counted text; estimation prints more at higher levels.")
 @click.option("-memory", "memory", default=DEFAULT_MEMORY, metavar="SIZE",
-              help="Working memory for counting (2G, 512M, 25%): the text goes to a temporary file beyond half "
-                   "of it, and the windows are sorted in as many passes as it needs. (ngramlm's own flag.)")
+              help="Working memory (2G, 512M, 25%; at least 1M) for counting -text and adding up -read files: "
+                   "the text goes to a temporary file beyond half of it, its windows are sorted in as many passes "
+                   "as it needs, and the counts read go to sorted runs on disk beyond it, so writing count files "
+                   "(-write, -writeN) stays within it plus a fixed overhead. Estimation (-lm, discount files), "
+                   "-debug, -read-with-mincounts and weighted or tagged text hold the counts whole, as SRILM "
+                   "does. (ngramlm's own flag.)")
 @click.option("-threads", "threads", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads that sort and write the counts (default: every core this process may use). "
                    "(ngramlm's own flag.)")
+@click.option("-tagged", "tagged", is_flag=True,
+              help="The text is tagged (word/TAG): count its word N-grams and the N-grams whose first words are "
+                   "replaced by their tags, and estimate a tagged LM for ngram -tagged (SRILM's TaggedNgram). "
+                   "Tags are written as words /TAG, which no distribution predicts.")
 @click.option("-tag", "tag", metavar="STRING", help="A label for the counts in messages (accepted, as SRILM's; unused).")
 @errors_option
 @click.option("-q", "quiet", is_flag=True, help="No progress display. (ngramlm's own flag.)")
@@ -375,10 +497,17 @@ def main(**params):
         raise NgramlmError("-float-counts with -read is not supported: fractional counts come only from weighted "
                            "-text (-text-has-weights)")
     vocab = read_vocabulary(params["vocab"], params["map_unk"], params["tolower"], params["errors"])
+    if params["tagged"]:
+        from ngramlm.models.tagged import TaggedVocabulary
+
+        if params["float_counts"] or params["text_has_weights"] or params["text_has_weights_last"]:
+            raise NgramlmError("-tagged with weighted text or -float-counts is not supported")
+        vocab = TaggedVocabulary.split(vocab)
     if _count_file_outputs(params) is not None:
-        _write_counts_as_counted(params, vocab)
+        (_merge_counts_as_read if params["read"] else _write_counts_as_counted)(params, vocab)
         return
     counts = None
+    text = None
     if params["text"]:
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
@@ -387,7 +516,11 @@ def main(**params):
         if params["debug"] >= 1 and text == "-":
             text = spooled_stdin()  # read twice: counted, then its lines
         weighted = params["text_has_weights"] or params["text_has_weights_last"]
-        if weighted:
+        if params["tagged"]:
+            from ngramlm.models.tagged import count_tagged_text
+
+            counts = count_tagged_text(text, order, vocab, options)
+        elif weighted:
             def bad_weight(line: int) -> None:  # SRILM's warning, the line skipped
                 click.echo(f"{params['text']}: line {line}: illegal count weight or line too long?", err=True)
 
@@ -409,8 +542,6 @@ def main(**params):
     if counts is None:
         counts = NgramCounts.empty(vocab, order)
 
-    if params["write_vocab"]:
-        vocab.write(params["write_vocab"])
     # SRILM writes the counts to standard output when nothing else (counts, vocabulary, LM, discounts) is written.
     writes_something = any(params[name] for name in
                            ["write_vocab", "lm", *(f"write{n}" for n in range(1, MAX_WRITE_ORDER + 1))])
@@ -420,19 +551,31 @@ def main(**params):
         else:
             write_counts(counts, path, order=order, sort=params["sort"], quiet=params["quiet"])
 
-    if params["write"] or not (writes_something or _names_discount_files(params)):
-        write(params["write"] or "-", params["write_order"])
-    for n in range(1, MAX_WRITE_ORDER + 1):
-        if params[f"write{n}"]:
-            write(params[f"write{n}"], n)
+    def write_vocabulary_and_counts() -> None:
+        if params["write_vocab"]:
+            vocab.write(params["write_vocab"], srilm_pause=True)
+        if params["write"] or not (writes_something or _names_discount_files(params)):
+            write(params["write"] or "-", params["write_order"])
+        for n in range(1, MAX_WRITE_ORDER + 1):
+            if params[f"write{n}"]:
+                write(params[f"write{n}"], n)
+
+    if not (params["lm"] or _names_discount_files(params)):
+        write_vocabulary_and_counts()
+        return
     if params["float_counts"] and (params["lm"] or _names_discount_files(params)):
         _check_fractional_methods(params, order)
+    if params["meta_tag"]:
+        counts.vocab.meta_tag = params["meta_tag"]  # (read by ngramlm.smoothing.meta_counts)
     if params["lm"]:
         from ngramlm.formats.arpa import write_arpa
 
         if params["debug"] >= 1:
             with _estimation_notes() as notes:
-                model = estimation_flags.build_model(counts, params, params["quiet"], catch_warnings=False)
+                try:
+                    model = estimation_flags.build_model(counts, params, params["quiet"], catch_warnings=False)
+                except SrilmStop as stop:
+                    _stop(stop, notes, enumerate(estimation_flags.methods(params, order), 1), params["debug"])
             # SRILM estimates each order's discount after naming its method
             for n, method in enumerate(estimation_flags.methods(params, order), 1):
                 click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
@@ -442,18 +585,31 @@ def main(**params):
                 click.echo(line, err=True)
             zerotons = [int(m.group(1)) for m in map(re.compile(r"over (\d+) zeroton words").search,
                                                      notes.estimator) if m]
-            discarded = _discard_report(counts, model, bool(params["unk"]), zerotons[0] if zerotons else None,
-                                        notes.retried)
+            from ngramlm.smoothing.backoff_estimator import with_prefixes
+
+            # (with the prefixes a count file leaves out, which SRILM's count trie holds and estimation counts)
+            trie = with_prefixes(counts)
+            discarded = _discard_report(trie, model, bool(params["unk"]), zerotons[0] if zerotons else None,
+                                        notes.retried, _estimated_counts(trie, params),
+                                        [_cutoff(params, n) for n in range(1, order + 1)])
+            if not (params["read_with_mincounts"] or params["limit_vocab"] or params["tagged"]
+                    or "-" in params["read"]):
+                _in_srilm_order(notes, counts.vocab, text, params)
             # SRILM reports each order as it goes (contexts left without mass, then discards), the unigrams'
             # left-over mass after the unigrams
             for n in sorted(discarded):
                 for line in notes.contexts.get(n, []) + discarded[n]:
                     click.echo(line, err=True)
                 if n == 1:
+                    for line in notes.improper:
+                        click.echo(line, err=True)
                     for note in notes.estimator:
                         click.echo(f"warning: {note}", err=True)
         else:
-            model = estimation_flags.build_model(counts, params, params["quiet"])
+            try:
+                model = estimation_flags.build_model(counts, params, params["quiet"])
+            except SrilmStop as stop:
+                _stop(stop, None, [], 0)
         if params["prune"]:
             model = _prune(model, params)
         if params["debug"] >= 1:  # SRILM's Ngram::write at -debug 1
@@ -467,10 +623,15 @@ def main(**params):
             write_arpa(model, params["lm"], quiet=params["quiet"])
     elif _names_discount_files(params):
         with _estimation_notes() as notes:
-            estimated = estimation_flags.write_discount_parameters(counts, params)
+            try:
+                estimated = estimation_flags.write_discount_parameters(counts, params)
+            except SrilmStop as stop:
+                _stop(stop, notes, estimation_flags.discount_orders(params, order), params["debug"])
         for n, method in estimated:  # SRILM's lines, its warnings whatever the -debug level
             if params["debug"] >= 1:
                 click.echo(f"using {SRILM_DISCOUNT_NAMES[method]} for {n}-grams", err=True)
             for line in notes.by_order.get(n, []):
                 if params["debug"] >= 1 or line in notes.warnings:
                     click.echo(line, err=True)
+    # SRILM writes the vocabulary and counts after the model and discounts, so none where their estimation stops
+    write_vocabulary_and_counts()

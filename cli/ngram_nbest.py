@@ -26,6 +26,9 @@ OPTIONS: list = [
                  help="Write the rescored lists in Decipher's NBestList1.0 format (bytelog totals)."),
     click.option("-no-reorder", "no_reorder", is_flag=True,
                  help="Keep the hypotheses in their input order instead of sorting them by the new totals."),
+    click.option("-split-multiwords", "split_multiwords", is_flag=True,
+                 help="Split the multiwords of -nbest and -nbest-files hypotheses (words joined by -multi-char) "
+                      "into their components, which are then scored and written."),
     click.option("-max-nbest", "max_nbest", type=click.IntRange(0, None), default=0,
                  help="Read only the first N hypotheses of each list; 0: all."),
     click.option("-rescore", "rescore", metavar="FILE",
@@ -87,7 +90,8 @@ def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: s
     decipher = _decipher_scorer(options, scorer.vocab, unk)
 
     def one_list(path: str, out) -> None:
-        hyps = nb.read_nbest(path, options["max_nbest"], errors)
+        hyps = nb.read_nbest(path, options["max_nbest"], errors,
+                             options.get("multi_char") if options.get("split_multiwords") else None)
         if not len(hyps):
             _warn(f"warning: {path} is empty, not rescored")
             return

@@ -59,9 +59,7 @@ _MODEL_TYPE = "a model type ngramlm does not implement"
 _MAXENT = "maximum-entropy models are not implemented"
 _QUANTIZE = "quantised (codebook) models are not implemented"
 _ADAPT = "adaptive mixtures and marginal adaptation are not implemented"
-_MULTIWORD = "tagged and alias vocabularies, multiwords in N-best lists and exact class expansion are not implemented"
-_META = ("count-of-count meta n-grams are not implemented (-read-with-mincounts drops the low counts without "
-         "keeping their count-of-counts)")
+_MULTIWORD = "alias vocabularies and non-event word lists are not implemented"
 _NBEST_EXTRA = "noise vocabularies are not implemented"
 REASONS = {
     **dict.fromkeys(["use-server", "cache-served-ngrams", "server-port", "server-maxclients"], _SERVER),
@@ -73,8 +71,7 @@ REASONS = {
     **dict.fromkeys(["adapt-mix", "adapt-decay", "adapt-iters", "adapt-marginals", "base-marginals",
                      "adapt-marginals-beta", "adapt-marginals-ratios", "context-priors", "bayes-scale",
                      "loglinear-mix", "read-mix-lms"], _ADAPT),
-    **dict.fromkeys(["tagged", "split-multiwords", "expand-exact", "vocab-aliases", "nonevents"], _MULTIWORD),
-    "meta-tag": _META,
+    **dict.fromkeys(["vocab-aliases", "nonevents"], _MULTIWORD),
     **dict.fromkeys(["noise", "noise-vocab"], _NBEST_EXTRA),
     **dict.fromkeys(["write-oldbin-lm", "write-binary", "read-google", "write-vocab-index", "write-text"],
                     "SRILM's binary and Google-format files are not written"),

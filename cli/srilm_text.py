@@ -21,6 +21,7 @@ import click
 
 from ngramlm.core.io import READ_ERRORS, open_binary
 from ngramlm.core.errors import InputError
+from ngramlm.core.vocab import Vocabulary
 
 # --errors: bytes (SRILM's behaviour), strict (stop at the first byte that is not UTF-8), replace (U+FFFD).
 ERRORS = {"bytes": "surrogateescape", "strict": "strict", "replace": "replace"}
@@ -106,3 +107,14 @@ def readable_input(path: str | None) -> str | None:
     if path != "-":
         stream.close()
     return copy
+
+
+def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str = "strict") -> Vocabulary:
+    """The open vocabulary, or the closed one of a -vocab file (lower-cased under -tolower, as SRILM maps all
+    words): what `ngram` reads a model into and `ngram-count` counts with."""
+    if path is None:
+        return Vocabulary(unk_word=unk_word)
+    vocab = Vocabulary.read(path, unk_word=unk_word, closed=True, errors=errors)
+    if tolower:
+        vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
+    return vocab

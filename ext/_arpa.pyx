@@ -72,12 +72,23 @@ cdef class WordTable:
 
     def add(self, bytes word, uint32_t wid):
         """Map `word` to `wid` (a word already present keeps its id)."""
-        cdef const char* p = PyBytes_AS_STRING(word)
-        cdef Py_ssize_t n = PyBytes_GET_SIZE(word)
+        self._add(PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word), wid)
+
+    def renumber(self, const cnp.uint32_t[::1] ids not None):
+        """Give every word the id ids[its present id] (the reader numbers the unigrams 0, 1, .. in file order
+        while it parses them, then gives them their vocabulary ids in one go)."""
+        cdef Py_ssize_t i
+        for i in range(self.count):
+            if self.entries[i].id >= <uint32_t> ids.shape[0]:
+                raise ValueError("renumber: a word's id is beyond the new ids")
+        for i in range(self.count):
+            self.entries[i].id = ids[self.entries[i].id]
+
+    cdef int _add(self, const char* p, Py_ssize_t n, uint32_t wid) except -1:
         cdef uint64_t h = fnv1a(p, n)
         cdef Py_ssize_t i = self._slot(p, n, h)
         if self.slots[i] != 0:
-            return
+            return 0
         if self.letters + n >= 0xFFFFFFFF or self.count + 1 >= 0xFFFFFFFF:
             raise MemoryError("the word table holds at most 4 GB of spellings and 2^32 words")
         if 2 * (self.count + 1) > self.capacity:
@@ -99,6 +110,7 @@ cdef class WordTable:
         self.letters += n
         self.count += 1
         self.slots[i] = ((h >> 32) << 32) | <uint64_t> self.count
+        return 0
 
     cdef int _grow(self) except -1:
         cdef uint64_t* old_slots = self.slots
@@ -188,13 +200,15 @@ cdef inline bint parse_log(const char* p, const char* end, double* value) nogil:
 
 def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
                       cnp.uint32_t[:, ::1] grams, floating[::1] logprob, floating[::1] logbow,
-                      Py_ssize_t filled, Py_ssize_t announced, WordTable ids, add_unigram, Py_ssize_t lineno):
+                      Py_ssize_t filled, Py_ssize_t announced, WordTable ids, list unigrams):
     """Parse n-gram lines of buf from `start` into the arrays from row `filled` on.
 
     Stops before a line starting with a backslash or an empty line (the section is `done`), when the arrays
     are full, or at the last complete line of the buffer (unless `final`: then the last line counts even
     without a newline). A line beyond the `announced` count of the header is an error.
-    Unigram words get their ids from `add_unigram(word, line)`; words of longer n-grams must be in `ids`.
+    A unigram's word is appended to `unigrams` (its spelling) and gets the id of its place there, in `ids` and
+    `grams` (the caller gives the unigrams their vocabulary ids: WordTable.renumber); a word listed twice is an
+    error. Words of longer n-grams must be in `ids`.
     A line without a back-off weight gets NaN in `logbow`. The numbers are parsed as doubles and stored as the
     arrays' type (float64, or float32 for the query index, which keeps them in single precision anyway).
 
@@ -252,7 +266,11 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
                         f"a line of the \\{n}-grams: section needs {n} word{'s' if n > 1 else ''} after the "
                         f"log probability, found {j}")
             if n == 1:
-                wid = add_unigram(PyBytes_FromStringAndSize(p, q - p), lineno + lines + 1)
+                if ids.find(p, q - p) >= 0:
+                    return line - base, lines, filled, False, f"the 1-gram {shown_word(p, q)} appears twice"
+                wid = len(unigrams)
+                ids._add(p, q - p, <uint32_t> wid)
+                unigrams.append(PyBytes_FromStringAndSize(p, q - p))
             elif j < 64 and previous_length[j] == q - p and memcmp(previous[j], p, q - p) == 0:
                 wid = previous_id[j]
             else:
@@ -286,6 +304,12 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
 
 cdef str show(const char* p, const char* q):
     return repr(PyBytes_FromStringAndSize(p, min(q - p, 60)).decode("utf-8", errors="replace"))
+
+
+cdef str shown_word(const char* p, const char* q):
+    """A word as ngramlm.formats.arpa shows one in its messages (_show)."""
+    cdef str text = PyBytes_FromStringAndSize(p, q - p).decode("utf-8", errors="replace")
+    return repr(text if len(text) <= 60 else text[:60] + "...")
 
 
 def prefix_index(const cnp.uint32_t[:, ::1] shorter, const cnp.uint32_t[:, ::1] longer):

@@ -13,6 +13,7 @@ import numpy as np
 
 cimport cython
 cimport numpy as cnp
+from libc.math cimport INFINITY, isnan
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -71,15 +72,16 @@ def table_buckets(Py_ssize_t entries, double multiplier=PROBING_MULTIPLIER):
     return int(entries * multiplier) + 1
 
 
-def hash_rows(const uint32_t[:, ::1] ngrams not None):
-    """Keys of n-gram rows (oldest word first), and the keys of their suffixes without the oldest word.
+def hash_rows(const uint32_t[:, ::1] ngrams not None, bint keys=True, bint suffixes=True):
+    """Keys of n-gram rows (oldest word first), and the keys of their suffixes without the oldest word (either
+    one None where not asked for: the loader never holds both for its largest order).
 
     The suffix key of a bigram is the start hash of its last word (unigrams are not hashed in the index).
     """
     cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], i, j
-    keys = np.empty(m, np.uint64)
-    suffix = np.empty(m, np.uint64)
-    cdef uint64_t[::1] k = keys, s = suffix
+    key_array = np.empty(m if keys else 0, np.uint64)
+    suffix_array = np.empty(m if suffixes else 0, np.uint64)
+    cdef uint64_t[::1] k = key_array, s = suffix_array
     cdef uint64_t h, before
     with nogil:
         for i in range(m):
@@ -88,9 +90,11 @@ def hash_rows(const uint32_t[:, ::1] ngrams not None):
             for j in range(n - 2, -1, -1):
                 before = h
                 h = ngl_hash_extend(h, ngrams[i, j])
-            k[i] = h
-            s[i] = before
-    return keys, suffix
+            if keys:
+                k[i] = h
+            if suffixes:
+                s[i] = before
+    return (key_array if keys else None), (suffix_array if suffixes else None)
 
 
 cdef Py_ssize_t first_empty_bucket(const char* entries, Py_ssize_t buckets, Py_ssize_t stride) noexcept nogil:
@@ -189,19 +193,20 @@ cdef inline uint64_t free_bucket(Entry* table, uint64_t buckets, uint64_t key, b
 
 
 cdef enum:
-    LOOKAHEAD = 16  # rows between hashing an n-gram's keys and probing them (link_orders)
+    LOOKAHEAD = 16  # rows between hashing an n-gram's keys and probing them (link_orders, the table builds)
 
 
-def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams not None,
-                const uint64_t[::1] suffix not None):
-    """How the n-gram rows `ngrams` (their suffix keys `suffix`, from hash_rows) meet the keys `lower` of the
-    (n-1)-grams, through one hash set of `lower`: (whether each row's context, its first n-1 words, is among
-    `lower`; whether its suffix is; which of `lower` are the context of some row). A bucket holds the key and
-    its position in `lower` side by side, so a probe costs one cache line."""
+def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams not None):
+    """How the n-gram rows `ngrams` meet the keys `lower` of the (n-1)-grams, through one hash set of `lower`:
+    (whether each row's context, its first n-1 words, is among `lower`; whether its suffix, its last n-1 words,
+    is; which of `lower` are the context of some row). Both keys of a row are hashed here, as it is probed, so
+    that the loader holds no array of them. A bucket holds the key and its position in `lower` side by side, so a
+    probe costs one cache line."""
     cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], size = lower.shape[0], i, j, r
     cdef uint64_t ahead[LOOKAHEAD]
-    if n < 2 or suffix.shape[0] != m or size >= 0xFFFFFFFF:
-        raise ValueError("link_orders: rows of two words or more, one suffix key per row, under 2^32 keys")
+    cdef uint64_t ahead_suffix[LOOKAHEAD]
+    if n < 2 or size >= 0xFFFFFFFF:
+        raise ValueError("link_orders: rows of two words or more, under 2^32 keys")
     cdef uint64_t buckets = table_buckets(size), b, h
     slots = np.zeros(buckets, VOCAB_DTYPE)
     has_context = np.zeros(m, np.bool_)
@@ -213,6 +218,8 @@ def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams 
     cdef VocabEntry* e
     with nogil:
         for i in range(size):
+            if i + LOOKAHEAD < size:
+                prefetch(&t[ngl_bucket(lower[i + LOOKAHEAD], buckets)])
             b = ngl_bucket(lower[i], buckets)
             while t[b].key != 0 and t[b].key != lower[i]:
                 b += 1
@@ -229,15 +236,59 @@ def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams 
                 if e != NULL:
                     found_context[r] = 1
                     marked[e.id] = 1
-                found_suffix[r] = find_entry(t, buckets, suffix[r]) != NULL
+                found_suffix[r] = find_entry(t, buckets, ahead_suffix[r % LOOKAHEAD]) != NULL
             if i < m:
                 h = ngl_hash_start(ngrams[i, n - 2])
                 for j in range(n - 3, -1, -1):
                     h = ngl_hash_extend(h, ngrams[i, j])
                 ahead[i % LOOKAHEAD] = h
                 prefetch(&t[ngl_bucket(h, buckets)])
-                prefetch(&t[ngl_bucket(suffix[i], buckets)])
+                h = ngl_hash_start(ngrams[i, n - 1])  # the suffix key, as hash_rows makes it
+                for j in range(n - 2, 0, -1):
+                    h = ngl_hash_extend(h, ngrams[i, j])
+                ahead_suffix[i % LOOKAHEAD] = h
+                prefetch(&t[ngl_bucket(h, buckets)])
     return has_context, has_suffix, is_context
+
+
+def match_keys(const uint64_t[::1] keys not None, const uint64_t[::1] queries not None,
+               const uint64_t[::1] marks=None):
+    """(which of `queries` are among `keys`, which of `keys` are among `marks` (`queries` when None)), for a few
+    queries against many keys (blanks against an order's keys): through one hash set of both small arrays,
+    which stays in cache, in one sequential pass over `keys`."""
+    if marks is None:
+        marks = queries
+    cdef Py_ssize_t m = queries.shape[0], c = marks.shape[0], size = keys.shape[0], i
+    cdef uint64_t buckets = table_buckets(m + c), b, key
+    slots = np.zeros(buckets, np.uint64)
+    flags = np.zeros(buckets, np.uint8)  # 1: a mark; 2: found among `keys`
+    found = np.zeros(m, np.bool_)
+    among = np.zeros(size, np.bool_)
+    cdef uint64_t[::1] t = slots
+    cdef uint8_t[::1] g = flags, f = found.view(np.uint8), a = among.view(np.uint8)
+    with nogil:
+        for i in range(m + c):
+            key = queries[i] if i < m else marks[i - m]
+            b = ngl_bucket(key, buckets)
+            while t[b] != 0 and t[b] != key:
+                b = b + 1 if b + 1 < buckets else 0
+            t[b] = key
+            if i >= m:
+                g[b] |= 1
+        for i in range(size):
+            b = ngl_bucket(keys[i], buckets)
+            while t[b] != 0:
+                if t[b] == keys[i]:
+                    g[b] |= 2
+                    a[i] = g[b] & 1
+                    break
+                b = b + 1 if b + 1 < buckets else 0
+        for i in range(m):
+            b = ngl_bucket(queries[i], buckets)
+            while t[b] != queries[i]:
+                b = b + 1 if b + 1 < buckets else 0
+            f[i] = (g[b] >> 1) & 1
+    return found, among
 
 
 def build_vocab_table(list words):
@@ -265,10 +316,12 @@ def build_vocab_table(list words):
 cdef bint _fill_table(Entry* table, uint64_t buckets, const uint64_t[::1] keys, const float[::1] prob,
                      const float* bow) noexcept nogil:
     """Put each n-gram in its bucket (with its back-off weight, in a middle-order table); True if two keys clash."""
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, m = keys.shape[0]
     cdef uint64_t b
     cdef bint clash = False
-    for i in range(keys.shape[0]):
+    for i in range(m):
+        if i + LOOKAHEAD < m:  # the buckets are cache misses: ask for them LOOKAHEAD keys ahead
+            prefetch(&table[ngl_bucket(keys[i + LOOKAHEAD], buckets)])
         b = free_bucket(table, buckets, keys[i], &clash)
         table[b].key = keys[i]
         table[b].prob = prob[i]
@@ -442,6 +495,66 @@ cdef class FullScoreReturn:
 
 cdef enum:
     SENTENCE_ON_STACK = 512  # word ids of a sentence that HashIndex.score holds without allocating
+
+
+# Log10 values at or below this are log10(0), as SRILM and KenLM read ARPA's -99 (score_backoff).
+cdef float LOG10_ZERO = -99.0
+
+
+cdef inline float read_log(float value) noexcept nogil:
+    """A stored log10 value as the two tools read it from the ARPA file: -99 and below is log10(0)."""
+    return -INFINITY if value <= LOG10_ZERO else value
+
+
+cdef inline bint among(const uint64_t* keys, Py_ssize_t count, uint64_t key) noexcept nogil:
+    """Whether `key` is one of the sorted `keys` (binary search)."""
+    cdef Py_ssize_t low = 0, high = count, middle
+    while low < high:
+        middle = (low + high) >> 1
+        if keys[middle] < key:
+            low = middle + 1
+        else:
+            high = middle
+    return low < count and keys[low] == key
+
+
+cdef enum:
+    WALKS_AHEAD = 8  # positions between hashing a position's keys and scoring it (HashIndex.score_backoff)
+
+
+# The keys one position of HashIndex.score_backoff probes: context[L - 1] is the key of its context of L words
+# (L >= 2), gram[L - 1] that of the n-gram of that context and the word; `words`: the context words before the
+# history's padding.
+cdef struct Walk:
+    uint64_t context[MAX_ORDER]
+    uint64_t gram[MAX_ORDER]
+    int words
+
+
+cdef inline void prepare_walk(HashIndex index, const uint32_t* history, Py_ssize_t full, int width, uint32_t word,
+                              Walk* walk) noexcept nogil:
+    """Hash the keys of a position (`history`: its row of `full` ids, oldest first, of which the last `width`
+    count) and ask for their buckets."""
+    cdef uint64_t context = 0, gram = ngl_hash_start(word)
+    cdef uint32_t c
+    cdef int length, n
+    walk.words = 0
+    for length in range(1, width + 1):
+        c = history[full - length]
+        if c >= index._vocab_size:
+            break
+        context = ngl_hash_start(c) if length == 1 else ngl_hash_extend(context, c)
+        gram = ngl_hash_extend(gram, c)
+        walk.context[length - 1] = context
+        walk.gram[length - 1] = gram
+        walk.words = length
+        if length >= 2:
+            prefetch(&index._middle[length][ngl_bucket(context, index._middle_buckets[length])])
+        n = length + 1
+        if n == index._order:
+            prefetch(&index._longest[ngl_bucket(gram, index._longest_buckets)])
+        else:
+            prefetch(&index._middle[n][ngl_bucket(gram, index._middle_buckets[n])])
 
 
 cdef inline void prefetch_next(HashIndex index, const uint32_t* ids, Py_ssize_t k, bint bos) noexcept nogil:
@@ -868,3 +981,124 @@ cdef class HashIndex:
         known_word[0] = self.known(word)
         HashIndex.context_keys(self, state, known_word[0], keys)
         HashIndex.prefetch_keys(self, known_word[0], keys, state.length)
+
+    def score_backoff(self, words, histories, bint bows_first, missing_unk, bint has_unk, list blanks,
+                      int order=0):
+        """log10 p(w | h) (float32, -inf for zero) and the length of the longest n-gram of the model that matched
+        (int64), for words (m,) and histories (m, width), oldest word first, padded with ids at or above the
+        vocabulary size: what the BackoffModel's NgramIndex.score gives, bit for bit, from this index (the one
+        compiled back-off scorer: ngramlm.use.scoring's BackoffScorer and IndexBackoffScorer). `bows_first`: SRILM's
+        sum (the back-off weights added up first, then to the probability), else KenLM's (each added to the
+        probability in turn); `missing_unk`: log10 p of an <unk> that is no unigram (KenLM's -100; None: zero
+        probability). Only the last `order` - 1 words of a history count (`order` 0: the model's).
+
+        The index holds n-grams the model does not (the blanks of ngramlm.formats.probing, and a stand-in <unk>):
+        `blanks[n - 1]` holds the sorted keys of the blank n-grams (or None), which never match here (a
+        BackoffModel's context-only rows among them; a context-only unigram has a NaN probability), and
+        `has_unk` says whether <unk> is a unigram of the model. The walk goes from the word outwards, one context
+        word at a time, and stops at the first context the index lacks: the blanks make every suffix of an entry
+        an entry too, so no longer context can be in the model.
+        """
+        self.check_ready()
+        if order == 0:
+            order = self._order
+        if not 1 <= order <= self._order:
+            raise ValueError(f"order {order} is outside 1..{self._order}")
+        if len(blanks) != self._order:
+            raise ValueError("score_backoff needs one entry of blank keys per order")
+        cdef const uint32_t[::1] w = np.ascontiguousarray(words, dtype=np.uint32).reshape(-1)
+        h_array = np.ascontiguousarray(histories, dtype=np.uint32)
+        if h_array.ndim != 2 or h_array.shape[0] != w.shape[0]:
+            raise ValueError("histories must be an (m, width) array, one row per word")
+        cdef const uint32_t[:, ::1] h = h_array
+        cdef const uint64_t* blank_keys[MAX_ORDER + 1]
+        cdef Py_ssize_t blank_count[MAX_ORDER + 1]
+        cdef int n
+        kept = []
+        for n in range(1, self._order + 1):
+            blank_count[n] = 0
+            if blanks[n - 1] is not None and len(blanks[n - 1]):
+                keys = np.ascontiguousarray(blanks[n - 1], dtype=np.uint64)
+                kept.append(keys)
+                blank_keys[n] = <const uint64_t*> cnp.PyArray_DATA(keys)
+                blank_count[n] = len(keys)
+        cdef Py_ssize_t m = w.shape[0], full = h_array.shape[1], i
+        cdef int width = min(full, order - 1), j, length, matched_length, start, slot
+        cdef bint has_missing = missing_unk is not None, probing
+        cdef float unk_value = missing_unk if has_missing else 0.0
+        logp_array = np.empty(m, dtype=np.float32)
+        matched_array = np.empty(m, dtype=np.int64)
+        cdef float[::1] logp = logp_array
+        cdef int64_t[::1] matched = matched_array
+        cdef float bows[MAX_ORDER]
+        cdef float value, total, bow
+        cdef uint32_t word, c
+        cdef MiddleEntry* middle
+        cdef LongestEntry* longest
+        cdef float prob
+        cdef bint found
+        # The probes are cache misses: position i + WALKS_AHEAD is hashed and its buckets asked for while
+        # position i is scored (its keys wait in walks[i % WALKS_AHEAD]).
+        cdef Walk walks[WALKS_AHEAD]
+        cdef Walk* walk
+        with nogil:
+            for i in range(min(m, WALKS_AHEAD)):
+                prepare_walk(self, &h[i, 0] if full else NULL, full, width, w[i], &walks[i])
+            for i in range(m):
+                slot = i % WALKS_AHEAD
+                walk = &walks[slot]
+                word = w[i]
+                value, matched_length = -INFINITY, 0
+                probing = word < self._vocab_size and self._present[word] and (word != 0 or has_unk)
+                if probing and not isnan(self._uni_prob[word]):  # NaN: a context-only unigram of a BackoffModel
+                    value, matched_length = read_log(self._uni_prob[word]), 1
+                for j in range(width):
+                    bows[j] = 0
+                for length in range(1, walk.words + 1):  # the context of `length` words, and its n-gram with the word
+                    if length == 1:
+                        c = h[i, full - 1]
+                        if not self._present[c] or (c == 0 and not has_unk):
+                            break
+                        bow = self._uni_bow[c]
+                    else:
+                        middle = find_entry(self._middle[length], self._middle_buckets[length], walk.context[length - 1])
+                        if middle == NULL:
+                            break
+                        bow = middle.bow
+                    bows[length - 1] = read_log(bow)
+                    if not probing:
+                        continue
+                    n = length + 1
+                    if n == self._order:
+                        longest = find_entry(self._longest, self._longest_buckets, walk.gram[length - 1])
+                        found = longest != NULL
+                        if found:
+                            prob = longest.prob
+                    else:
+                        middle = find_entry(self._middle[n], self._middle_buckets[n], walk.gram[length - 1])
+                        found = middle != NULL
+                        if found:
+                            prob = middle.prob
+                    if not found:
+                        probing = False  # no longer n-gram of the word is in the index either
+                    elif blank_count[n] == 0 or not among(blank_keys[n], blank_count[n], walk.gram[length - 1]):
+                        value, matched_length = read_log(prob), n
+                if has_missing and matched_length == 0 and word == 0:
+                    value, matched_length = unk_value, 1
+                start = matched_length - 1 if matched_length > 0 else 0
+                for j in range(start):
+                    bows[j] = 0  # the weights of the match's own context and shorter ones are not used
+                if bows_first:
+                    total = 0
+                    for j in range(width):
+                        total = total + bows[j]
+                    value = value + total
+                else:
+                    for j in range(width):
+                        value = value + bows[j]
+                logp[i] = value
+                matched[i] = matched_length
+                if i + WALKS_AHEAD < m:
+                    prepare_walk(self, &h[i + WALKS_AHEAD, 0] if full else NULL, full, width, w[i + WALKS_AHEAD],
+                                 walk)
+        return logp_array, matched_array

@@ -1,14 +1,17 @@
-"""The compiled back-off scorer (ngramlm._ext._backoff) behind BackoffScorer's batches: the back-off recursion
-worked by hand on a small model, KenLM's own per-word scores (the kenlm module) on a reference model, and the
-hash lookups of the ARPA reader's sort (ngramlm._ext._arpa.hashed_prefix_rows)."""
+"""The compiled back-off scorer behind BackoffScorer's batches (the query index built from the model's rows,
+HashIndex.score_backoff): the back-off recursion worked by hand on a small model, KenLM's own per-word scores (the
+kenlm module) on a reference model, and the hash lookups of the ARPA reader's sort
+(ngramlm._ext._arpa.hashed_prefix_rows)."""
 import gzip
 
 import numpy as np
 import pytest
 
 from ngramlm._ext._arpa import hashed_prefix_rows
-from ngramlm._ext._backoff import BackoffTables
+from ngramlm.core.errors import ModelError
+from ngramlm.core.model import BackoffModel
 from ngramlm.core.scorer import NO_WORD
+from ngramlm.core.vocab import Vocabulary
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.use.ppl_report import PplOptions, encode_sentence
 from ngramlm.use.scoring import BackoffScorer, score_sentences
@@ -26,13 +29,14 @@ TRIGRAMS = np.array([[1, 3, 4]], dtype=np.uint32)
 TRI_P = np.array([-0.125])
 
 
-def tables():
-    return BackoffTables([UNIGRAMS, BIGRAMS, TRIGRAMS], [UNI_P, BI_P, TRI_P], [UNI_B, BI_B, np.zeros(1)], 6)
+def scorer(arithmetic="srilm", ngrams=(UNIGRAMS, BIGRAMS, TRIGRAMS), logprob=(UNI_P, BI_P, TRI_P),
+           logbow=(UNI_B, BI_B, np.zeros(1)), vocab=("a", "b", "c")):
+    model = BackoffModel(Vocabulary(list(vocab)), list(ngrams), list(logprob), list(logbow))
+    return BackoffScorer(model, arithmetic=arithmetic)
 
 
-def score(words, histories, bows_first=True, missing_unk=None):
-    return tables().score(np.array(words, dtype=np.uint32), np.array(histories, dtype=np.uint32), bows_first,
-                          missing_unk)
+def score(words, histories, arithmetic="srilm"):
+    return scorer(arithmetic).score_batch(np.array(words, dtype=np.uint32), np.array(histories, dtype=np.uint32))
 
 
 P = NO_WORD
@@ -58,7 +62,7 @@ def test_an_unknown_word_without_unk():
     # <unk> (0) is no unigram: SRILM's arithmetic gives -inf and no match, KenLM's -100 plus the weights.
     logp, matched = score([0, 7], [[1, 3], [1, 3]])
     assert logp.tolist() == [-np.inf, -np.inf] and matched.tolist() == [0, 0]
-    logp, matched = score([0], [[1, 3]], bows_first=False, missing_unk=-100.0)
+    logp, matched = score([0], [[1, 3]], arithmetic="kenlm")
     assert logp.tolist() == [-100.0 + -0.5 + -0.125] and matched.tolist() == [1]
 
 
@@ -66,11 +70,11 @@ def test_the_two_arithmetics_add_in_their_own_order():
     # p(c | <s> a) = -1 - 2^-24 - 2^-24: float32 loses each half-ulp added alone to -1 (KenLM's order), keeps
     # their sum (SRILM's).
     tiny = 2.0 ** -24
-    t = BackoffTables([UNIGRAMS, BIGRAMS, TRIGRAMS], [np.array([-99, -1.0, -1.0, -1.0, -1.0]), BI_P, TRI_P],
-                      [np.array([0, 0, -tiny, 0, 0]), np.array([-tiny, 0, 0]), np.zeros(1)], 6)
+    values = dict(logprob=[np.array([-99, -1.0, -1.0, -1.0, -1.0]), BI_P, TRI_P],
+                  logbow=[np.array([0, 0, -tiny, 0, 0]), np.array([-tiny, 0, 0]), np.zeros(1)])
     words, history = np.array([5], dtype=np.uint32), np.array([[1, 3]], dtype=np.uint32)
-    srilm, _ = t.score(words, history, True)
-    kenlm, _ = t.score(words, history, False)
+    srilm, _ = scorer("srilm", **values).score_batch(words, history)
+    kenlm, _ = scorer("kenlm", **values).score_batch(words, history)
     assert srilm[0] == f32(-1.0) + (f32(-tiny) + f32(-tiny)) != kenlm[0] == (f32(-1.0) + f32(-tiny)) + f32(-tiny)
 
 
@@ -89,12 +93,31 @@ def test_kenlm_arithmetic_gives_kenlm_own_scores(reference_dir, tmp_path):
         assert scored.matched.tolist() == [n for _, n, _ in theirs]
 
 
-def test_bad_tables_are_refused():
-    with pytest.raises(ValueError, match="twice"):
-        BackoffTables([UNIGRAMS, np.array([[3, 4], [3, 4]], dtype=np.uint32)], [UNI_P, np.zeros(2)],
-                      [UNI_B, np.zeros(2)], 6)
-    with pytest.raises(ValueError, match="vocabulary size"):
-        BackoffTables([UNIGRAMS], [UNI_P], [UNI_B], 5)
+def test_context_only_rows_and_words_are_no_match():
+    # A context-only row (NaN probability: SRILM's pruning and the estimators leave them) is backed off from, and
+    # so is a word that is no unigram of the model ("c", id 5, only ever the last word of a bigram).
+    logp, matched = scorer(logprob=(UNI_P, np.array([-0.25, np.nan, -0.625]), TRI_P)).score_batch(
+        np.array([4, 4], dtype=np.uint32), np.array([[P, 3], [1, 3]], dtype=np.uint32))
+    assert logp.tolist() == [-0.125 + -0.75, -0.125] and matched.tolist() == [1, 3]
+    logp, matched = scorer(ngrams=(UNIGRAMS[:4], BIGRAMS, TRIGRAMS), logprob=(UNI_P[:4], BI_P, TRI_P),
+                           logbow=(UNI_B[:4], BI_B, np.zeros(1))).score_batch(
+        np.array([5, 5], dtype=np.uint32), np.array([[P, 4], [P, 3]], dtype=np.uint32))
+    assert logp.tolist() == [-0.625, -np.inf] and matched.tolist() == [2, 0]
+
+
+def test_ids_beyond_the_vocabulary():
+    # id 6 is beyond the vocabulary's six words, yet a unigram of the model: scored as any other word; 7 is none
+    ngrams = (np.concatenate([UNIGRAMS, [[6]]]).astype(np.uint32), np.array([[3, 6]], dtype=np.uint32))
+    logp, matched = scorer(ngrams=ngrams, logprob=(np.append(UNI_P, -2.0), np.array([-0.25])),
+                           logbow=(np.append(UNI_B, 0.0), np.zeros(1))).score_batch(
+        np.array([6, 6, 7], dtype=np.uint32), np.array([[3], [4], [3]], dtype=np.uint32))
+    assert logp.tolist() == [-0.25, -0.375 + -2.0, -np.inf] and matched.tolist() == [2, 1, 0]
+
+
+def test_bad_models_are_refused():
+    with pytest.raises(ModelError, match="twice"):
+        scorer(ngrams=(UNIGRAMS, np.array([[3, 4], [3, 4]], dtype=np.uint32)), logprob=(UNI_P, np.zeros(2)),
+               logbow=(UNI_B, np.zeros(2))).score_batch(np.array([3], dtype=np.uint32), np.array([[1]], np.uint32))
 
 
 def test_hashed_prefix_rows():
@@ -105,9 +128,8 @@ def test_hashed_prefix_rows():
 
 
 def test_no_positions_and_no_history():
-    logp, matched = tables().score(np.zeros(0, dtype=np.uint32), np.zeros((0, 2), dtype=np.uint32), True)
+    logp, matched = scorer().score_batch(np.zeros(0, dtype=np.uint32), np.zeros((0, 2), dtype=np.uint32))
     assert len(logp) == len(matched) == 0
-    logp, matched = tables().score(np.array([3, 5]), np.zeros((2, 0), dtype=np.uint32), True)  # -order 1
+    unigrams = BackoffScorer(scorer().model, order=1)  # -order 1
+    logp, matched = unigrams.score_batch(np.array([3, 5]), np.zeros((2, 0), dtype=np.uint32))
     assert logp.tolist() == [-0.5, -1.25] and matched.tolist() == [1, 1]
-    with pytest.raises(ValueError, match="one row per word"):
-        tables().score(np.array([3, 5]), np.zeros((3, 2), dtype=np.uint32), True)

@@ -251,3 +251,18 @@ def test_a_full_standard_output_is_one_line(folder, args):
                                "(sys.argv[2:], prog_name=sys.argv[1])", *args], cwd=folder, stdout=full,
                               stderr=subprocess.PIPE, text=True, timeout=60)
     assert_one_line_error(done.returncode, done.stderr, args[0], "No space left on device")
+
+
+def test_a_warning_no_command_words_itself_is_one_line_without_python_places(tmp_path):
+    # Kneser-Ney discounts of a three-line text cannot be estimated: `ngramlm classes train` carries on with the
+    # fallback discounts, and says so in one line per order, not in Python's "file.py:159: Category: ..." form.
+    text, classes = tmp_path / "t.txt", tmp_path / "c.txt"
+    text.write_text("a b c\na b\na\n")
+    classes.write_text("a x\nb y\n")
+    status, stderr = run(ngramlm_main.cli, ["classes", "train", str(text), "-c", str(classes), "-o",
+                                        str(tmp_path / "m.arpa")], "ngramlm")
+    assert status == 0
+    lines = [line for line in stderr.splitlines() if "warning" in line]
+    assert lines and all(line.startswith("ngramlm: warning: Could not calculate Kneser-Ney discounts")
+                         for line in lines)
+    assert ".py:" not in stderr

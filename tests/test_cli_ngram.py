@@ -104,7 +104,7 @@ def test_write_lm_and_write_vocab(files):
     assert result.exit_code == 0, result.stderr
     written = gzip.open(files / "out.arpa.gz", "rt").read()
     assert "\n-0.30103\tA\t-0.60206\n" in written and written.endswith("\\end\\\n")
-    assert (files / "vocab.txt").read_text().split() == sorted(["<unk>", "<s>", "</s>", "A", "b"])
+    assert (files / "vocab.txt").read_text().split() == sorted(["<unk>", "<s>", "</s>", "-pau-", "A", "b"])
 
 
 def test_order_one_writes_only_unigrams(files):
@@ -154,3 +154,17 @@ def test_eval_prints_srilm_and_kenlm_figures(reference_dir, monkeypatch):
     data = json.loads(result.stdout)
     assert data["kenlm"]["oovs"] == 4895 and data["sentences"] == 2874
     assert sum(data["ngram_hit_rates"]) == pytest.approx(1.0)
+
+
+
+def test_ppl_of_a_model_whose_words_are_not_utf8(tmp_path):
+    # A Latin-1 model read as bytes (SRILM's way, the default --errors bytes): the query index cannot spell its
+    # words, so the model is scored through its NgramIndex. By hand: -0.7 (café | <s>) - 2 (<unk>) - 0.6 (</s>)
+    # = -3.3 over 3 tokens: ppl = 10^1.1, ppl1 = 10^1.65.
+    arpa = "\\data\\\nngram 1=4\n\n\\1-grams:\n-2\t<unk>\n-99\t<s>\n-0.6\t</s>\n-0.7\tcaf\xe9\n\n\\end\\\n"
+    (tmp_path / "lm.arpa").write_bytes(arpa.encode("latin-1"))
+    (tmp_path / "text.txt").write_bytes("caf\xe9 x\n".encode("latin-1"))
+    result = run(["-lm", str(tmp_path / "lm.arpa"), "-ppl", str(tmp_path / "text.txt"), "-unk", "-debug", "2"])
+    assert result.exit_code == 0, result.stderr
+    assert b"\tp( <unk> | caf\xe9 ...) \t= [1gram] 0.01 [ -2 ]\n" in result.stdout_bytes  # the bytes kept
+    assert result.stdout.endswith("0 zeroprobs, logprob= -3.3 ppl= 12.58925 ppl1= 44.66836\n")

@@ -122,6 +122,8 @@ def test_vocabulary_file_round_trip(tmp_path):
     assert vocab.closed and vocab.words[3:] == ["b", "a"]
     vocab.write(str(tmp_path / "out.txt"))
     assert (tmp_path / "out.txt").read_text().split() == sorted(["<unk>", "<s>", "</s>", "a", "b"])
+    vocab.write(str(tmp_path / "srilm.txt"), srilm_pause=True)  # as SRILM's commands write it
+    assert (tmp_path / "srilm.txt").read_text().split() == sorted(["<unk>", "<s>", "</s>", "-pau-", "a", "b"])
 
 
 def test_vocabulary_extend_adds_new_words_in_order_and_refuses_known_ones():

@@ -4,7 +4,10 @@ and the estimation are cut into pieces; KenLM's reference model through the CLI;
 output on failure."""
 import os
 import random
+import sys
+import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +20,8 @@ from ngramlm.smoothing import lmplz_on_disk
 from ngramlm.smoothing.lmplz import Lmplz
 from ngramlm.smoothing.lmplz_on_disk import CountsOnDisk, LmplzOnDisk
 from ngramlm.core.vocab import UNK_ID, Vocabulary
+
+sys.path.insert(0, str(Path(__file__).parent))  # test_lmplz_options' reference cases
 
 
 def write_corpus(path, sentences=400, words=40, seed=1):
@@ -62,8 +67,10 @@ def assert_identical(disk, memory):
 @pytest.fixture
 def small_slices(monkeypatch):
     """Slices of a few rows (raised to |V| + 1 where a slice must hold a whole context): every pass runs on
-    many slices, contexts are cut at slice ends, and the counts come in many first-word ranges."""
+    many slices, contexts are cut at slice ends, and the counts come in many first-word ranges; the suffixes are
+    looked up in chunks of a few rows of the order below."""
     monkeypatch.setattr(lmplz_on_disk, "SLICE_ROWS", 7)
+    monkeypatch.setattr(lmplz_on_disk, "CHUNK_ROWS", 5)
 
 
 @pytest.mark.parametrize("order", [1, 2, 3, 5])
@@ -74,16 +81,20 @@ def test_same_model_as_in_memory_estimation_whatever_the_slices(tmp_path, small_
         assert_identical(on_disk_model(text, order, tmp_path, memory=4096), in_memory_model(text, order))
 
 
-def test_counts_come_in_several_ranges_under_a_small_budget(tmp_path):
+# Under a small budget, and under one that holds everything: a sink takes each range's counts as they are made,
+# so holding all of them at once (as a large budget would allow) would only raise the peak memory; the text is
+# counted in at least four ranges of first words either way.
+@pytest.mark.parametrize("memory", [4096, "2G"])
+def test_counts_come_in_several_ranges_whatever_the_budget(tmp_path, memory):
     text = write_corpus(tmp_path / "text.txt")
     pieces = []
     with CountsOnDisk(3, str(tmp_path)) as counts:
         def sink(ngrams, totals):
             pieces.append(len(totals[0]))
             counts(ngrams, totals)
-        count_files([str(text)], 3, Vocabulary(), memory=4096, sink=sink)
+        count_files([str(text)], 3, Vocabulary(), memory=memory, sink=sink)
         reference = count_files([str(text)], 3, Vocabulary())
-        assert len(pieces) > 3
+        assert len(pieces) >= 4
         for k in range(3):
             assert np.array_equal(counts.ngrams[k].read(0, counts.ngrams[k].rows).reshape(-1, k + 1),
                                   reference.ngrams[k])
@@ -116,6 +127,55 @@ def test_brown_5gram_through_the_cli_matches_lmplz(reference_dir, tmp_path):
     worst = max(max(abs(mine[g][0] - p), abs(mine[g][1] - b)) for g, (p, b) in reference.items())
     assert worst < 1e-4  # lmplz computes in single precision
     assert os.listdir(tmp_path) == ["mkn5.arpa"]  # the counts' folder is gone
+
+
+@pytest.mark.parametrize("reference", ["prune4", "prune_uni", "limitprune3", "collapse3", "collapseprune3"])
+def test_lmplz_options_give_lmplzs_model_with_suffixes_looked_up_in_chunks(tmp_path, monkeypatch, reference):
+    """Pruning, --limit_vocab_file and --collapse_values through slices of a few rows and chunks of 300 rows
+    (about 25 per order): still the model KenLM's lmplz wrote (tests/data/lmplz)."""
+    from test_lmplz_options import CASES, assert_lmplz_model, run_train
+
+    monkeypatch.setattr(lmplz_on_disk, "SLICE_ROWS", 7)
+    monkeypatch.setattr(lmplz_on_disk, "CHUNK_ROWS", 300)
+    assert_lmplz_model(run_train(tmp_path, *CASES[reference]), reference)
+
+
+def test_estimation_holds_a_few_slices_and_chunks_not_whole_orders(tmp_path):
+    """The index and probability passes hold slices of the n-grams and chunks of a lower order, whatever the
+    number of n-grams: less than one float64 per n-gram of the largest order (numpy's arrays are traced by
+    tracemalloc). Before the suffixes were looked up in chunks, the keys, suffix rows and continuation counts of
+    a whole order and the probabilities of two whole orders were held: about 17 bytes per n-gram here."""
+    rng = np.random.default_rng(1)
+    words = rng.zipf(1.3, 400_000) % 3000  # about 300K distinct n-grams of each order 3..5
+    text = tmp_path / "text.txt"
+    text.write_text("".join(" ".join(f"w{w}" for w in words[i:i + 12]) + "\n" for i in range(0, len(words), 12)))
+    with CountsOnDisk(5, str(tmp_path)) as counts:
+        vocab = count_files([str(text)], 5, Vocabulary(), sink=counts).vocab
+        tracemalloc.start()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the fallback discounts of an artificial text
+                LmplzOnDisk(counts, vocab, discount_fallback=(0.5, 1.0, 1.5), slice_rows=4096,
+                            chunk_rows=8192).write_arpa(str(tmp_path / "model.arpa"))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        largest = max(counts.sizes())
+    assert largest > 250_000
+    assert peak < 8 * largest, (peak, largest)
+
+
+def test_a_missing_suffix_is_refused_in_any_chunk(tmp_path):
+    """Counts that are not a text's (the 2-gram suffix "b c" of "a b c" absent) stop with ModelError, whichever
+    chunk of the 2-grams the suffix would be in."""
+    vocab = Vocabulary(["a", "b", "c"])
+    a, b, c = (vocab.id(w) for w in "abc")
+    grams = [np.array([[a], [b], [c]]), np.array([[a, b], [b, a]]), np.array([[a, b, c]])]
+    for chunk_rows in (1, 8):
+        with CountsOnDisk(3, str(tmp_path)) as counts:
+            counts([g.astype(np.uint32) for g in grams], [np.ones(len(g), dtype=np.int64) for g in grams])
+            with pytest.raises(ModelError, match="no 2-gram suffix"):
+                LmplzOnDisk(counts, vocab, discount_fallback=(0.5, 1.0, 1.5), chunk_rows=chunk_rows)
 
 
 def test_failed_estimation_leaves_no_output_and_no_temporary_files(tmp_path):

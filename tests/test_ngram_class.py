@@ -223,3 +223,14 @@ def test_interact_and_numclasses_zero(tmp_path):
     lines = out.read_text().splitlines()
     assert len(lines) == 30 and len({line.split()[0] for line in lines}) == 29
 
+
+
+def test_an_unwritable_output_stops_before_the_merging(tmp_path):
+    # The output folder is checked first (as every command's is): nothing is merged, and no other output written.
+    counts = tmp_path / "out.counts"
+    result = run("-text", str(SYN), "-numclasses", "3", "-class-counts", str(counts),
+                 "-classes", str(tmp_path / "missing" / "out.classes"))
+    assert result.exit_code == 1
+    assert "missing" in result.output and "does not exist" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not counts.exists()

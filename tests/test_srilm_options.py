@@ -56,7 +56,7 @@ def test_matches_srilm(values, name, tool, args, streams):
     ("ngram", "-use-server", "ngram: -use-server is a SRILM option that ngramlm does not support"),
     ("ngram", "-foo", "ngram: unknown option -foo"),
     ("ngram", "-lmw", "ngram: unknown option -lmw"),
-    ("ngram-count", "-meta-tag", "ngram-count: -meta-tag is a SRILM option that ngramlm does not support"),
+    ("ngram-count", "-write-binary", "ngram-count: -write-binary is a SRILM option that ngramlm does not support"),
     ("ngram-count", "-lmx", "ngram-count: unknown option -lmx"),
 ])
 def test_unknown_flag_is_named(tool, flag, message):

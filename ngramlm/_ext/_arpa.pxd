@@ -19,4 +19,5 @@ cdef class WordTable:
     cdef int _allocate(self, Py_ssize_t capacity) except -1
     cdef Py_ssize_t _slot(self, const char* p, Py_ssize_t n, uint64_t h) nogil
     cdef long long find(self, const char* p, Py_ssize_t n) nogil
+    cdef int _add(self, const char* p, Py_ssize_t n, uint32_t wid) except -1
     cdef int _grow(self) except -1

@@ -1,6 +1,5 @@
 """Hot loops of ARPA reading and writing: parsing n-gram lines into arrays, formatting them back, and the sorts
 the reader needs. The public face is ngramlm.formats.arpa."""
-from typing import Callable
 
 import numpy as np
 from typing_extensions import disjoint_base
@@ -13,11 +12,12 @@ class WordTable:
     def __contains__(self, word: bytes, /) -> bool: ...
     def add(self, word: bytes, wid: int) -> None:
         """Map `word` to `wid` (a word already present keeps its id)."""
+    def renumber(self, ids: np.ndarray) -> None:
+        """Give every word the id ids[its present id] (uint32 array)."""
 
 def parse_ngram_lines(buf: bytes, start: int, final: bool, n: int, grams: np.ndarray, logprob: np.ndarray,
                       logbow: np.ndarray, filled: int, announced: int, ids: WordTable,
-                      add_unigram: Callable[[bytes, int], int],
-                      lineno: int) -> tuple[int, int, int, bool, str | None]:
+                      unigrams: list[bytes] | None) -> tuple[int, int, int, bool, str | None]:
     """Parse n-gram lines of `buf` into the arrays: (position, lines consumed, rows filled, done, error or None)."""
 
 def prefix_index(shorter: np.ndarray, longer: np.ndarray) -> np.ndarray:

@@ -19,11 +19,18 @@ _Word: TypeAlias = str | bytes | int
 def table_buckets(entries: int, multiplier: float = ...) -> int:
     """The number of buckets of a hash table for `entries` n-grams."""
 
-def hash_rows(ngrams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(key of each n-gram row, key of its suffix without the first word), as uint64 arrays."""
+def hash_rows(ngrams: np.ndarray, keys: bool = True,
+              suffixes: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(key of each n-gram row, key of its suffix without the first word), as uint64 arrays (None where not
+    asked for)."""
 
-def link_orders(lower: np.ndarray, ngrams: np.ndarray, suffix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def link_orders(lower: np.ndarray, ngrams: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(each row's context among `lower`, each row's suffix among `lower`, which of `lower` are a row's context)."""
+
+def match_keys(keys: np.ndarray, queries: np.ndarray,
+               marks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(which of `queries` are among `keys`, which of `keys` are among `marks` (`queries` when None)), for a
+    few queries and marks against many keys."""
 
 def build_vocab_table(words: list[str]) -> np.ndarray | None:
     """The VOCAB_DTYPE hash table of the spellings' keys to their ids; None if two spellings share a key."""
@@ -115,3 +122,8 @@ class HashIndex:
                          out_states: np.ndarray | None) -> None:
         """Score each (states[i], words[i]) pair, writing the next states to `out_states` (unless None); every
         state is checked as BaseScore checks it."""
+    def score_backoff(self, words: np.ndarray, histories: np.ndarray, bows_first: bool, missing_unk: float | None,
+                      has_unk: bool, blanks: list[np.ndarray | None], order: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """log10 p(w | h) (float32, -inf for zero) and the matched length (int64) of each word after its history,
+        as the BackoffModel of the same ARPA file gives them (SRILM's arithmetic when `bows_first`, else KenLM's);
+        `blanks[n - 1]`: the sorted keys of the blank n-grams, which never match."""

@@ -438,6 +438,14 @@ def lexicographic_order(grams: np.ndarray, vocab_size: int) -> np.ndarray:
     return np.argsort(sort_keys(grams, vocab_size), kind="stable")
 
 
+def rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """For each of `rows`, whether it is a row of `table` (both (m, n) id arrays, n the same)."""
+    if not len(rows) or not len(table):
+        return np.zeros(len(rows), dtype=bool)
+    size = int(max(rows.max(), table.max())) + 1
+    return np.isin(sort_keys(rows, size), sort_keys(table, size))
+
+
 def distinct_rows(grams: np.ndarray, vocab_size: int) -> np.ndarray:
     """The distinct rows of an id array, sorted lexicographically (np.unique(axis=0) sorts rows as opaque
     records, several times slower)."""

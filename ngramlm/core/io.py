@@ -22,7 +22,6 @@ import gzip
 import io
 import lzma
 import os
-import secrets
 import sys
 import tempfile
 import zlib
@@ -102,7 +101,7 @@ def _can_link(fd: int, folder: str) -> bool:
     device = os.fstat(fd).st_dev
     if device not in _LINKABLE:
         probe = os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
-        name = os.path.join(folder, f".ngramlm-link-probe.{os.getpid()}.{secrets.token_hex(4)}")
+        name = os.path.join(folder, f".ngramlm-link-probe.{os.getpid()}.{os.urandom(4).hex()}")
         try:
             _link_fd(probe, name)
             os.unlink(name)
@@ -145,7 +144,7 @@ def _link_into_place(fd: int, path: str) -> None:
         pass
     while True:
         tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
-                           f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+                           f".{os.path.basename(path)}.{os.urandom(4).hex()}.tmp")
         try:
             _link_fd(fd, tmp)
             break

@@ -157,10 +157,11 @@ class Vocabulary:
         vocab.closed = closed
         return vocab
 
-    def write(self, path: str) -> None:
-        """Write one word per line, sorted as SRILM's -write-vocab does."""
+    def write(self, path: str, srilm_pause: bool = False) -> None:
+        """Write one word per line, sorted as SRILM's -write-vocab does; with `srilm_pause`, also SRILM's pause
+        word -pau- (every SRILM vocabulary holds it, as a non-event: SRILM's commands write it)."""
         from .io import atomic_write
 
         with atomic_write(path) as f:
-            for word in sorted(self._words):
+            for word in sorted({*self._words, PAUSE} if srilm_pause else set(self._words)):
                 f.write(word + "\n")

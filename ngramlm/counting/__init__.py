@@ -13,4 +13,5 @@ uses):
   windows        counting a marked text one range of first words at a time; count_windows for id arrays
   counts         NgramCounts, counts_from_rows
   merging        merge_runs, merge_counts (SRILM's ngram-merge)
+  sorted_runs    counts added up within a budget: sorted runs spilled to disk, merged in a count file's walk
 """

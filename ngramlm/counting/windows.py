@@ -26,6 +26,9 @@ from .memory import DEFAULT_MEMORY, parse_memory, usable_threads
 # only), or, with keys that do not pack, two positions and two bytes.
 _PACKED_SORT_BYTES_PER_WINDOW = 8
 _SORT_BYTES_PER_WINDOW = 18
+# With a sink, the text is counted in at least this many ranges of first words, so that a range's arrays (what
+# the peak memory holds) are a fraction of the counts even under a budget that would hold them all.
+_LEAST_SINK_RANGES = 4
 
 
 class _CountArrays:
@@ -95,7 +98,10 @@ def count_text(text: np.ndarray, first_words: np.ndarray, order: int, budget: in
         bytes_per_window += sum(ID_DTYPE().itemsize * n + COUNT_DTYPE().itemsize for n in range(1, order + 1))
     windows = first_words[1:]
     total = int(windows.sum())
-    ranges = _first_word_ranges(windows, max(1, budget // bytes_per_window))
+    limit = budget // bytes_per_window
+    if sink is not None:  # the sink gains nothing from larger ranges; a few more passes over the text cost little
+        limit = min(limit, -(-total // _LEAST_SINK_RANGES))
+    ranges = _first_word_ranges(windows, max(1, limit))
     arrays = _CountArrays(order, total, max_word + 1) if sink is None else None
     with Progress("sorting", unit="windows", total=total, quiet=quiet or len(ranges) == 1) as progress:
         for lo, hi in ranges:

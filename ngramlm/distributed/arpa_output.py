@@ -21,9 +21,11 @@ from ..formats.arpa import ARPA_END, arpa_header, section_title
 from .partitioning import Part, merged
 
 
-def formatted(pieces: list[Part], spellings: list[bytes]) -> list[bytes]:
-    """The ARPA lines of one range of first two words, one text per order (the pieces merged and sorted first)."""
+def formatted(pieces: list[Part], vocabulary: bytes) -> list[bytes]:
+    """The ARPA lines of one range of first two words, one text per order (the pieces merged and sorted first);
+    `vocabulary`: the words by id, one a line, in UTF-8."""
     part = merged(pieces) if len(pieces) > 1 else pieces[0]
+    spellings = vocabulary.split(b"\n")
     return [_arpa.format_ngram_lines(spellings, np.ascontiguousarray(t["grams"], dtype=ID_DTYPE),
                                      np.ascontiguousarray(t["logprob"], dtype=np.float64),
                                      np.ascontiguousarray(t["logbow"], dtype=np.float64),

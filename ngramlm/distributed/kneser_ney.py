@@ -181,9 +181,9 @@ def interpolated(pieces: list[Part], unigram_probs: np.ndarray, unk: bool, parts
         lower[guest] = heavy_probs[rows_of(heavy.bigrams(), bigrams[guest])]
         suffixes = suffix_rows([bigrams] + [t["grams"] for t in ngrams[2:]])
         for k in range(2, order):
-            table = ngrams[k]
-            lower = interpolate(table["u"], table["gamma_context"], np.arange(len(table["u"])), lower,
-                                suffixes[k - 1])
+            table, rows = ngrams[k], suffixes[k - 1]
+            assert rows is not None  # only the first order has no suffixes
+            lower = interpolate(table["u"], table["gamma_context"], np.arange(len(table["u"])), lower, rows)
             probs.append(lower)
     result = []
     for k, (table, p) in enumerate(zip(ngrams, probs)):

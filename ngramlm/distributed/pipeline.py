@@ -40,7 +40,7 @@ from . import arpa_output, kneser_ney, stupid_backoff
 from .partitioning import (NO_HEAVY_PAIRS, HeavyPairs, Part, balanced_bounds, heavy_pairs, merged_counts,
                            in_ranges, leading_pairs, part_of_counts, sampled_pairs, split, trailing_pairs)
 from .shards import SHARD_BYTES, count_shard, plan_shards
-from .vocabulary import id_mapping, joined_vocabulary, renumbered, shard_words
+from .vocabulary import id_mapping, joined_vocabulary, renumbered, shard_words, split_words
 
 LMPLZ, STUPID_BACKOFF = "lmplz", "stupid-backoff"
 # A pair of words that ends this share of a partition's worth of n-grams is heavy (partitioning.HeavyPairs).
@@ -108,13 +108,13 @@ def train_on_dask(client: Client, config: LmplzConfig, method: str = LMPLZ, *, p
             client.submit(count_shard, s, config.order, config.vocab, config.text_options, config.memory,
                           config.temp_dir, pure=False) for s in shards])
         run.tokens = sum(client.gather([client.submit(_tokens, c) for c in counted]))
-        words = client.gather([client.submit(shard_words, c) for c in counted])
+        words = [split_words(w) for w in client.gather([client.submit(shard_words, c) for c in counted])]
         vocab = joined_vocabulary(config.vocab, words)
         shard_parts = futures.held_too([client.submit(_renumbered_part, c, id_mapping(vocab, w), config.unk)
                                         for c, w in zip(counted, words)])
         futures.done_with(counted)
-        # One future for the whole list (a list given to scatter becomes a future per item).
-        spellings = futures.held_too(client.scatter([[w.encode("utf-8") for w in vocab.words]], broadcast=True))[0]
+        # The spellings as one string (arpa_output.formatted splits them): 7 s less than a list of 70K to scatter.
+        spellings = futures.held_too(client.scatter(["\n".join(vocab.words).encode("utf-8")], broadcast=True))[0]
         if method == LMPLZ:
             by_range = _lmplz(client, futures, shard_parts, config, len(vocab), parts, heavy_share, run)
             preamble = b""
@@ -127,8 +127,12 @@ def train_on_dask(client: Client, config: LmplzConfig, method: str = LMPLZ, *, p
         futures.done_with(by_range)
         if before_writing is not None:
             before_writing(run)
-        arpa_output.write_in_order(config.arpa, run.sizes, parts,
-                                   lambda k, r: client.submit(operator.getitem, texts[r], k).result(), preamble)
+
+        def text_of(k: int, r: int) -> bytes:
+            text: bytes = client.submit(_section, texts[r], k).result()
+            return text
+
+        arpa_output.write_in_order(config.arpa, run.sizes, parts, text_of, preamble)
     except (KilledWorker, CancelledError) as exc:
         raise NgramlmError(f"the Dask cluster lost workers and could not finish ({type(exc).__name__}: {exc}); no "
                            "model was written") from None
@@ -215,6 +219,10 @@ def _stupid_backoff(futures: "_Futures", shard_parts: list, config: LmplzConfig,
 
 def _range_counts(pieces: list[Part], holds_unk: bool) -> Part:
     return stupid_backoff.with_unk(merged_counts(pieces), holds_unk)
+
+
+def _section(texts: list[bytes], k: int) -> bytes:
+    return texts[k]
 
 
 def _tokens(counts: NgramCounts) -> int:

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
-import fsspec
+import fsspec  # type: ignore[import-untyped]  # no type stubs
 
 from ..core.errors import InputError, NgramlmError
 from ..core.vocab import Vocabulary

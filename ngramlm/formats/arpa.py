@@ -27,7 +27,10 @@ Out: read_arpa: a BackoffModel, each order sorted by word id and every n-gram's 
 """
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 from typing import BinaryIO, Iterator
 
 import numpy as np
@@ -41,7 +44,8 @@ from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Bytes read from the (decompressed) stream at a time; a block always ends at a line boundary when parsed.
 BLOCK_SIZE = 1 << 22
-# Rows allocated for a section before its lines are read; the arrays double as needed up to the header's count.
+# Rows allocated for a section before its lines are read, where the file's size cannot bound them (a compressed
+# file, a pipe); the arrays double as needed up to the header's count.
 INITIAL_ROWS = 1 << 20
 
 _COUNT_LINE = re.compile(rb"^ngram\s+(\d+)\s*=\s*(\d+)\s*$")
@@ -58,6 +62,7 @@ class _LineStream:
 
     def __init__(self, raw: BinaryIO, path: str, progress: FileProgress):
         self.raw, self.path, self.progress = raw, path, progress
+        self.size = _plain_size(raw)
         self.buf = b""
         self.pos = 0
         self.lineno = 0
@@ -114,6 +119,17 @@ class _LineStream:
         return InputError(self.path, self.lineno if line is None else line, message)
 
 
+def _plain_size(raw: BinaryIO) -> int | None:
+    """The size in bytes of an uncompressed regular file, None for anything else (its bytes are not its text)."""
+    if type(raw) is not io.BufferedReader:
+        return None
+    try:
+        status = os.fstat(raw.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
 def _read_header(stream: _LineStream) -> tuple[list[int], bytes | None]:
     """Skip to `\\data\\` and read the `ngram N=COUNT` lines: the counts, order 1 first, and the first section
     marker when it follows the counts without an empty line between (None otherwise)."""
@@ -166,35 +182,49 @@ class _WordIds:
         self.vocab, self.stream, self.errors = vocab, stream, errors
         self.ids = _arpa.WordTable()
 
-    def add_unigram(self, word: bytes, line: int) -> int:
-        if word in self.ids:
-            raise self.stream.error(f"the 1-gram {_show(word)} appears twice", line)
+    def number_unigrams(self, spellings: list[bytes], grams: np.ndarray, first_line: int) -> None:
+        """Give the unigrams their vocabulary ids: the parser numbered them 0, 1, .. in file order (their places
+        in `spellings`), in `grams` (one row each) and in the word table; `first_line`: the line of the first."""
         try:
-            text = word.decode("utf-8", self.errors)
+            texts = [word.decode("utf-8", self.errors) for word in spellings]
         except UnicodeDecodeError:
-            raise self.stream.error(f"the word {_show(word)} is not valid UTF-8", line) from None
+            bad = next(i for i, word in enumerate(spellings) if not _decodes(word, self.errors))
+            raise self.stream.error(f"the word {_show(spellings[bad])} is not valid UTF-8", first_line + bad) from None
         # A closed vocabulary still takes the model's own words (as SRILM does without -limit-vocab): the model
         # must be able to score every word it has a probability for.
         closed, self.vocab.closed = self.vocab.closed, False
         try:
-            wid = self.vocab.add(text)
+            add = self.vocab.add
+            ids = np.array([add(text) for text in texts], dtype=ID_DTYPE)
         finally:
             self.vocab.closed = closed
-        self.ids.add(word, wid)
-        return wid
+        grams[:, 0] = ids[grams[:, 0]]
+        self.ids.renumber(ids)
+
+
+def _decodes(word: bytes, errors: str) -> bool:
+    try:
+        word.decode("utf-8", errors)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dtype=np.float64):
     """Parse the `count` lines of the n-gram section whose marker was just read.
 
-    The arrays grow as lines come (from at most INITIAL_ROWS), so that a corrupt header announcing billions of
-    n-grams is reported at the end of the section instead of exhausting memory up front.
+    The arrays are allocated once for the header's count where the file's size allows that many lines (a line
+    of n words takes at least 2n + 2 bytes); else they grow as lines come (from at most INITIAL_ROWS), so that a
+    corrupt header announcing billions of n-grams is reported at the end of the section instead of exhausting
+    memory up front.
     """
-    rows = min(count, INITIAL_ROWS)
+    rows = min(count, max(INITIAL_ROWS, stream.size // (2 * n + 2)) if stream.size is not None else INITIAL_ROWS)
     grams = np.zeros((rows, n), dtype=ID_DTYPE)
     logprob = np.zeros(rows, dtype=dtype)
     logbow = np.zeros(rows, dtype=dtype)
     filled = 0
+    first_line = stream.lineno + 1  # a section's lines follow one another: row i is on line first_line + i
+    spellings: list[bytes] | None = [] if n == 1 else None
     while True:
         if filled == len(grams) < count:
             rows = min(count, 2 * len(grams))
@@ -203,7 +233,7 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dty
             logbow = np.concatenate([logbow, np.zeros(rows - len(logbow), dtype)])
         buf, start, final = stream.peek_complete_block()
         result = _arpa.parse_ngram_lines(buf, start, final, n, grams, logprob, logbow, filled, count, words.ids,
-                                         words.add_unigram if n == 1 else None, stream.lineno)
+                                         spellings)
         pos, lines, filled, done, error = result
         stream.advance(pos, lines)
         if error is not None:
@@ -213,6 +243,8 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dty
     if filled != count:
         raise stream.error(f"the \\{n}-grams: section has {filled} entries but the header announces {count}; "
                            "the header counts and the sections must agree", stream.lineno + 1)
+    if spellings is not None:
+        words.number_unigrams(spellings, grams, first_line)
     return grams, logprob, logbow
 
 

@@ -10,6 +10,10 @@ n-gram trie: each n-gram is followed by its extensions. With `sort` (-sort) the 
 lexicographic order of their bytes, as SRILM's -sort writes them and ngram-merge expects; without it they are in
 vocabulary-id order.
 
+Adding count files up within a memory budget (ngram-count -read ... -write with -memory; CountFileMerge): each
+file is read a batch of lines at a time into sorted runs (counting.sorted_runs), spilled to disk beyond the
+budget, and the runs are merged into a CountFileWriter; the files are those written from the counts held whole.
+
 In:  read_counts: a count file (plain, .gz, .bz2, .xz, or '-'), optionally a Vocabulary and an order; write_counts:
      NgramCounts (ngramlm.counting.counts) and a path.
 Out: NgramCounts, repeated n-grams summed, each order sorted by word id; a count file in the trie order above,
@@ -27,9 +31,13 @@ from .._ext import _arpa
 from .._ext._count import TokenTable
 from .._ext._countfile import CountLines
 from ..core.io import decode_block, read_blocks
-from ..counting.counts import COUNT_DTYPE, MAX_COUNT, MAX_ORDER, CountOverflow, NgramCounts, counts_from_rows
+from ..counting.counts import (COUNT_DTYPE, MAX_COUNT, MAX_ORDER, CountOverflow, CountSink, NgramCounts,
+                               counts_from_rows)
+from ..counting.corpus_count import count_files
 from ..counting.merging import merge_counts
+from ..counting.sorted_runs import RunsOverflow, SortedRuns
 from ..core.errors import InputError
+from ..corpora.reader import TextOptions
 from ..core.io import atomic_write
 from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
@@ -120,6 +128,8 @@ class _CountReader:
             return
         is_word = np.ones(len(tokens), dtype=bool)
         is_word[ends - 1] = False
+        if self.order is not None:  # the words of lines above the order are not looked up: SRILM's vocabulary
+            is_word &= np.repeat(orders <= self.order, lengths)  # does not gain them
         words = self._word_ids_of(tokens, is_word)
         if np.any(words[is_word] < 0):
             self._read_lines(block, lineno)
@@ -192,7 +202,12 @@ class _CountReader:
             grams, totals = grams[keep], totals[keep]
         self.parts.setdefault(n, []).append((grams.astype(ID_DTYPE), totals))
 
-    def counts(self) -> NgramCounts:
+    def held_bytes(self) -> int:
+        """The bytes of the rows read and not yet taken."""
+        return sum(g.nbytes + t.nbytes for parts in self.parts.values() for g, t in parts)
+
+    def take_rows(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The rows read since the last call, per order 1..N, unsorted (repeated n-grams not yet summed)."""
         top = self.order if self.order is not None else max(self.parts, default=0)
         rows = []
         for n in range(1, top + 1):
@@ -200,7 +215,11 @@ class _CountReader:
             grams = np.concatenate([g for g, _ in parts]) if parts else np.empty((0, n), dtype=ID_DTYPE)
             totals = np.concatenate([t for _, t in parts]) if parts else np.empty(0, dtype=COUNT_DTYPE)
             rows.append((grams, totals))
-        return counts_from_rows(self.vocab, rows)
+        self.parts = {}
+        return rows
+
+    def counts(self) -> NgramCounts:
+        return counts_from_rows(self.vocab, self.take_rows())
 
 
 def add_read_counts(counts: NgramCounts | None, read: NgramCounts, path: str) -> NgramCounts:
@@ -210,6 +229,88 @@ def add_read_counts(counts: NgramCounts | None, read: NgramCounts, path: str) ->
         return read if counts is None else merge_counts(counts, read)
     except CountOverflow as exc:
         raise InputError(path, None, f"{exc} (added to the counts before this file)") from None
+
+
+class CountFileMerge:
+    """Count files (and counted text) added up and written within a memory budget (ngram-count -read ... -write
+    with -memory; SRILM's merge-batch-counts): the rows of each file are read a batch at a time, sorted and summed
+    into runs that go to a temporary folder beyond the budget (counting.sorted_runs), and the runs are merged
+    into a CountFileWriter stretch by stretch. The files are those of write_counts with the counts of read_counts
+    added up (add_read_counts), byte for byte: the words get their ids in the same order, as the files are read
+    the same way.
+
+    A context manager (the runs' folder is removed on leaving). `add_text` gives count_files' sink for a text,
+    `read` reads a count file, each a source in the order given; `write` writes the files. An n-gram whose counts
+    pass 2^63 - 1 stops with an InputError naming the file, as add_read_counts does. `block_bytes`: bytes read at
+    a time (the default keeps the word ids of read_counts; tests make it small to force many runs)."""
+
+    def __init__(self, vocab: Vocabulary, order: int, budget: int, *, sort: bool = False,
+                 temp_dir: str | None = None, block_bytes: int = _READ_BLOCK_BYTES):
+        self.vocab, self.order, self.sort, self.block_bytes = vocab, order, sort, block_bytes
+        self.runs = SortedRuns(order, budget, temp_dir)
+        self.names: list[str] = []  # the sources' names, for errors
+        self._key: np.ndarray | None = None  # the byte-order ranks of the vocabulary (under sort), when last made
+
+    def __enter__(self) -> "CountFileMerge":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.runs.__exit__(*exc)
+
+    def _ranks(self) -> np.ndarray | None:
+        """The key the runs are sorted under: None (ids), or under sort the ranks of the words so far."""
+        if not self.sort:
+            return None
+        if self._key is None or len(self._key) != len(self.vocab):
+            self._key = word_ranks(self.vocab)
+        return self._key
+
+    def _add(self, rows: list[tuple[np.ndarray, np.ndarray]], presorted: bool = False) -> None:
+        try:
+            self.runs.add(rows, len(self.names) - 1, self._ranks(), presorted=presorted)
+        except RunsOverflow as exc:
+            raise self._overflow_error(exc) from None
+
+    def add_text(self, name: str) -> CountSink:
+        """The sink for count_files (no relabel) counting the text `name`."""
+        self.names.append(name)
+        return lambda ngrams, counts: self._add(list(zip(ngrams, counts)), presorted=True)
+
+    def read(self, path: str, *, name: str | None = None, limit_vocab: bool = False, tolower: bool = False,
+             errors: str = "strict", quiet: bool = True) -> None:
+        """Read a count file as read_counts does (`name`: how errors about sums name it; `path` by default)."""
+        self.names.append(name or path)
+        reader = _CountReader(self.vocab, self.order, limit_vocab and self.vocab.closed, tolower, errors, path)
+        with FileProgress(f"reading {path}", [path], quiet=quiet) as progress:
+            for block, lineno in read_blocks(path, self.block_bytes, progress):
+                reader.read_block(block, lineno)
+                if reader.held_bytes() >= self.runs.batch_bytes:
+                    self._add(reader.take_rows())
+        self._add(reader.take_rows())
+
+    def write(self, writer: "CountFileWriter", quiet: bool = True) -> None:
+        """Merge the runs into the files of `writer` (made with this vocabulary and sort); `quiet`: no progress
+        bar (one is drawn, in the runs' n-grams merged, only where standard error is a terminal)."""
+        key = writer.relabel(self.vocab) if self.sort else None
+        label = "writing " + ", ".join(path for path, _ in writer.outputs)
+        try:
+            with Progress(label, unit="n-grams", total=self.runs.rows(), quiet=quiet) as progress:
+                self.runs.merge(writer, len(self.vocab), key, progress)
+                progress.update_to(progress.total or 0)
+        except RunsOverflow as exc:
+            raise self._overflow_error(exc) from None
+
+    def _overflow_error(self, exc: RunsOverflow) -> InputError:
+        """The error read_counts or add_read_counts gives: the first source whose own total passes the limit,
+        or whose total added to those before passes it."""
+        message, added = str(CountOverflow(exc.ngram, self.vocab)), 0
+        for source in sorted(exc.totals):
+            if exc.totals[source] > MAX_COUNT:
+                return InputError(self.names[source], None, message)
+            added += exc.totals[source]
+            if added > MAX_COUNT:
+                return InputError(self.names[source], None, f"{message} (added to the counts before this file)")
+        return InputError(self.names[-1], None, message)
 
 
 def _encode(vocab: Vocabulary, words: Iterable[str], drop_unknown: bool) -> np.ndarray:
@@ -337,3 +438,22 @@ class CountFileWriter:
                                [counts[n - 1] for n in orders], [None] * len(orders), None)
             while len(chunk := lines.chunk(_WRITE_BYTES)):
                 f.write(chunk)
+
+
+def merge_counts_within_budget(vocab: Vocabulary, order: int, budget: int, outputs: list[tuple[str, int]],
+                               options: TextOptions, *, texts: list[tuple[str, str]], reads: list[tuple[str, str]],
+                               sort: bool, limit_vocab: bool, quiet: bool, threads: int | None) -> None:
+    """Texts and count files, each given as (path to read, name for errors), added up and written to `outputs`
+    ((path, order; 0 for all)) within `budget` bytes (ngram-count -read, ngramlm count --read): the counts are
+    sorted into runs on disk beyond the budget and merged into the count files (CountFileMerge), the files as
+    the in-memory path writes them. The texts are counted first, as one source, within half the budget. `vocab`
+    ends holding every word read."""
+    with CountFileMerge(vocab, order, budget, sort=sort) as merge:
+        if texts:
+            count_files([path for path, _ in texts], order, vocab, options, memory=budget // 2, quiet=quiet,
+                        threads=threads, sink=merge.add_text(", ".join(name for _, name in texts)))
+        for path, name in reads:
+            merge.read(path, name=name, limit_vocab=limit_vocab, tolower=options.tolower, errors=options.errors,
+                       quiet=quiet)
+        with CountFileWriter(vocab, outputs, sort=sort) as writer:
+            merge.write(writer, quiet=quiet)

@@ -104,6 +104,9 @@ class CacheScorer(Scorer):
         # (cached, p_cache, p_ngram) of the tokens scored and not yet labelled, in the report's order
         self.labels = labels if srilm else 0
         self._labels: deque = deque()
+        # at level 3, the cache's tokens when each token was scored, for the report's sum over the vocabulary
+        # (`distribution` of the next token reported: the report sums after the whole batch is scored)
+        self._windows: deque = deque()
         # The history holds at least the previous token, which the bigram cache needs even over a unigram model.
         self.vocab, self.order = scorer.vocab, max(scorer.order, 2)
         self.reset()
@@ -180,6 +183,8 @@ class CacheScorer(Scorer):
             if self.bigram_weight and self._histories.get(previous, 0.0) > 0:
                 bigram[i] = self._pairs[previous].get(word, 0.0) / self._histories[previous]
             trust[i] = self._trust()
+            if self.labels >= 3:
+                self._windows.append([cached for cached, _, _ in self._recent])
             if (word == UNK_ID and not self.unk_is_word) or word in self.exclude:
                 continue
             self._enter(word, previous)
@@ -222,10 +227,17 @@ class CacheScorer(Scorer):
         return label + f"[probs={ngram:.7g},{cache:.7g}]"
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
-        """log10 p(w | context) for every word id under the current cache (which it leaves as it is)."""
+        """log10 p(w | context) for every word id under the current cache (which it leaves as it is); with
+        `labels` 3, under the cache the next token reported was scored with (SRILM's -debug 3 sums)."""
         base = np.power(10.0, np.asarray(self.scorer.distribution(context), dtype=np.float64))
         if self.srilm:
-            cache = self._unigram[:len(self.vocab)] / self._total if self._total > 0 else np.zeros(len(self.vocab))
+            if self._windows:
+                window = self._windows.popleft()
+                counts = np.bincount(np.asarray(window, dtype=np.int64), minlength=len(self.vocab))
+                cache = counts[:len(self.vocab)] / len(window) if window else np.zeros(len(self.vocab))
+            else:
+                cache = self._unigram[:len(self.vocab)] / self._total if self._total > 0 else \
+                    np.zeros(len(self.vocab))
             return _srilm_mix(base, cache, self.weight).astype(np.float64)
         if self._total <= 0:
             with np.errstate(divide="ignore"):

@@ -4,9 +4,11 @@
    probability, is spread over the word strings its class tokens expand to (times the expansions' probabilities);
    each string counts, and so do its truncations inside the first and the last token's expansion.
 2. A word string the class model does not hold itself also gets its joint probability as a string of model tokens
-   (the parse without classes).
+   (the parse without classes); with SRILM's -expand-exact K, only strings shorter than K do.
 3. p(w | h) = joint(h w) / joint(h), with joint(h) raised to the sum over its continuations where that is larger,
-   and the unigrams normalised to sum to 1; back-off weights are then computed so every context sums to 1.
+   and the unigrams normalised to sum to 1 (with -expand-exact K, n-grams of K words or more get the class model's
+   own p(w | h), its forward pass over h: ngramlm.models.class_trellis); back-off weights are then computed so
+   every context sums to 1.
 
 As SRILM, joint(<s>) is p(</s>), and the joint probability of a token string skips the non-events (<s>, -pau-)
 the model gives probability zero.
@@ -76,9 +78,11 @@ class _JointProbability:
         return results
 
 
-def expand_class_model(expansions: Sequence[ClassExpansion], model: BackoffModel, order: int = 0) -> BackoffModel:
+def expand_class_model(expansions: Sequence[ClassExpansion], model: BackoffModel, order: int = 0,
+                       exact: int = 0) -> BackoffModel:
     """The word n-gram of the class model `model` with classes `expansions`, of order `order` (0: as long as the
-    longest expanded n-gram)."""
+    longest expanded n-gram). `exact` > 0 (SRILM's -expand-exact): n-grams of `exact` words or more are computed
+    exactly (step 3), and only shorter strings get step 2."""
     words = Vocabulary(model.vocab.words[3:], unk_word=model.vocab.unk_word)
     size = len(words)
     by_class: dict[int, list[tuple[tuple[int, ...], float]]] = defaultdict(list)
@@ -120,7 +124,8 @@ def expand_class_model(expansions: Sequence[ClassExpansion], model: BackoffModel
         for m in range(1, min(len(key), order + 1)):
             probs.setdefault(key[:m], 0.0)
     # 2. strings the class model lacks also get their probability as plain tokens
-    missing = [key for key in probs if len(key) <= order and key not in explicit]
+    longest_plain = min(order, exact - 1) if exact > 0 else order
+    missing = [key for key in probs if len(key) <= longest_plain and key not in explicit]
     for key, value in zip(missing, joint(missing)):
         add(key, value)
     # 3. conditional probabilities
@@ -130,7 +135,18 @@ def expand_class_model(expansions: Sequence[ClassExpansion], model: BackoffModel
             children[key[:-1]].append(key)
     end = joint([(EOS_ID,)])[0]
     entries: dict[tuple[str, ...], tuple[float, float]] = {}
+    trellis = None
     for context, keys in children.items():
+        if 0 < exact <= len(context) + 1:  # the class model's own conditional probability (its forward pass)
+            if trellis is None:
+                from .class_trellis import ClassTrellisScorer
+
+                trellis = ClassTrellisScorer(expansions, model)
+            history = [trellis.vocab.id(words.word(t)) for t in context]
+            for key in keys:
+                logp = trellis.score(trellis.vocab.id(words.word(key[-1])), history)[0]
+                entries[tuple(words.word(t) for t in key)] = (min(logp, 0.0), 0.0)
+            continue
         total = -math.inf
         for key in keys:
             total = _logadd(total, probs[key])

@@ -38,7 +38,7 @@ __all__ = ["estimate", "METHODS", "make_discount", "Discount", "EstimationWarnin
 
 def estimate(counts: NgramCounts, method: str | Sequence[str] = "modified-kneser-ney", *,
              interpolate: bool | Sequence[bool] | Mapping[int, bool] = False, unk: bool = False,
-             **params: Any) -> BackoffModel:
+             srilm_zero_counts: bool = False, **params: Any) -> BackoffModel:
     """Estimate a back-off model from n-gram counts.
 
     Args:
@@ -57,6 +57,10 @@ def estimate(counts: NgramCounts, method: str | Sequence[str] = "modified-kneser
             per order, -interpolateN). Witten-Bell, absolute discounting and both Kneser-Neys support it.
         unk: keep <unk> as a word of the model (-unk, open vocabulary); without it n-grams with <unk> are
             left out of the model, as SRILM does for a closed vocabulary.
+        srilm_zero_counts: n-grams of count 0 (Kneser-Ney continuation counts of n-grams nothing precedes, as
+            under -no-sos; zeros of count files) count among their context's distinct followers, as SRILM's
+            ngram-count counts them (the context's probabilities can then sum to more than one); by default
+            they are left out.
         params: per-method parameters; each is a single value for every order, a list (first item: order 1)
             or a dict {order: value}:
               gtmin          count cut-off: n-grams with a count below it are dropped (-gtNmin; default
@@ -94,7 +98,7 @@ def estimate(counts: NgramCounts, method: str | Sequence[str] = "modified-kneser
             read_discount_file(discount, discount_file)
         plans.append(OrderPlan(discount, bool(interpolations[n - 1]),
                                estimated=discount_file is None))
-    return estimate_backoff(counts, plans, unk=unk)
+    return estimate_backoff(counts, plans, unk=unk, srilm_zero_counts=srilm_zero_counts)
 
 
 def make_discount(method: str, order: int, *, gtmin: float | None = None, gtmax: int | None = None,

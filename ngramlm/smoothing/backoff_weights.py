@@ -30,7 +30,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..core.constants import LOG10_ZERO, PROB_EPSILON
-from ..core.index import FLOAT64, NgramIndex
+from ..core.index import SRILM, NgramIndex
 from ..core.model import BackoffModel
 
 def to_prob(logp: np.ndarray) -> np.ndarray:
@@ -54,10 +54,11 @@ def as_stored(logp: np.ndarray) -> np.ndarray:
 
 
 def backoff_logprob(index: NgramIndex, histories: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """log10 p(w | h) by the back-off recursion of `index` (ngramlm.core.index, in float64), for each row h of
-    `histories` (oldest word first), as estimation uses it: at least LOG10_ZERO (a word that is not even a
-    unigram gets LOG10_ZERO) and rounded to single precision like the stored values."""
-    return as_stored(np.maximum(index.score(words, histories, FLOAT64)[0], LOG10_ZERO))
+    """log10 p(w | h) by the back-off recursion of `index` (ngramlm.core.index) for each row h of `histories`
+    (oldest word first), as estimation uses it: in SRILM's single-precision sums (its wordProbBO adds floats:
+    in double, an order-5 model of PTB differs from SRILM's in the last digit of a few lines), at least
+    LOG10_ZERO (a word that is not even a unigram gets LOG10_ZERO)."""
+    return as_stored(np.maximum(index.score(words, histories, SRILM)[0], LOG10_ZERO))
 
 
 def context_starts(rows: np.ndarray) -> np.ndarray:

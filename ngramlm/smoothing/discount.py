@@ -35,18 +35,25 @@ class OrderCounts:
     counts: np.ndarray
     predicted: np.ndarray
     vocab_size: int
+    extra: np.ndarray | None = None  # count-of-counts to add: those of meta n-grams (ngramlm.smoothing.meta_counts)
 
     def count_of_counts(self, highest: int) -> np.ndarray:
         """n[r] = number of predicted n-grams with count r, for r = 0..highest."""
         counts = self.counts[self.predicted]
-        return np.bincount(counts[counts <= highest], minlength=highest + 1)[:highest + 1]
+        n = np.bincount(counts[counts <= highest], minlength=highest + 1)[:highest + 1]
+        if self.extra is not None:
+            n[:min(len(self.extra), highest + 1)] += self.extra[:highest + 1]
+        return n
 
 
-def warn(message: str, stacklevel: int = 3, *, order: int | None = None, srilm: str | None = None) -> None:
+def warn(message: str, stacklevel: int = 3, *, order: int | None = None, srilm: str | None = None,
+         srilm_stops: bool = False) -> None:
     """A warning about estimation that the user can act on (shown once per message by default); `stacklevel`
     counts from this function, as warnings.warn's does (3: the caller of its caller). `srilm`: the line SRILM's
-    ngram-count prints in its place (ngramlm's `ngram-count` prints that one), `order`: the order estimated."""
-    warnings.warn(EstimationWarning(message, order=order, srilm=srilm), stacklevel=stacklevel)
+    ngram-count prints in its place (ngramlm's `ngram-count` prints that one), `order`: the order estimated.
+    `srilm_stops`: SRILM's ngram-count stops here instead of going on (the warning is a SrilmStop)."""
+    category = SrilmStop if srilm_stops else EstimationWarning
+    warnings.warn(category(message, order=order, srilm=srilm), stacklevel=stacklevel)
 
 
 class EstimationWarning(UserWarning):
@@ -56,6 +63,13 @@ class EstimationWarning(UserWarning):
     def __init__(self, message: str, *, order: int | None = None, srilm: str | None = None):
         super().__init__(message)
         self.order, self.srilm = order, srilm
+
+
+class SrilmStop(EstimationWarning):
+    """A discount the counts leave undefined (Kneser-Ney's), where SRILM's ngram-count stops with `srilm` as its
+    message and exit status 1 instead of using a fallback. ngramlm's `ngram-count`, a drop-in for SRILM's, turns
+    it into that error (warnings filter "error"); the Python API and `ngramlm train` (lmplz's --discount_fallback
+    semantics: a warned fallback) see an EstimationWarning and go on with the fallback."""
 
 
 # SRILM's -debug 1 lines of discount estimation (count-of-counts, discounts: Discount.cc's), one log record each
@@ -72,16 +86,16 @@ def note(order: int, text: str) -> None:
 FALLBACK_DISCOUNT = 0.5  # absolute discounting and original Kneser-Ney, where n1 or n2 is 0
 
 
-def ney_discount(stats: OrderCounts, counted: str) -> float:
+def ney_discount(stats: OrderCounts, counted: str, srilm: str | None = None) -> float:
     """D = n1 / (n1 + 2 n2) from the order's count-of-counts (Ney, Essen & Kneser 1994), or FALLBACK_DISCOUNT
     with a warning where n1 or n2 is zero. `counted` names the counts in that warning ("count", "adjusted
-    count")."""
+    count"); `srilm`: SRILM's message where its ngram-count stops instead (the warning is then a SrilmStop)."""
     n = stats.count_of_counts(2)
     if n[1] == 0 or n[2] == 0:
         which = 1 if n[1] == 0 else 2
         warn(f"Could not calculate the discount for {stats.order}-grams because we didn't observe any "
              f"{stats.order}-grams with {counted} {which}; Is this small or artificial data? "
-             f"Falling back to D={FALLBACK_DISCOUNT}.")
+             f"Falling back to D={FALLBACK_DISCOUNT}.", order=stats.order, srilm=srilm, srilm_stops=srilm is not None)
         return FALLBACK_DISCOUNT
     return n[1] / (n[1] + 2.0 * n[2])
 

@@ -30,7 +30,8 @@ class KneserNey(Discount):
         if self.discount is None:
             n = stats.count_of_counts(2)
             note(stats.order, f"Kneser-Ney smoothing {stats.order}-grams\nn1 = {n[1]}\nn2 = {n[2]}")
-            self.discount = ney_discount(stats, "adjusted count")
+            # (SRILM's KneserNey::estimate stops where n1 or n2 is 0, with this message)
+            self.discount = ney_discount(stats, "adjusted count", "one of required KneserNey count-of-counts is zero")
             note(stats.order, f"D = {self.discount:.6g}")
 
     def factors(self, counts, totals, observed) -> np.ndarray:

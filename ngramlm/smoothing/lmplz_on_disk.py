@@ -4,19 +4,23 @@ time, and the ARPA file written as the probabilities are computed.
 The arithmetic is ngramlm.smoothing.lmplz's (its stage functions run on slices, so the model is the same to the
 last bit); what differs is where the numbers live. The in-memory `Lmplz` holds every n-gram of every order at
 once, several arrays of each: a 5-gram model of 100M words needs about 9 GB that way. Here the stages are
-arranged as lmplz arranges them, so that memory holds a few numbers per n-gram of two adjacent orders only:
+arranged as lmplz arranges them, each order passed over in slices, with files between the passes:
 
   1. counting (count_files with a CountsOnDisk as its sink) writes each order's sorted n-grams and counts to
      files in a temporary folder;
   2. the index pass, orders 2..N: each n-gram's context row and suffix row go to files, and the suffixes tally
      the continuation counts of the order below, which completes its adjusted counts (also a file). Contexts
-     are found by one merge walk over the sorted order below (_ContextWalk), so only that order's search keys,
-     suffix rows and continuation counts are held (16 bytes per (n-1)-gram);
+     are found by one merge walk over the sorted order below (_ContextWalk); suffixes, which come in no order,
+     are searched among the order below's keys a chunk of rows at a time (_Buckets: the n-grams' search keys
+     split by chunk into files, each chunk's keys and continuation counts held while its part is searched);
   3. the discounts, from each order's count-of-counts;
   4. the probability pass, orders 1..N: a slice of whole contexts at a time, u and gamma (initial_probabilities),
-     then p = u + gamma p_lower (interpolate). It holds p of the order below and p of this order (8 bytes per
-     n-gram of each); gamma and the "is a context" flags of the order below go to files as their contexts are
-     seen, and once they are complete, that order is written to the ARPA file.
+     then p = u + gamma p_lower (interpolate), with p_lower of each n-gram's suffix gathered beforehand from the
+     order below a chunk at a time (_gather). p, gamma and the "is a context" flags go to files as their
+     contexts are seen, and once those of the order below are complete, that order is written to the ARPA file.
+
+So memory holds slices of n-grams (budget_slice_rows) and chunks of a lower order (budget_chunk_rows), never a
+whole order: under a budget, the peak does not grow with the text (but for the vocabulary).
 
 lmplz's model options (LmplzConfig: --prune, --limit_vocab_file, --interpolate_unigrams, --vocab_pad,
 --collapse_values, --verbose_header, --intermediate) act here: pruning marks n-grams after the index pass
@@ -52,6 +56,7 @@ from ..core.index import sort_keys
 from ..core.io import atomic_write, iter_lines
 from ..core.workdir import make_work_folder, remove_work_folder
 from ..core.progress import Progress
+from ..core.row_file import RowFile
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary
 from .lmplz import (ContextsAndSuffixes, count_of_counts, initial_probabilities, interpolate, interpolate_with_uniform,
                     kneser_ney_discounts, probabilities_to_log10)
@@ -66,6 +71,17 @@ def budget_slice_rows(memory: str | int) -> int:
     """N-grams per slice under a memory budget: a slice's temporaries (about 140 bytes per n-gram) take about
     half of it, between 64K and SLICE_ROWS n-grams."""
     return max(min(1 << 16, SLICE_ROWS), min(SLICE_ROWS, parse_memory(memory) // 256))
+
+
+# Rows of a lower order held at once where its n-grams are looked up by row or key in no particular order (the
+# suffixes): the whole order where it fits (no budget), else a chunk (budget_chunk_rows).
+CHUNK_ROWS = 1 << 40
+
+
+def budget_chunk_rows(memory: str | int) -> int:
+    """Rows of a lower order held at once under a memory budget: a chunk (search keys, continuation counts and
+    their tally, 24 bytes a row) takes the other half of it, at least 64K rows."""
+    return max(min(1 << 16, CHUNK_ROWS), min(CHUNK_ROWS, parse_memory(memory) // 48))
 
 
 @dataclass
@@ -161,7 +177,8 @@ def train_lmplz(config: LmplzConfig,
                                 quiet=config.quiet, prune=prune_thresholds(config.prune, config.order),
                                 banned=banned, interpolate_unigrams=config.interpolate_unigrams,
                                 vocab_pad=config.vocab_pad, collapse_values=config.collapse_values,
-                                slice_rows=budget_slice_rows(config.memory))
+                                slice_rows=budget_slice_rows(config.memory),
+                                chunk_rows=budget_chunk_rows(config.memory))
         if config.verbose_header:
             estimator.header = verbose_header(config.texts, estimator)
         if config.intermediate is not None:
@@ -183,38 +200,56 @@ def verbose_header(texts: Sequence[str], estimator: "LmplzOnDisk") -> bytes:
     return (f"# Input file: {names}\n# Token count: {tokens}\n# Smoothing: Modified Kneser-Ney\n").encode("utf-8")
 
 
-class _Column:
-    """An array of fixed-width rows in a file: appended to a slice at a time, then read back a slice at a time
-    (read, not memory-mapped: mapped pages would count as the process's memory)."""
+def _rows(values: np.ndarray | RowFile, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop-1 of an array in memory or in a file."""
+    return values[start:stop] if isinstance(values, np.ndarray) else values.read(start, stop)
 
-    def __init__(self, path: str, dtype, width: int = 1):
-        self.dtype, self.width = np.dtype(dtype), width
-        self.row_bytes = self.dtype.itemsize * width
-        self.rows = 0
-        self._file = open(path, "w+b")
 
-    def append(self, values: np.ndarray) -> None:
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        if values.size:
-            self._file.write(memoryview(values.reshape(-1)).cast("B"))
-        self.rows += len(values)
+class _Buckets:
+    """Values (queries into a table of rows) split by the chunk of the table that each one needs, so that the
+    table is held a chunk at a time: `parts[j]` holds the values that need chunk j, in their order, and `merge`
+    puts the answers of the chunks back in the values' order. One chunk: its part is all the values and its
+    answers are the output itself. Each chunk's part is an open file while the values are split (at most 14
+    chunks at -S 64M on 20M words: far below the usual limit of open files)."""
 
-    def read(self, start: int, stop: int) -> np.ndarray:
-        """Rows start..stop-1 (a 1-D array for width 1)."""
-        stop = min(stop, self.rows)
-        out = np.empty((max(stop - start, 0), self.width), dtype=self.dtype)
-        if out.size:  # (memoryview cannot cast an empty array)
-            self._file.flush()
-            view, offset = memoryview(out).cast("B"), start * self.row_bytes
-            while len(view):
-                got = os.preadv(self._file.fileno(), [view], offset)
-                if got <= 0:
-                    raise OSError(f"{self._file.name}: ended early")
-                view, offset = view[got:], offset + got
-        return out[:, 0] if self.width == 1 else out
+    def __init__(self, counts: "CountsOnDisk", name: str, chunks: int, dtype):
+        self.counts, self.name, self.chunks = counts, name, chunks
+        self.ids = counts.column(f"{name}-chunk", np.int32) if chunks > 1 else None  # each value's chunk
+        self.parts = [counts.column(f"{name}-{j}", dtype) for j in range(chunks)]
 
-    def close(self) -> None:
-        self._file.close()
+    def append(self, values: np.ndarray, ids: np.ndarray | None) -> None:
+        """The next values and the chunk each needs (None: one chunk)."""
+        if self.ids is None:
+            self.parts[0].append(values)
+            return
+        self.ids.append(ids)
+        for j, at in self._by_chunk(ids):
+            self.parts[j].append(values[at])
+
+    def answers(self, j: int, out: RowFile) -> RowFile:
+        """Where chunk j's answers go: `out` itself where there is one chunk."""
+        return out if self.ids is None else self.counts.column(f"{self.name}-answers-{j}", out.dtype)
+
+    def merge(self, answers: list[RowFile], out: RowFile, slice_rows: int) -> None:
+        """Append to `out` the answers (one per value, each chunk's in its part's order) in the values' order."""
+        if self.ids is None:
+            return
+        taken = [0] * self.chunks
+        for start, stop in _slices(self.ids.rows, slice_rows):
+            piece = np.empty(stop - start, dtype=out.dtype)
+            for j, at in self._by_chunk(self.ids.read(start, stop)):
+                piece[at] = answers[j].read(taken[j], taken[j] + len(at))
+                taken[j] += len(at)
+            out.append(piece)
+        for column in answers + [self.ids]:
+            column.discard()
+
+    def _by_chunk(self, ids: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """(chunk, positions of the values that need it, in order) for each chunk that some value needs."""
+        order = np.argsort(ids, kind="stable")
+        ends = np.searchsorted(ids[order], np.arange(self.chunks + 1))
+        for j in np.flatnonzero(np.diff(ends)):
+            yield int(j), order[ends[j]:ends[j + 1]]
 
 
 class CountsOnDisk:
@@ -228,7 +263,7 @@ class CountsOnDisk:
     def __init__(self, order: int, temp_dir: str | None = None, drop_word: int | None = None):
         self.folder = make_work_folder("ngramlm-counts-", temp_dir)  # removed by the next run if we are killed
         self.drop_word = drop_word
-        self._columns: list[_Column] = []  # every file opened in the folder, closed on leaving
+        self._columns: list[RowFile] = []  # every file opened in the folder, closed on leaving
         self.ngrams = [self.column(f"{n}-grams", ID_DTYPE, n) for n in range(1, order + 1)]
         self.counts = [self.column(f"{n}-counts", COUNT_DTYPE) for n in range(1, order + 1)]
 
@@ -239,9 +274,9 @@ class CountsOnDisk:
     def sizes(self) -> list[int]:
         return [column.rows for column in self.counts]
 
-    def column(self, name: str, dtype, width: int = 1) -> _Column:
+    def column(self, name: str, dtype, width: int = 1) -> RowFile:
         """A new file of rows in the folder."""
-        self._columns.append(_Column(os.path.join(self.folder, name), dtype, width))
+        self._columns.append(RowFile(os.path.join(self.folder, name), dtype, width))
         return self._columns[-1]
 
     def __call__(self, ngrams: list[np.ndarray], counts: list[np.ndarray]) -> None:
@@ -266,7 +301,7 @@ class _ContextWalk:
     one walk down that file: the contexts of successive slices never go back, so only a window of it is read
     (the rows from the last context found on, extended a slice at a time as far as the slice's last context)."""
 
-    def __init__(self, lower: _Column, vocab_size: int):
+    def __init__(self, lower: RowFile, vocab_size: int):
         self.lower, self.start, self.vocab_size = lower, 0, vocab_size
         # sort_keys: one value per row that sorts as the rows do, so np.searchsorted can search the window
         self.window = sort_keys(np.empty((0, lower.width), dtype=ID_DTYPE), vocab_size)
@@ -316,15 +351,18 @@ class LmplzOnDisk:
         banned: per word id, whether n-grams holding it are left out (--limit_vocab_file), or None.
         interpolate_unigrams, vocab_pad, collapse_values: see LmplzConfig.
         slice_rows: n-grams per slice read from disk (SLICE_ROWS if None, or if fewer).
+        chunk_rows: rows of a lower order held at once for the suffixes' lookups (CHUNK_ROWS if None, or if
+            fewer; see _Buckets).
     """
 
     def __init__(self, counts: CountsOnDisk, vocab: Vocabulary, *, unk: bool = True,
                  discount_fallback: Sequence[float] | None = None, quiet: bool = True,
                  prune: Sequence[int] | None = None, banned: np.ndarray | None = None,
                  interpolate_unigrams: bool = True, vocab_pad: int = 0, collapse_values: bool = False,
-                 slice_rows: int | None = None):
+                 slice_rows: int | None = None, chunk_rows: int | None = None):
         self.counts, self.vocab, self.quiet = counts, vocab, quiet
         self.slice_rows = min(SLICE_ROWS, slice_rows or SLICE_ROWS)
+        self.chunk_rows = min(CHUNK_ROWS, chunk_rows or CHUNK_ROWS)
         self.prune = list(prune) if prune is not None else [0] * counts.order
         self.banned = banned
         self.interpolate_unigrams, self.vocab_pad, self.collapse_values = interpolate_unigrams, vocab_pad, \
@@ -339,10 +377,10 @@ class LmplzOnDisk:
         unigram_counts[seen] = counts.counts[0].read(0, len(seen))
         self.unigram_counts = unigram_counts[self.unigrams[:, 0]]
         self._sizes = [len(self.unigrams)] + counts.sizes()[1:]
-        self.context: list[_Column | None] = [None]
-        self.suffix: list[_Column | None] = [None]
+        self.context: list[RowFile | None] = [None]
+        self.suffix: list[RowFile | None] = [None]
         # Adjusted counts: the unigrams' in memory, the other orders' in files (the highest's are its counts).
-        self.adjusted: list[np.ndarray | _Column | None] = [None] * self.order
+        self.adjusted: list[np.ndarray | RowFile | None] = [None] * self.order
         self.adjusted[-1] = counts.counts[-1] if self.order > 1 else None
         self.count_of_counts = np.zeros((self.order, 5), dtype=np.int64)
         self._index()
@@ -364,7 +402,7 @@ class LmplzOnDisk:
         threshold, or for holding a word outside the limit vocabulary; <s>, </s> and <unk> are always kept. The
         masks only decide what is written and where the mass goes (initial_probabilities): adjusted counts and
         discounts are those of every n-gram."""
-        self.pruned: list[np.ndarray | _Column | None] = [None] * self.order
+        self.pruned: list[np.ndarray | RowFile | None] = [None] * self.order
         self._kept = list(self._sizes)
         if self.banned is None and not any(self.prune):
             return
@@ -400,46 +438,91 @@ class LmplzOnDisk:
 
     def _index(self) -> None:
         """The index pass (module docstring, step 2), with each order's count-of-counts."""
+        # Bigrams: contexts and suffixes are unigram rows, and the unigrams' continuation counts fit in memory.
         index = ContextsAndSuffixes(self.unigrams, len(self.vocab))
+        keys: list[RowFile | None] = [None] * self.order  # each order's search keys (but the highest's)
         with Progress("indexing", unit="n-grams", total=sum(self._sizes[1:]), quiet=self.quiet) as progress:
             for k in range(1, self.order):
                 size, last_order = self._sizes[k], k + 1 == self.order
                 row_dtype = np.int32 if self._sizes[k - 1] < 2**31 else np.int64
                 self.context.append(self.counts.column(f"{k + 1}-context", row_dtype))
                 self.suffix.append(self.counts.column(f"{k + 1}-suffix", row_dtype))
-                # A continuation count is at most the number of n-grams of this order.
-                continuation = np.zeros(self._sizes[k - 1], dtype=np.int32 if size < 2**31 else np.int64)
-                # This order's search keys go to a file, taken into memory once the pass no longer needs the
-                # order below's rows and continuation counts: the two never take room at once.
-                keys = None if last_order else self.counts.column(f"{k + 1}-keys", np.int64)
-                # Bigrams' contexts are unigram rows (every vocabulary word, not the unigrams of the file).
-                walk = _ContextWalk(self.counts.ngrams[k - 1], len(self.vocab)) if k > 1 else None
-                for start, stop in _slices(size, self.slice_rows):
-                    grams = self.counts.ngrams[k].read(start, stop)
-                    context, suffix = index.locate(grams, continuation, None if walk is None else walk.rows(grams))
-                    self.context[k].append(context)
-                    self.suffix[k].append(suffix)
-                    if not last_order:
-                        keys.append(index.key(context, grams[:, -1]))
-                    progress.update(stop - start)
-                    del grams, context, suffix
-                # The search for this order's suffixes was the last use of the order below's rows and keys.
-                index.suffix_rows[k - 1] = None
-                index.forget_keys(k - 1)
-                del walk
+                keys[k] = None if last_order else self.counts.column(f"{k + 1}-keys", np.int64)
+                if k == 1:
+                    continuation = np.zeros(self._sizes[0], dtype=np.int64)
+                    for start, stop in _slices(size, self.slice_rows):
+                        grams = self.counts.ngrams[1].read(start, stop)
+                        context, suffix = index.locate(grams, continuation)
+                        self.context[1].append(context)
+                        self.suffix[1].append(suffix)
+                        if not last_order:
+                            keys[1].append(index.key(context, grams[:, -1]))
+                        progress.update(stop - start)
+                else:
+                    continuation = self._locate(k, index, keys, progress)
+                    keys[k - 1].discard()  # the search for this order's suffixes was its last use
                 self._adjust(k - 1, continuation)
                 del continuation
-                if last_order:
-                    index.add_order(None, None)
-                else:
-                    index.add_order(keys.read(0, size), self.suffix[k].read(0, size))
         if self.order == 1:
             self._adjust(0, np.zeros(len(self.unigrams), dtype=np.int64))
         else:
             for start, stop in _slices(self._sizes[-1], self.slice_rows):
                 self._tally(self.order - 1, self.counts.counts[-1].read(start, stop))
 
-    def _adjust(self, k: int, continuation: np.ndarray) -> None:
+    def _locate(self, k: int, index: ContextsAndSuffixes, keys: list[RowFile | None], progress: Progress) -> RowFile:
+        """Context and suffix rows (and keys) of the (k+1)-grams, k >= 2; returns the continuation counts of the
+        k-grams (a file). Contexts come from a merge walk down the k-grams. The suffix of w_1..w_n is (suffix of
+        its context) + w_n: its key (ContextsAndSuffixes.locate) takes the context's suffix row, read from the
+        k-grams' file in one walk too (contexts come in order), and is searched among the k-grams' keys a chunk
+        of them at a time (_Buckets), where the chunk's continuation counts are tallied."""
+        lower_size, chunk_rows = self._sizes[k - 1], self.chunk_rows
+        chunks = -(-lower_size // chunk_rows)
+        # The first key of each chunk but the first: a key's chunk is the number of them at or below it.
+        bounds = np.array([keys[k - 1].read(j * chunk_rows, j * chunk_rows + 1)[0] for j in range(1, chunks)],
+                          dtype=np.int64)
+        queries = _Buckets(self.counts, f"{k + 1}-queries", chunks, np.int64)
+        walk = _ContextWalk(self.counts.ngrams[k - 1], len(self.vocab))
+        for start, stop in _slices(self._sizes[k], self.slice_rows):
+            grams = self.counts.ngrams[k].read(start, stop)
+            context = walk.rows(grams)
+            self.context[k].append(context)
+            first = int(context[0])
+            context_suffix = self.suffix[k - 1].read(first, int(context[-1]) + 1)[context - first]
+            query = index.key(context_suffix, grams[:, -1])
+            queries.append(query, np.searchsorted(bounds, query, side="right") if chunks > 1 else None)
+            if keys[k] is not None:
+                keys[k].append(index.key(context, grams[:, -1]))
+            progress.update(stop - start)
+            del grams, context, context_suffix, query
+        del walk
+        continuation = self.counts.column(f"{k}-continuation", np.int64)
+        answers = []
+        for j, part in enumerate(queries.parts):
+            table = keys[k - 1].read(j * chunk_rows, (j + 1) * chunk_rows)
+            tally = np.zeros(len(table), dtype=np.int64)
+            answers.append(queries.answers(j, self.suffix[k]))
+            for start, stop in _slices(part.rows, self.slice_rows):
+                query = part.read(start, stop)
+                # searched in sorted order: several times faster than in the n-grams' order (the cache)
+                order = np.argsort(query)
+                at = np.empty(len(query), dtype=np.int64)
+                at[order] = np.minimum(np.searchsorted(table, query[order]), len(table) - 1)
+                del order
+                if np.any(table[at] != query):
+                    raise ModelError(f"some n-grams have no {k}-gram suffix among the counts; KenLM's estimator "
+                                     "needs every prefix and suffix of a counted n-gram counted (counts of a text "
+                                     "have them)")
+                tally += np.bincount(at, minlength=len(table))
+                at += j * chunk_rows
+                answers[j].append(at)
+                del query, at
+            continuation.append(tally)
+            part.discard()
+            del table, tally
+        queries.merge(answers, self.suffix[k], self.slice_rows)
+        return continuation
+
+    def _adjust(self, k: int, continuation: np.ndarray | RowFile) -> None:
         """Adjusted counts of order k+1 from their continuation counts (see lmplz.adjusted_counts): n-grams
         that begin with <s> keep their raw counts, the unigram <s> gets 0. The highest order of a unigram
         model has no continuation counts: its raw counts are its adjusted counts."""
@@ -452,7 +535,8 @@ class LmplzOnDisk:
         self.adjusted[k] = self.counts.column(f"{k + 1}-adjusted", np.int64)
         for start, stop in _slices(self._sizes[k], self.slice_rows):
             first_words = self.counts.ngrams[k].read(start, stop)[:, 0]
-            piece = np.where(first_words == BOS_ID, self.counts.counts[k].read(start, stop), continuation[start:stop])
+            piece = np.where(first_words == BOS_ID, self.counts.counts[k].read(start, stop),
+                             _rows(continuation, start, stop))
             self.adjusted[k].append(piece)
             self._tally(k, piece)
 
@@ -496,18 +580,17 @@ class LmplzOnDisk:
         if self.intermediate is not None:
             self.intermediate.close()
 
-    def _probabilities(self, k: int, lower: np.ndarray, progress: Progress):
-        """p of the (k+1)-grams (in memory, or for the highest order in a file, read back as it is written), and
-        gamma of the k-grams with which of them are contexts (files, written in row order as the contexts come:
-        rows that are no context get gamma 1)."""
+    def _probabilities(self, k: int, lower: np.ndarray | RowFile, progress: Progress):
+        """p of the (k+1)-grams from p of the k-grams (`lower`), and gamma of the k-grams with which of them are
+        contexts (files, written in row order as the contexts come: rows that are no context get gamma 1)."""
         gamma_all = self.counts.column(f"{k}-gamma", np.float64)
         is_context = self.counts.column(f"{k}-is-context", np.bool_)
 
         def up_to(row: int) -> None:  # rows before `row` not yet written are no contexts
             gamma_all.append(np.ones(row - gamma_all.rows))
             is_context.append(np.zeros(row - is_context.rows, dtype=bool))
-        highest = k + 1 == self.order
-        probs = self.counts.column(f"{k + 1}-probs", np.float64) if highest else np.empty(self._sizes[k])
+        probs = self.counts.column(f"{k + 1}-probs", np.float64)
+        lower_at_suffix = self._gather(lower, self.suffix[k], f"{k + 1}-lower-probs")
         for start, stop, context in self._context_slices(k):
             first = int(context[0])
             local = context - first
@@ -520,29 +603,55 @@ class LmplzOnDisk:
             flags = np.zeros(span, dtype=bool)
             flags[local if pruned is None else local[~pruned]] = True
             is_context.append(flags)
-            piece = interpolate(estimate, gamma, local, lower, self.suffix[k].read(start, stop))
-            if highest:
-                probs.append(piece)
-            else:
-                probs[start:stop] = piece
+            # p of the suffixes, gathered in the n-grams' order: each n-gram's own row of it
+            piece = interpolate(estimate, gamma, local, lower_at_suffix.read(start, stop), np.arange(stop - start))
+            probs.append(piece)
             progress.update(stop - start)
             del context, local, estimate, gamma, piece, flags
         up_to(self._sizes[k - 1])
+        lower_at_suffix.discard()
         return probs, gamma_all, is_context
 
-    def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: _Column | None,
-                       is_context: _Column | None) -> None:
+    def _gather(self, values: np.ndarray | RowFile, rows: RowFile, name: str) -> RowFile:
+        """values[rows] (a file, in the order of `rows`), `values` held a chunk of rows at a time (_Buckets)."""
+        size = len(values) if isinstance(values, np.ndarray) else values.rows
+        chunk_rows = 3 * self.chunk_rows  # 8 bytes a row, where the index pass holds 24
+        chunks = -(-size // chunk_rows)
+        out = self.counts.column(name, values.dtype)
+        wanted = _Buckets(self.counts, name + "-rows", chunks, rows.dtype)
+        for start, stop in _slices(rows.rows, self.slice_rows):
+            piece = rows.read(start, stop)
+            wanted.append(piece, piece // chunk_rows if chunks > 1 else None)
+        answers = []
+        for j, part in enumerate(wanted.parts):
+            first = j * chunk_rows
+            table = _rows(values, first, first + chunk_rows)
+            answers.append(wanted.answers(j, out))
+            for start, stop in _slices(part.rows, self.slice_rows):
+                answers[j].append(table[part.read(start, stop) - first])
+            part.discard()
+            del table
+        wanted.merge(answers, out, self.slice_rows)
+        return out
+
+    def _write_section(self, f, spellings: list[bytes], k: int, probs, gamma: RowFile | None,
+                       is_context: RowFile | None) -> None:
         """Write the (k+1)-grams but those pruned: log10 p, and log10 gamma where write_arpa would show it
         (shown_weights); with collapse_values, q and 0 (_collapsed). `f` None: to self.intermediate only."""
         if f is not None:
             f.write(section_title(k + 1))
-        q_all = np.empty(self._sizes[k]) if self.collapse_values and k + 1 < self.order else None
+        q_all = self.counts.column(f"{k + 1}-q", np.float64) if self.collapse_values and k + 1 < self.order \
+            else None
+        # d of the suffixes (see _collapsed), gathered in the n-grams' order
+        q_at_suffix = self._gather(self._q_lower, self.suffix[k], f"{k + 1}-lower-q") \
+            if self.collapse_values and k else None
         for start, stop in _slices(self._sizes[k], self.slice_rows):
             grams = self.unigrams[start:stop] if k == 0 else self.counts.ngrams[k].read(start, stop)
-            piece = probs[start:stop].copy() if isinstance(probs, np.ndarray) else probs.read(start, stop)
+            piece = _rows(probs, start, stop).copy()
             logbow = np.zeros(stop - start) if gamma is None else np.log10(gamma.read(start, stop))
             if self.collapse_values:
-                logprob = self._collapsed(k, start, stop, piece, logbow, q_all)
+                logprob = self._collapsed(k, start, stop, piece, logbow, q_all,
+                                          None if q_at_suffix is None else q_at_suffix.read(start, stop))
                 logbow = np.zeros(stop - start)
             else:
                 logprob = probabilities_to_log10(piece)
@@ -558,10 +667,12 @@ class LmplzOnDisk:
             f.write(_arpa.format_ngram_lines(spellings, np.ascontiguousarray(grams, dtype=ID_DTYPE), logprob,
                                              logbow, show.view(np.uint8)))
         if self.collapse_values:
+            if q_at_suffix is not None:
+                q_at_suffix.discard()
             self._q_lower, self._gamma_lower = q_all, gamma
 
     def _collapsed(self, k: int, start: int, stop: int, probs: np.ndarray, logbow: np.ndarray,
-                   q_all: np.ndarray | None) -> np.ndarray:
+                   q_all: RowFile | None, q_at_suffix: np.ndarray | None) -> np.ndarray:
         """lmplz's --collapse_values: log10 q(w_1..w_n) = log10 p(w_n | w_1..w_n-1) + d(w_1..w_n), with
         d(w) = log10 b(w) for unigrams and d(w_1..w_n) = d(w_2..w_n) - log10 gamma(w_1..w_n-1) + log10 b(w_1..w_n)
         (KenLM's OutputQ; Heafield, Koehn & Lavie 2012), not clipped at 0. d of this order goes to `q_all`."""
@@ -569,10 +680,10 @@ class LmplzOnDisk:
             logprob = np.log10(probs)
         d = logbow.copy()
         if k:
-            d += self._q_lower[self.suffix[k].read(start, stop)]
+            d += q_at_suffix
             context = self.context[k].read(start, stop)  # sorted: gamma is read for their range only
             first = int(context[0])
             d -= np.log10(self._gamma_lower.read(first, int(context[-1]) + 1)[context - first])
         if q_all is not None:
-            q_all[start:stop] = d
+            q_all.append(d)
         return logprob + d

@@ -10,16 +10,19 @@ Chen & Goodman (1998), eq. (26) (after Ries 1997):
     Y = n1 / (n1 + 2 n2),    D_j = j - (j + 1) Y n_{j+1} / n_j    for j = 1, 2, 3
 
 The estimate is undefined where some n_j (j = 1..3) is 0, and unusable where some D_j falls outside [0, j]. KenLM's
-lmplz then stops, unless given --discount_fallback discounts, which it substitutes with a warning; ngram-count's
-path here always substitutes KenLM's default fallback, and, as SRILM's ModKneserNey::estimate does, also refuses
-an order without n-grams of count 4. Both warn with EstimationWarning, each in its own words.
+lmplz then stops, unless given --discount_fallback discounts, which it substitutes with a warning. The SRILM
+path (srilm=True) also refuses an order without n-grams of count 4, as SRILM's ModKneserNey::estimate does, and
+substitutes KenLM's default fallback with a SrilmStop warning (an EstimationWarning) carrying SRILM's message:
+SRILM's ngram-count stops there (exit status 1), so ngramlm's `ngram-count`, its drop-in, turns that warning into
+the same error, while the Python API and `ngramlm train` (lmplz's --discount_fallback semantics) go on with the
+fallback. Each path warns in its own words.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 from ..core.errors import ModelError
-from .discount import warn
+from .discount import note, warn
 
 # KenLM's --discount_fallback default: D1, D2, D3+ used where the closed-form estimate fails.
 FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
@@ -44,6 +47,8 @@ def modified_kneser_ney_discounts(n: Sequence[float], order: int, fallback: Sequ
         # Chen & Goodman (1998), eq. (26).
         discounts = tuple(float(j - (j + 1) * y * n[j + 1] / n[j]) for j in (1, 2, 3))
         problem = _out_of_range(discounts, order, srilm)
+        if problem is not None and srilm:  # SRILM's -debug 1 shows the discounts before refusing them
+            note(order, "\n".join(f"{name} = {d:.6g}" for name, d in zip(("D1", "D2", "D3+"), discounts)))
     if problem is None:
         return discounts
     if fallback is None:
@@ -52,7 +57,9 @@ def modified_kneser_ney_discounts(n: Sequence[float], order: int, fallback: Sequ
     fallback = tuple(float(d) for d in fallback)
     shown = f"D1={fallback[0]:g} D2={fallback[1]:g} D3+={fallback[2]:g}"
     if srilm:
-        warn(f"{problem} Falling back to {shown}.", stacklevel=4)
+        stop = ("one of required modified KneserNey count-of-counts is zero" if discounts is None
+                else "one of modified KneserNey discounts is negative")  # SRILM's ModKneserNey::estimate
+        warn(f"{problem} Falling back to {shown}.", stacklevel=4, order=order, srilm=stop, srilm_stops=True)
     else:
         warn(f"{problem} Substituting fallback discounts for {order}-grams: {shown}", stacklevel=4)
     return fallback

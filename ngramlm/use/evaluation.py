@@ -1,7 +1,7 @@
 """KenLM's perplexity figures beside SRILM's, and n-gram hit counts: what `ngramlm eval` reports.
 
-Input: a BackoffModel, or a binary model loaded as a query index (ngramlm.use.index_scorer.load_index), and a
-text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats and add back-off weights in float
+Input: a BackoffModel, a query index (ngramlm.use.query.Model) read from an ARPA file (scored as its BackoffModel,
+by IndexBackoffScorer) or from a binary model (ngramlm.use.index_scorer.load_index), and a text file. Output: an Evaluation. Both tools keep probabilities as 32-bit floats and add back-off weights in float
 arithmetic, in different orders (ngramlm.core.index's SRILM and KENLM arithmetic), so that the printed figures of
 a BackoffModel agree with theirs to the last digit; a binary model is scored through its hash index
 (IndexScorer), whose figures can differ in a last digit from its ARPA file's.
@@ -24,7 +24,7 @@ from ..core.model import BackoffModel
 from ..core.vocab import UNK_ID
 from .ppl_report import BATCH_SENTENCES, PplOptions, batches, encode_sentence
 from .index_scorer import IndexScorer
-from .scoring import BackoffScorer, run_sums, score_text
+from .scoring import BackoffScorer, IndexBackoffScorer, run_sums, score_text
 from .text_stats import TextStats
 
 
@@ -82,11 +82,14 @@ def evaluate_text(model, path: str, order: int | None = None, options: PplOption
     an empty sentence, p(</s> | <s>), where SRILM skips it. `quiet`: no progress bar (one is drawn, in lines
     scored, only where standard error is a terminal). `model`: a BackoffModel or a query index (a binary model).
     """
-    srilm_scorer: BackoffScorer | IndexScorer
-    kenlm_scorer: BackoffScorer | IndexScorer
+    srilm_scorer: BackoffScorer | IndexBackoffScorer | IndexScorer
+    kenlm_scorer: BackoffScorer | IndexBackoffScorer | IndexScorer
     if isinstance(model, BackoffModel):
         srilm_scorer = BackoffScorer(model, order)
         kenlm_scorer = BackoffScorer(model, order, arithmetic="kenlm", tables=srilm_scorer.tables)
+    elif IndexBackoffScorer.serves(model):  # an ARPA file read into the query index: scored as its BackoffModel
+        srilm_scorer = IndexBackoffScorer(model, order)
+        kenlm_scorer = srilm_scorer.with_arithmetic("kenlm")
     else:
         srilm_scorer = IndexScorer(model, order)
         kenlm_scorer = srilm_scorer.with_arithmetic("kenlm")

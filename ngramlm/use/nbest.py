@@ -143,10 +143,11 @@ def _parse_logp(text: str) -> float:
         raise
 
 
-def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict") -> NBestList:
+def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict", multi_char: str | None = None) -> NBestList:
     """Read an N-best list (NBestList::read): the format is fixed by a NBestList1.0 / NBestList2.0 header, else
     each line is read as SRILM's format or Decipher's first. `max_hyps` > 0 reads only the first ones. A bad line
-    raises InputError naming the file and line."""
+    raises InputError naming the file and line. With `multi_char` (ngram -split-multiwords), each word is split
+    into its components at that character (the first of the string, as SRILM takes it)."""
     nbest, fmt, first = NBestList(), 0, True
     for lineno, line in iter_lines(path, errors):
         if not line.split():
@@ -162,9 +163,12 @@ def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict") -> NBestLis
         if max_hyps and len(nbest.words) >= max_hyps:
             break
         try:
-            nbest.append(*parse_hypothesis(line, fmt))
+            words, *scores = parse_hypothesis(line, fmt)
         except ValueError as exc:
             raise InputError(path, lineno, f"bad n-best hypothesis: {exc}") from None
+        if multi_char:
+            words = [part for word in words for part in word.split(multi_char[0])]
+        nbest.append(words, *scores)
     return nbest
 
 

@@ -148,7 +148,9 @@ class _PplReport:
                 shown = "" if previous == NO_WORD else self.words[previous]
                 shown += " " if j == 0 else " ..."
                 context = [w for w in histories[j] if w != NO_WORD] if debug >= 3 else []
-                self.word_line(word, shown, logprob, matched, context, "")
+                # (the sum's warning names the whole sentence before the word, as SRILM's does)
+                whole = [w for w in histories[0] if w != NO_WORD] + scored.words[:j].tolist() if debug >= 3 else []
+                self.word_line(word, shown, logprob, matched, context, "", whole)
         if debug >= 1:
             self.out.write(stats.format() + "\n")
         self.total.add(stats)
@@ -169,8 +171,11 @@ class _PplReport:
         self.out.write(lines.decode("utf-8", "surrogateescape"))
         return True
 
-    def word_line(self, word: int, shown: str, logprob: float, matched: int, context: list, weight: str) -> None:
-        """`\tp( w | h ...) \t= [2gram] p [ log10 p ]`, with ` / sum` at -debug 3."""
+    def word_line(self, word: int, shown: str, logprob: float, matched: int, context: list, weight: str,
+                  history: list | None = None) -> None:
+        """`\tp( w | h ...) \t= [2gram] p [ log10 p ]`, with ` / sum` at -debug 3 (summed over `context`; a sum
+        away from 1 is warned of with the `history`, by default the context, as SRILM does: the sum with its
+        stream's 6 digits, the words most recent first)."""
         # a negative length: no lookup was made (-skipoovs), and SRILM shows no hit
         label = getattr(self.scorer, "hit_label", None)  # a scorer whose words are scored in parts spells them
         hit = (label(matched) if label else f"[{matched}gram]" if matched > 0 else "[OOV]") if matched >= 0 else ""
@@ -180,8 +185,8 @@ class _PplReport:
             total = self.prob_sum(context)
             line += f" / {LOGP_FORMAT % total}"
             if abs(total - 1.0) > PROB_SUM_TOLERANCE:
-                reversed_context = " ".join(self.words[w] for w in reversed(context))
-                self.err.write(f"\nwarning: word probs for this context sum to {LOGP_FORMAT % total} != 1 : "
+                reversed_context = " ".join(self.words[w] for w in reversed(context if history is None else history))
+                self.err.write(f"\nwarning: word probs for this context sum to {total:.6g} != 1 : "
                                f"{reversed_context}\n")
         self.out.write(line + "\n")
 

@@ -13,16 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.index import sort_keys
+from ..core.index import rows_in
 from ..core.model import BackoffModel
-
-
-def _member(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """For each row of `table`, whether it is one of `rows` (both (m, k) id arrays)."""
-    if not len(rows) or not len(table):
-        return np.zeros(len(table), dtype=bool)
-    size = int(max(rows.max(), table.max())) + 1
-    return np.isin(sort_keys(table, size), sort_keys(rows, size))
 
 
 def _shown_before(model: BackoffModel, k: int) -> np.ndarray:
@@ -30,7 +22,7 @@ def _shown_before(model: BackoffModel, k: int) -> np.ndarray:
     bows = model.logbow[k]
     node = (bows != 0) | np.signbit(bows)
     if k + 1 < model.order:
-        node |= _member(model.ngrams[k + 1][:, :-1], model.ngrams[k])
+        node |= rows_in(model.ngrams[k], model.ngrams[k + 1][:, :-1])
     return node
 
 
@@ -42,11 +34,11 @@ def srilm_context_weights(before: BackoffModel, after: BackoffModel, min_order: 
     for k in range(after.order - 2, -1, -1):  # contexts of k+1 words, longest first
         grams = after.ngrams[k]
         if k + 1 >= min_order - 1:
-            node = _member(after.ngrams[k + 1][:, :-1], grams)
+            node = rows_in(grams, after.ngrams[k + 1][:, :-1])
             if kept_longer is not None and len(kept_longer):
-                node |= _member(kept_longer[:, 1:], grams)
+                node |= rows_in(grams, kept_longer[:, 1:])
         else:  # not walked by pruning: as before
-            node = _member(before.ngrams[k][_shown_before(before, k)], grams)
+            node = rows_in(grams, before.ngrams[k][_shown_before(before, k)])
         zero = logbow[k] == 0
         logbow[k][zero & node] = -0.0
         logbow[k][zero & ~node] = 0.0

@@ -85,9 +85,11 @@ class Model(_query.HashIndex):
                 return kenlm_binary
         return super().__new__(cls)
 
-    def __init__(self, source: ModelSource, config=None, *, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB):
+    def __init__(self, source: ModelSource, config=None, *, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
+                 quiet: bool = True):
         """`config` (a kenlm-style Config, ngramlm.use.kenlm_api) chooses how a KenLM binary file is loaded;
-        its arpa_complain applies to ARPA files."""
+        its arpa_complain applies to ARPA files. `quiet`: no progress bar while an ARPA file is read (one is
+        drawn only where standard error is a terminal)."""
         self._source = source
         self._path = None
         if isinstance(source, IndexTables):
@@ -105,7 +107,7 @@ class Model(_query.HashIndex):
                 from .kenlm_model import complain_about_arpa
 
                 complain_about_arpa(config)
-                tables = load_arpa(path, unknown_logprob)
+                tables = load_arpa(path, unknown_logprob, quiet=quiet)
         self._tables = tables
         self._vocab = None
         super().__init__(tables.order, tables.unigram_prob, tables.unigram_bow, tables.unigram_present,

@@ -4,8 +4,10 @@ Input: a Scorer (ngramlm.core.scorer) and encoded sentences (ngramlm.use.ppl_rep
 (word, history) positions. Output: log10 probabilities (-inf for zero) and the length of the n-gram matched at
 each position, in one batch call where the scorer has one. BackoffScorer computes both as the model's index
 (`BackoffModel.index`, ngramlm.core.index) defines them, with SRILM's or KenLM's float arithmetic, so that the
-printed figures agree with theirs to the last digit; its batches go through compiled hash tables over the model's
-arrays (ngramlm._ext._backoff), which give the index's numbers bit for bit.
+printed figures agree with theirs to the last digit; its batches go through the query index built from the model's
+rows (ngramlm.use.query.Model), whose one compiled back-off loop (HashIndex.score_backoff) gives the index's numbers
+bit for bit. IndexBackoffScorer scores through the same loop an ARPA file read straight into the query index, with
+no BackoffModel beside it: what `ngram -ppl` and `ngramlm eval` use where no option needs the model's n-gram rows.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .._ext import _backoff
+from .._ext import _query
 from ..core.errors import ModelError
 from ..core.index import KENLM, SRILM
 from ..core.scorer import NO_WORD, Scorer
@@ -23,15 +25,37 @@ from .text_stats import ScoredSentence, TextStats
 
 if TYPE_CHECKING:  # a binary model's scoring never needs the model class
     from ..core.model import BackoffModel
+    from .query import Model
+
+
+def _history(scorer, context: Sequence[int]) -> np.ndarray:
+    """The last order - 1 words of `context`, NO_WORD before it where it is shorter: a row of a batch's histories."""
+    width = max(scorer.order - 1, 0)
+    recent = list(context)[max(0, len(context) - width):] if width else []
+    return np.array([NO_WORD] * (width - len(recent)) + recent, dtype=np.uint32)
 
 
 def score_by_batch(scorer, word: int, context: Sequence[int]) -> tuple[float, int]:
     """Scorer.score for scorers that only know how to score batches (`order` and `score_batch`)."""
-    width = scorer.order - 1
-    recent = list(context)[max(0, len(context) - width):] if width else []
-    history = np.array([[NO_WORD] * (width - len(recent)) + recent], dtype=np.uint32).reshape(1, width)
-    logp, matched = scorer.score_batch(np.array([word], dtype=np.uint32), history)
+    logp, matched = scorer.score_batch(np.array([word], dtype=np.uint32), _history(scorer, context)[None, :])
     return float(logp[0]), int(matched[0])
+
+
+def distribution_by_batch(scorer, context: Sequence[int], size: int) -> np.ndarray:
+    """Scorer.distribution (log10 p of word ids 0..size-1 given `context`) for scorers that score batches."""
+    history = _history(scorer, context)
+    return scorer.score_batch(np.arange(size, dtype=np.uint32), np.repeat(history[None, :], size, axis=0))[0]
+
+
+def _order_and_arithmetic(order: int | None, model_order: int, arithmetic: str):
+    """The order a back-off scorer uses (default: the model's) and its arithmetic (SRILM's or KenLM's sums),
+    checked."""
+    if arithmetic not in ("srilm", "kenlm"):
+        raise ValueError(f"arithmetic must be 'srilm' or 'kenlm', not {arithmetic!r}")
+    order = model_order if order is None else order
+    if not 1 <= order <= model_order:
+        raise ModelError(f"cannot use order {order}: the model's n-grams go up to order {model_order}")
+    return order, KENLM if arithmetic == "kenlm" else SRILM
 
 
 class BackoffScorer(Scorer):
@@ -43,23 +67,19 @@ class BackoffScorer(Scorer):
         arithmetic: "srilm" adds up the back-off weights first, then the probability (Ngram::wordProbBO);
             "kenlm" adds the weights one by one to the probability (GenericModel::FullScore) and gives a missing
             <unk> KenLM's log10 probability of -100.
-        tables: the compiled tables of another BackoffScorer of the same model, to share (`tables`).
+        tables: the query index of another BackoffScorer of the same model, to share (`tables`).
 
-    The compiled tables index the model's n-grams when first needed and read its float64 values in place (arrays
-    of another type are copied): change the model's n-grams, or values not held as float64, and make a new scorer.
+    The query index is built from the model's n-grams and values when first needed (float32 copies, as both tools
+    read them): change the model, and make a new scorer.
     """
 
     def __init__(self, model: BackoffModel, order: int | None = None, arithmetic: str = "srilm",
-                 tables: _backoff.BackoffTables | None = None):
-        if arithmetic not in ("srilm", "kenlm"):
-            raise ValueError(f"arithmetic must be 'srilm' or 'kenlm', not {arithmetic!r}")
+                 tables: Model | None = None):
         self.model = model
         self.vocab = model.vocab
-        self.order = model.order if order is None else order
-        if not 1 <= self.order <= model.order:
-            raise ModelError(f"cannot use order {self.order}: the model's n-grams go up to order {model.order}")
-        self.arithmetic = KENLM if arithmetic == "kenlm" else SRILM
+        self.order, self.arithmetic = _order_and_arithmetic(order, model.order, arithmetic)
         self._tables = tables
+        self._no_tables = False  # (the query index cannot hold the model: `tables`)
 
     @property
     def index(self):
@@ -67,14 +87,18 @@ class BackoffScorer(Scorer):
         return self.model.index
 
     @property
-    def tables(self) -> _backoff.BackoffTables | None:
-        """The compiled hash tables the batches are scored with (None for models beyond their order limit)."""
-        if self._tables is None and self.model.order <= _backoff.MAX_ORDER:
-            ngrams = self.model.ngrams
-            # The index's vocabulary size: ids beyond the vocabulary's, if a model has them, count as words.
-            vocab_size = max([len(self.vocab)] + [int(g.max()) + 1 for g in ngrams if len(g)])
-            self._tables = _backoff.BackoffTables(ngrams, self.model.logprob, self.model.logbow, vocab_size,
-                                                  self.arithmetic.log_zero_is_inf)
+    def tables(self) -> Model | None:
+        """The query index the batches are scored with (None for a model above the index's order limit, or with
+        words that are not UTF-8 (read with --errors bytes), which the index cannot spell: their batches go
+        through `index`, numpy's searches)."""
+        if self._tables is None and not self._no_tables and self.model.order <= _query.ORDER_LIMIT:
+            from ..formats.probing import build_index
+            from .query import Model
+
+            try:
+                self._tables = Model(build_index(self.model, any_words=True))
+            except UnicodeEncodeError:
+                self._no_tables = True
         return self._tables
 
     def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
@@ -85,11 +109,10 @@ class BackoffScorer(Scorer):
         the sentence has no word. Returns log10 probabilities (float32, -inf for zero) and matched lengths."""
         m, width = len(words), self.order - 1
         histories = np.asarray(histories).reshape(m, width)
-        tables = self.tables
-        if tables is None:
+        index = self.tables
+        if index is None:
             return self.index.score(words, histories, self.arithmetic)
-        arithmetic = self.arithmetic
-        return tables.score(words, histories, arithmetic.bows_first, arithmetic.missing_unk, UNK_ID)
+        return backoff_batch(index, words, histories, self.arithmetic, self.order)
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """log10 p(w | context) for every word id w (float32), as `score` gives them (for -debug 3 sums)."""
@@ -98,6 +121,58 @@ class BackoffScorer(Scorer):
         if len(logp) >= len(self.vocab):
             return logp[:len(self.vocab)]
         return np.concatenate((logp, np.full(len(self.vocab) - len(logp), -np.inf, dtype=logp.dtype)))
+
+
+class IndexBackoffScorer(Scorer):
+    """A back-off model read from its ARPA file into the query index (ngramlm.use.query.Model), scored as
+    BackoffScorer scores the BackoffModel of the same file: the same numbers bit for bit, in SRILM's or KenLM's
+    arithmetic, looked up in the one hash index that the Model's own queries use (HashIndex.score_backoff), so
+    that `ngram -ppl` and `ngramlm eval` read the file once and keep no second copy of its n-grams.
+
+    Args:
+        index: a query.Model built in this process (from ARPA text or a BackoffModel: `serves`); a binary file's
+            tables do not say which of their n-grams are the model's own, so it is scored by IndexScorer.
+        order: use its n-grams up to this order only; default: all.
+        arithmetic: "srilm" or "kenlm", as BackoffScorer's.
+    """
+
+    def __init__(self, index, order: int | None = None, arithmetic: str = "srilm"):
+        if not self.serves(index):
+            raise ModelError("this index was read from a binary file: its n-grams cannot be told from the blanks "
+                             "the index added; score it with IndexScorer")
+        self.index = index
+        self.vocab = index.vocab
+        self.order, self.arithmetic = _order_and_arithmetic(order, index.order, arithmetic)
+
+    @staticmethod
+    def serves(index) -> bool:
+        """Whether `index` is a query.Model whose tables know their blanks (built in this process)."""
+        return getattr(getattr(index, "tables", None), "blanks", None) is not None
+
+    def with_arithmetic(self, arithmetic: str) -> IndexBackoffScorer:
+        """The same index and order, in the other arithmetic."""
+        return IndexBackoffScorer(self.index, self.order, arithmetic)
+
+    def score(self, word: int, context: Sequence[int]) -> tuple[float, int]:
+        return score_by_batch(self, word, context)
+
+    def score_batch(self, words: np.ndarray, histories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As BackoffScorer.score_batch: log10 probabilities (float32, -inf for zero) and matched lengths."""
+        histories = np.asarray(histories, dtype=np.uint32).reshape(len(words), -1)
+        return backoff_batch(self.index, words, histories, self.arithmetic, self.order)
+
+    def distribution(self, context: Sequence[int]) -> np.ndarray:
+        """log10 p(w | context) for every word id w (float32), as `score` gives them (for -debug 3 sums)."""
+        return distribution_by_batch(self, context, len(self.vocab))
+
+
+def backoff_batch(index: Model, words: np.ndarray, histories: np.ndarray, arithmetic, order: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """log10 probabilities and matched lengths of positions, by the back-off recursion of a query index built in
+    this process (its blanks known), in SRILM's or KenLM's arithmetic, with n-grams up to `order`."""
+    tables = index.tables
+    return index.score_backoff(words, histories, arithmetic.bows_first, arithmetic.missing_unk, tables.has_unk,
+                               tables.blanks, order)
 
 
 def sentence_positions(ids: list, width: int) -> tuple[np.ndarray, np.ndarray]:
