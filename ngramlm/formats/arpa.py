@@ -270,38 +270,50 @@ def read_arpa_sections(path: str, vocab: Vocabulary | None = None, errors: str =
     repeated: read_arpa's _finish, or the query index's builder). A weight the file does not write is NaN.
     `dtype`: of the numbers (np.float32 for the query index, whose tables hold single precision)."""
     vocab = vocab if vocab is not None else Vocabulary()
+    sections = iter_arpa_sections(path, vocab, errors, quiet=quiet, dtype=dtype)
+    next(sections)  # the header's counts
+    ngrams, logprob, logbow = [], [], []
+    for grams, lp, bow in sections:
+        ngrams.append(grams)
+        logprob.append(lp)
+        logbow.append(bow)
+    return vocab, ngrams, logprob, logbow
+
+
+def iter_arpa_sections(path: str, vocab: Vocabulary, errors: str = "strict", *, quiet: bool = True,
+                       dtype=np.float64):
+    """read_arpa_sections one order at a time, so that a reader can be done with an order before the next is
+    parsed: yields the header's counts, then (n-grams, log10 probabilities, log10 back-off weights) per order;
+    `vocab` holds every word once the unigrams are yielded. The file is checked to its \\end\\ marker only when
+    the generator is run to its end (and closed when it is closed)."""
     raw = open_input(path)
     try:
         with FileProgress(f"loading {path}", [path], quiet=quiet) as progress:
             stream = _LineStream(raw, path, progress)
-            ngrams, logprob, logbow = _read_sections(stream, vocab, errors, dtype)
+            yield from _read_sections(stream, vocab, errors, dtype)
             progress.finish_file(raw, stream.handed)
     finally:
         if path != "-":
             raw.close()
-    return vocab, ngrams, logprob, logbow
 
 
 def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str, dtype=np.float64):
-    """The n-grams, log probabilities and log back-off weights of each order, as the file lists them."""
+    """The header's counts, then the n-grams, log probabilities and log back-off weights of each order, as the
+    file lists them (a generator)."""
     counts, marker = _read_header(stream)
+    yield counts
     words = _WordIds(vocab, stream, errors)
-    ngrams, logprob, logbow = [], [], []
     for n, count in enumerate(counts, 1):
         marker = marker if n == 1 and marker is not None else _next_marker(stream)
         match = _SECTION_LINE.match(marker)
         if match is None or int(match.group(1)) != n:
             raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")
-        grams, lp, bow = _parse_section(stream, n, count, words, dtype)
-        ngrams.append(grams)
-        logprob.append(lp)
-        logbow.append(bow)
+        yield _parse_section(stream, n, count, words, dtype)
     marker = _next_marker(stream)
     if marker != b"\\end\\":
         if _SECTION_LINE.match(marker):
             raise stream.error(f"section {_show(marker)} is not announced in the \\data\\ header")
         raise stream.error(f"expected \\end\\ after the last section, found {_show(marker)}")
-    return ngrams, logprob, logbow
 
 
 def _finish(path: str, vocab: Vocabulary, ngrams, logprob, logbow) -> BackoffModel:

@@ -30,7 +30,7 @@ from .._ext import _query
 from ..core.constants import KENLM_MISSING_UNK_LOGPROB
 from ..core.errors import ModelError
 from ..core.model import BackoffModel
-from ..core.vocab import UNK_ID
+from ..core.vocab import UNK_ID, Vocabulary
 
 # KenLM's Config::unknown_missing_logprob: the log10 probability of <unk> in a model that does not have it.
 UNKNOWN_MISSING_LOGPROB = KENLM_MISSING_UNK_LOGPROB
@@ -77,7 +77,8 @@ def _mark_extensions(bow: np.ndarray, is_context: np.ndarray) -> np.ndarray:
     return bow
 
 
-def _keys_bottom_up(grams: list, probs: list, bows: list, vocab_size: int, file_sizes: list[int] | None):
+def _keys_bottom_up(grams: list, probs: list, bows: list, vocab_size: int, file_sizes: list[int] | None,
+                    read_order=None):
     """Hash every order, from the lowest up, linking each to the order below it; then close the missing
     suffixes of each order as blanks (probability NaN until the tables are built) in the order below it, from the
     highest order down, since a blank's own suffix may be missing too.
@@ -91,6 +92,8 @@ def _keys_bottom_up(grams: list, probs: list, bows: list, vocab_size: int, file_
     keeping only the few rows the closing needs (those of missing suffixes, of contexts not found, and of NaN
     probability): the peak holds one order's rows, not every order's. The blanks, their place in each order, and
     so the tables, are those of a single pass from the highest order down, which held every order's rows at once.
+    `read_order(k)`, where given, fills grams[k], probs[k], bows[k] (and file_sizes[k]) just before the order is
+    linked (an ARPA file read section by section: the parse, too, then holds at most two orders' rows).
     """
     order = len(grams)
     keys: list = [None] * order
@@ -100,12 +103,14 @@ def _keys_bottom_up(grams: list, probs: list, bows: list, vocab_size: int, file_
     holes: list = [None] * order  # per order: the rows of the order above whose suffix it lacks (with repeats)
     orphans: list = [None] * order  # per order: the context keys of its rows whose context is not an n-gram
     nan_rows: list = [None] * order  # per order: its rows of NaN probability (a BackoffModel's context-only rows)
-    if order > 1:
-        is_context[0] = np.zeros(vocab_size, bool)  # by word id
-        is_context[0][grams[1][:, 0]] = True
     for k in range(1, order):
         grams[k - 1] = None  # linked both ways: only its keys are needed from here on
-        if k > 1:
+        if read_order is not None:
+            read_order(k)
+        if k == 1:
+            is_context[0] = np.zeros(vocab_size, bool)  # by word id
+            is_context[0][grams[1][:, 0]] = True
+        else:
             has_context, has_suffix, is_context[k - 1] = _query.link_orders(keys[k - 1], grams[k])
             if file_sizes is not None and not has_context[:file_sizes[k]].all():
                 raise ModelError(f"a {k + 1}-gram has no {k}-gram for its context")
@@ -208,11 +213,14 @@ def _check_shape(order: int, probing_multiplier: float) -> None:
 
 def index_arrays(words: list[str], grams: list, probs: list, bows: list, sizes: list[int],
                  unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
-                 probing_multiplier: float = _query.PROBING_MULTIPLIER, *, check_contexts: bool = False) -> IndexTables:
+                 probing_multiplier: float = _query.PROBING_MULTIPLIER, *, check_contexts: bool = False,
+                 read_order=None) -> IndexTables:
     """The tables of the n-grams `grams` (uint32 rows of word ids, every word a unigram, in any order) with their
     log10 probabilities and back-off weights (float64 or float32; consumed: the lists are emptied as the tables
     fill).
-    `check_contexts`: refuse (ModelError) an n-gram whose context is not an n-gram, as read_arpa does."""
+    `check_contexts`: refuse (ModelError) an n-gram whose context is not an n-gram, as read_arpa does.
+    `read_order`: see _keys_bottom_up (then only grams[0], probs[0], bows[0] need be there; the lists have an
+    entry per order)."""
     order = len(grams)
     _check_shape(order, probing_multiplier)
     vocab_size = len(words)
@@ -221,7 +229,7 @@ def index_arrays(words: list[str], grams: list, probs: list, bows: list, sizes: 
     has_unk = bool(present[UNK_ID])
     unigram_rows = grams[0][:, 0].copy()
     keys, is_context, blank_rows, blank_keys = _keys_bottom_up(grams, probs, bows, vocab_size,
-                                                                sizes if check_contexts else None)
+                                                                sizes if check_contexts else None, read_order)
     grams.clear()
 
     unigram_prob = np.full(vocab_size, unknown_logprob, np.float32)
@@ -252,7 +260,9 @@ def index_arrays(words: list[str], grams: list, probs: list, bows: list, sizes: 
         del prob
         if k < order - 1:
             bow = _mark_extensions(bows[k], is_context[k])
+            bows[k] = is_context[k] = None
             table = _query.build_table(keys[k], prob32, bow, probing_multiplier)
+            del bow
         else:
             table = longest = _query.build_table(keys[k], prob32, None, probing_multiplier)
         keys[k] = probs[k] = bows[k] = None
@@ -278,23 +288,44 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
     the sort and the BackoffModel of read_arpa are skipped. What the tables cannot tell apart from a good file
     (an n-gram without its context, one listed twice) is reported by read_arpa's own checks, with the line.
     `quiet`: no progress bar (read_arpa's)."""
-    from .arpa import read_arpa, read_arpa_sections
+    from .arpa import iter_arpa_sections, read_arpa
 
-    vocab, grams, probs, bows = read_arpa_sections(path, dtype=np.float32, quiet=quiet)  # half float64's memory
-    sizes = [len(g) for g in grams]
-    if len(bows) > 1:
-        bows[-1] = None  # the table of the highest order holds no weights
-    for k in range(len(bows) - (len(bows) > 1)):  # (no loop variable: it would keep the last array alive)
-        bows[k][np.isnan(bows[k])] = 0.0  # a weight the file does not write
+    # Section by section: each order is linked to the one below before the next is parsed (half float64's memory).
+    vocab = Vocabulary()
+    sections = iter_arpa_sections(path, vocab, dtype=np.float32, quiet=quiet)
+    grams: list = []
+    probs: list = []
+    bows: list = []
+    sizes: list[int] = []
+
+    def read_order(k: int) -> None:
+        grams[k], probs[k], bows[k] = next(sections)
+        if grams[k].nbytes >= _TRIM_AFTER:  # the parser's buffers, before the order is linked beside them
+            _return_freed_memory()
+        sizes.append(len(grams[k]))
+        if k == len(grams) - 1:
+            for _ in sections:  # the rest of the file: its \end\ marker
+                pass
+        if k and k == len(grams) - 1:
+            bows[k] = None  # the table of the highest order holds no weights
+        else:
+            bows[k][np.isnan(bows[k])] = 0.0  # a weight the file does not write
+
     try:
+        order = len(next(sections))
+        grams[:] = probs[:] = bows[:] = [None] * order
+        read_order(0)
         tables = index_arrays(vocab.words, grams, probs, bows, sizes, unknown_logprob, probing_multiplier,
-                              check_contexts=True)
+                              check_contexts=True, read_order=read_order)
         _return_freed_memory()
         return tables
     except ModelError:
+        sections.close()
         del grams, probs, bows
         read_arpa(path)  # raises InputError naming the line, where the file is at fault
         raise
+    finally:
+        sections.close()
 
 
 # The size of table from which the builder gives freed memory back before the next one: below it, what is
