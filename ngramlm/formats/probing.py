@@ -321,7 +321,8 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
         return tables
     except ModelError:
         sections.close()
-        del grams, probs, bows
+        for parsed in (grams, probs, bows):  # freed before read_arpa reads the file again
+            parsed.clear()
         read_arpa(path)  # raises InputError naming the line, where the file is at fault
         raise
     finally:
