@@ -12,7 +12,7 @@ from ngramlm.formats.arpa import read_arpa
 from ngramlm.formats.binary import load_binary, write_binary
 from ngramlm.formats.kenlm_binary import arpa_file_order, write_kenlm_probing
 from ngramlm.formats.kenlm_trie import write_kenlm_trie
-from ngramlm.formats.probing import build_index
+from ngramlm.formats.probing import load_arpa
 from ngramlm.core.io import iter_lines
 from ngramlm.use.query import Model
 
@@ -70,7 +70,7 @@ def build_binary(arpa: str, output: str, probing_multiplier: float, prob_bits: i
         return
     if pointer_bits is not None:
         raise click.UsageError("-a/--pointer-bits applies to --format kenlm-trie")
-    tables = build_index(read_arpa(arpa, quiet=quiet), probing_multiplier=probing_multiplier)
+    tables = load_arpa(arpa, probing_multiplier=probing_multiplier, quiet=quiet)  # (read into the tables)
     write_binary(tables, output, prob_bits, backoff_bits)
     if check:
         start = time.perf_counter()

@@ -6,12 +6,10 @@ n-gram order was the longest match.
 """
 from __future__ import annotations
 
-import json
-
 import click
 
 from ngramlm.core.errors import ModelError
-from ngramlm.formats.arpa import read_arpa
+from ngramlm.formats.score_marker import holds_scores
 from ngramlm.use.evaluation import evaluate_text, kenlm_number
 from ngramlm.use.index_scorer import is_binary_model, load_index
 from ngramlm.use.ppl_report import PplOptions
@@ -19,12 +17,6 @@ from ngramlm.core.vocab import UNK, Vocabulary
 
 from ngramlm.cli.common import report_errors
 from ngramlm.cli.text_checks import warn_if_unsegmented
-
-
-def _holds_scores(path: str) -> bool:
-    from ngramlm.smoothing.stupid_backoff import holds_scores  # imported only for ARPA files: it loads smoothing
-
-    return holds_scores(path)
 
 
 def _arpa_index(path: str, quiet: bool):
@@ -37,6 +29,13 @@ def _arpa_index(path: str, quiet: bool):
         return Model(path, quiet=quiet)
     except ModelError:
         return read_arpa(path, Vocabulary(), quiet=quiet)
+
+
+def read_arpa(*args, **kwargs):
+    """ngramlm.formats.arpa.read_arpa, imported on first use: the query index reads the ARPA files it can hold."""
+    from ngramlm.formats.arpa import read_arpa as read
+
+    return read(*args, **kwargs)
 
 
 def _percent(value: float | None) -> str:
@@ -72,7 +71,7 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
             raise ModelError(f"--unk-word: the unknown word of the binary file {model} was fixed when it was "
                              "built: use the ARPA file it was built from")
         lm = load_index(model)
-    elif _holds_scores(model):
+    elif holds_scores(model):
         raise ModelError(f"{model} holds Stupid Backoff scores, not probabilities: they do not sum to one, so "
                          "perplexity and cross-entropy are not defined for it (score hypotheses with it instead)")
     elif vocab_path or unk_word != UNK or model == "-":  # (standard input cannot be read a second time)
@@ -85,6 +84,8 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
     warn_if_unsegmented([text], errors)
     result = evaluate_text(lm, text, order, options, quiet=quiet)
     if as_json:
+        import json
+
         click.echo(json.dumps({"model": model, "text": text, **result.as_dict()}, indent=2))
         return
     click.echo(f"file {text}: {result.srilm.format()}", nl=False)

@@ -58,12 +58,14 @@ def limit_to_vocabulary(model: BackoffModel, known: int) -> BackoffModel:
 
 
 def unknown_word_scorer(scorer, unk_prob: float | None, skipoovs: bool):
-    """The scorer with -unk-prob and -skipoovs applied (ngramlm.use.unknown_words)."""
-    from ngramlm.use.unknown_words import SkipOovScorer, UnkProbScorer
-
+    """The scorer with -unk-prob and -skipoovs applied (ngramlm.use.unknown_words, imported only for them)."""
     if skipoovs:
+        from ngramlm.use.unknown_words import SkipOovScorer
+
         scorer = SkipOovScorer(scorer)
     if unk_prob is not None:
+        from ngramlm.use.unknown_words import UnkProbScorer
+
         scorer = UnkProbScorer(scorer, unk_prob)
     return scorer
 
@@ -456,7 +458,7 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         model.vocab.write(write_vocab, srilm_pause=True)
     scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
     if ppl or counts:
-        from ngramlm.smoothing.stupid_backoff import holds_scores  # imported only here: it loads ngramlm.smoothing
+        from ngramlm.formats.score_marker import holds_scores
 
         if holds_scores(lm):
             click.echo(f"ngram: warning: {lm} holds Stupid Backoff scores, not probabilities: the perplexities "

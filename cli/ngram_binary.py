@@ -59,7 +59,7 @@ def arpa_index(lm: str, ctx: click.Context):
     if lm == "-" or any(ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
                         for name in ctx.params if name not in INDEX_OPTIONS):
         return None
-    from ngramlm.smoothing.stupid_backoff import holds_scores
+    from ngramlm.formats.score_marker import holds_scores
     from ngramlm.use.query import Model
 
     if holds_scores(lm):

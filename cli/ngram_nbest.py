@@ -81,10 +81,10 @@ def _decipher_scorer(options: dict, vocab, unk: bool):
 def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: str, sos: bool = True,
               eos: bool = True) -> None:
     """-nbest, -nbest-files and -rescore, in SRILM's order, on standard output (or -write-nbest-dir)."""
-    from ngramlm.use import nbest as nb
-
     if not (options["nbest"] or options["nbest_files"] or options["rescore"]):
         return
+    from ngramlm.use import nbest as nb  # here, not at the top: a run without these options never needs it
+
     if options["write_nbest_dir"] and not options["nbest_files"]:
         raise ModelError("-write-nbest-dir needs -nbest-files")
     decipher = _decipher_scorer(options, scorer.vocab, unk)

@@ -5,13 +5,17 @@ Click reads `-use-server` as the short option `-u` and says "No such option '-u'
 `SrilmCommand` scans the arguments first: a flag of SRILM's that ngramlm does not implement gets
 `ngram: -use-server is a SRILM option that ngramlm does not support (REASON)`, any other unknown flag
 `ngram: unknown option -foo`; both exit with status 1, as SRILM's own option parser does. Arguments that are no
-option's are ignored, as SRILM ignores them.
+option's are ignored, as SRILM ignores them. While a SRILM command runs, lines that begin with "##" in the texts,
+counts, vocabularies, classes, N-best lists and ARPA models it reads are comments, as SRILM's File class skips
+them (core.io.srilm_comments).
 """
 from __future__ import annotations
 
 import sys
 
 import click
+
+from ngramlm.core.io import srilm_comments
 
 # The option names of SRILM 1.7.3's Option tables (lm/src/ngram.cc, ngram-count.cc, ngram-class.cc), without "-".
 _NGRAM = """version order debug skipoovs df tagged factored skip hiddens hidden-vocab hidden-not classes simple-classes
@@ -140,6 +144,10 @@ class SrilmCommand(click.Command):
             click.echo(message, err=True)
             sys.exit(1)
         return super().parse_args(ctx, kept)
+
+    def invoke(self, ctx: click.Context):
+        with srilm_comments():  # files are read as SRILM's File class reads them: "##" lines are comments
+            return super().invoke(ctx)
 
 
 def is_number(text: str) -> bool:

@@ -200,8 +200,11 @@ cdef inline bint parse_log(const char* p, const char* end, double* value) nogil:
 
 def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
                       cnp.uint32_t[:, ::1] grams, floating[::1] logprob, floating[::1] logbow,
-                      Py_ssize_t filled, Py_ssize_t announced, WordTable ids, list unigrams):
-    """Parse n-gram lines of buf from `start` into the arrays from row `filled` on.
+                      Py_ssize_t filled, Py_ssize_t announced, WordTable ids, list unigrams, Py_ssize_t before=0,
+                      bint comments=False):
+    """Parse n-gram lines of buf from `start` into the arrays from row `filled` on (`before`: the section's rows
+    parsed into earlier blocks, where a reader takes a section a block of rows at a time; `comments`: pass over
+    lines that begin with "##", as SRILM's File class does).
 
     Stops before a line starting with a backslash or an empty line (the section is `done`), when the arrays
     are full, or at the last complete line of the buffer (unless `final`: then the last line counts even
@@ -243,10 +246,14 @@ def parse_ngram_lines(bytes buf, Py_ssize_t start, bint final, int n,
             next_line = buf_end
         else:
             next_line = eol + 1
+        if comments and eol - line >= 2 and line[0] == b'#' and line[1] == b'#':
+            line = next_line
+            lines += 1
+            continue
         p = skip_blanks(line, eol)
         if p == eol or p[0] == b'\\':
             return line - base, lines, filled, True, None
-        if filled == announced:
+        if before + filled == announced:
             return (line - base, lines, filled, False,
                     f"the \\{n}-grams: section has more entries than the {announced} its header line announces")
         if filled == capacity:

@@ -13,9 +13,9 @@ import numpy as np
 
 cimport cython
 cimport numpy as cnp
-from libc.math cimport INFINITY, isnan
+from libc.math cimport INFINITY, copysignf, isnan
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
@@ -70,31 +70,6 @@ def table_buckets(Py_ssize_t entries, double multiplier=PROBING_MULTIPLIER):
     if not 1.0 < multiplier < float("inf"):
         raise ValueError("the probing multiplier must be a finite number above 1")
     return int(entries * multiplier) + 1
-
-
-def hash_rows(const uint32_t[:, ::1] ngrams not None, bint keys=True, bint suffixes=True):
-    """Keys of n-gram rows (oldest word first), and the keys of their suffixes without the oldest word (either
-    one None where not asked for: the loader never holds both for its largest order).
-
-    The suffix key of a bigram is the start hash of its last word (unigrams are not hashed in the index).
-    """
-    cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], i, j
-    key_array = np.empty(m if keys else 0, np.uint64)
-    suffix_array = np.empty(m if suffixes else 0, np.uint64)
-    cdef uint64_t[::1] k = key_array, s = suffix_array
-    cdef uint64_t h, before
-    with nogil:
-        for i in range(m):
-            h = ngl_hash_start(ngrams[i, n - 1])
-            before = h
-            for j in range(n - 2, -1, -1):
-                before = h
-                h = ngl_hash_extend(h, ngrams[i, j])
-            if keys:
-                k[i] = h
-            if suffixes:
-                s[i] = before
-    return (key_array if keys else None), (suffix_array if suffixes else None)
 
 
 cdef Py_ssize_t first_empty_bucket(const char* entries, Py_ssize_t buckets, Py_ssize_t stride) noexcept nogil:
@@ -193,102 +168,338 @@ cdef inline uint64_t free_bucket(Entry* table, uint64_t buckets, uint64_t key, b
 
 
 cdef enum:
-    LOOKAHEAD = 16  # rows between hashing an n-gram's keys and probing them (link_orders, the table builds)
+    LOOKAHEAD = 16  # rows between hashing an n-gram's keys and probing its buckets (IndexBuilder's passes)
 
 
-def link_orders(const uint64_t[::1] lower not None, const uint32_t[:, :] ngrams not None):
-    """How the n-gram rows `ngrams` meet the keys `lower` of the (n-1)-grams, through one hash set of `lower`:
-    (whether each row's context, its first n-1 words, is among `lower`; whether its suffix, its last n-1 words,
-    is; which of `lower` are the context of some row). Both keys of a row are hashed here, as it is probed, so
-    that the loader holds no array of them. A bucket holds the key and its position in `lower` side by side, so a
-    probe costs one cache line."""
-    cdef Py_ssize_t m = ngrams.shape[0], n = ngrams.shape[1], size = lower.shape[0], i, j, r
-    cdef uint64_t ahead[LOOKAHEAD]
-    cdef uint64_t ahead_suffix[LOOKAHEAD]
-    if n < 2 or size >= 0xFFFFFFFF:
-        raise ValueError("link_orders: rows of two words or more, under 2^32 keys")
-    cdef uint64_t buckets = table_buckets(size), b, h
-    slots = np.zeros(buckets, VOCAB_DTYPE)
-    has_context = np.zeros(m, np.bool_)
-    has_suffix = np.zeros(m, np.bool_)
-    is_context = np.zeros(size, np.bool_)
-    cdef VocabEntry* t = <VocabEntry*> cnp.PyArray_DATA(slots)
-    cdef uint8_t[::1] found_context = has_context.view(np.uint8), found_suffix = has_suffix.view(np.uint8)
-    cdef uint8_t[::1] marked = is_context.view(np.uint8)
-    cdef VocabEntry* e
-    with nogil:
-        for i in range(size):
-            if i + LOOKAHEAD < size:
-                prefetch(&t[ngl_bucket(lower[i + LOOKAHEAD], buckets)])
-            b = ngl_bucket(lower[i], buckets)
-            while t[b].key != 0 and t[b].key != lower[i]:
-                b += 1
-                if b == buckets:
-                    b = 0
-            t[b].key = lower[i]
-            t[b].id = <uint32_t> i
-        # The probes are cache misses: row i's buckets are asked for LOOKAHEAD rows before they are probed.
-        # Row r = i - LOOKAHEAD is probed before row i takes its slot in `ahead`.
+# A set of 64-bit keys (never 0: an n-gram's key is not) by linear probing in malloc'd memory, at most half full:
+# the keys of one order's blanks, or of the contexts IndexBuilder did not find.
+cdef struct KeySet:
+    uint64_t* slots
+    uint64_t size
+    uint64_t count
+
+
+cdef bint keyset_contains(const KeySet* s, uint64_t key) noexcept nogil:
+    if s.count == 0:
+        return False
+    cdef uint64_t b = ngl_bucket(key, s.size)
+    while s.slots[b] != 0:
+        if s.slots[b] == key:
+            return True
+        b = b + 1 if b + 1 < s.size else 0
+    return False
+
+
+cdef int keyset_add(KeySet* s, uint64_t key) except -1:
+    cdef uint64_t* old = s.slots
+    cdef uint64_t old_size = s.size, i, b
+    if 2 * (s.count + 1) > s.size:
+        s.size = 2 * s.size if s.size else 64
+        s.slots = <uint64_t*> calloc(s.size, sizeof(uint64_t))
+        if s.slots == NULL:
+            s.slots, s.size = old, old_size
+            raise MemoryError()
+        s.count = 0
+        for i in range(old_size):
+            if old[i] != 0:
+                keyset_add(s, old[i])
+        free(old)
+    b = ngl_bucket(key, s.size)
+    while s.slots[b] != 0:
+        if s.slots[b] == key:
+            return 0
+        b = b + 1 if b + 1 < s.size else 0
+    s.slots[b] = key
+    s.count += 1
+    return 0
+
+
+cdef float NEVER_EXTENDS = copysignf(0.0, -1.0)  # KenLM's mark (lm/blank.hh): a zero weight no n-gram extends
+
+
+cdef inline float extended(float bow) noexcept nogil:
+    """The weight of an n-gram found to be the context of a longer one: a zero loses its "never extends" sign."""
+    return 0.0 if bow == 0 else bow
+
+
+cdef class IndexBuilder:
+    """The hash tables of a query index, filled order by order from the lowest up, the way KenLM's probing search
+    fills them from an ARPA file (lm/search_hashed.cc): each table is sized from its order's n-gram count and the
+    rows go straight in, so a reader holds nothing but the tables and the rows it hands in.
+
+    Two details carry KenLM's semantics:
+      * extension marks: a zero back-off weight is stored as -0.0 ("never extends") until an n-gram of the order
+        above turns out to have it as its context (then +0.0), so that states drop what can never matter;
+      * blanks: where a row lacks its suffix (its last n-1 words; SRILM's pruning leaves such holes), the suffix
+        is inserted with the backed-off probability bow(its context) + p(its own suffix), its own missing
+        suffixes first, so that the search, which walks from the word back into its context, can stop at the
+        first miss (KenLM's FixSRI). A row of NaN probability (a BackoffModel's context-only n-gram) gets the
+        backed-off probability too. Both are "blanks": finish() returns their keys, so that scoring can tell them
+        from the model's own n-grams.
+    Rows of order n may come in any number of add() calls, after every row of order n - 1: the tables below are
+    then complete but for blanks, and blanks only ever come from longer rows. A table grows (is rebuilt larger)
+    once its blanks (or rows beyond its count) have taken half of the room its probing multiplier left.
+    """
+    cdef int order, filling
+    cdef bint check_contexts
+    cdef double multiplier
+    cdef list tables  # the table of order n at n - 2: MIDDLE_DTYPE below the highest order, LONGEST_DTYPE there
+    cdef object unigram_prob, unigram_bow
+    cdef const float* uprob
+    cdef float* ubow
+    cdef uint64_t vocab_size
+    cdef void* data[MAX_ORDER + 1]
+    cdef uint64_t buckets[MAX_ORDER + 1]
+    cdef uint64_t stride[MAX_ORDER + 1]  # bytes per entry
+    cdef uint64_t entries[MAX_ORDER + 1]
+    cdef uint64_t limit[MAX_ORDER + 1]  # entries at which the table is grown
+    cdef KeySet blanks[MAX_ORDER + 1]
+    cdef KeySet orphans[MAX_ORDER + 1]  # without check_contexts: the keys of contexts not found when looked up
+
+    def __cinit__(self):
+        memset(self.blanks, 0, sizeof(self.blanks))
+        memset(self.orphans, 0, sizeof(self.orphans))
+        memset(self.entries, 0, sizeof(self.entries))
+
+    def __dealloc__(self):
+        cdef int n
+        for n in range(MAX_ORDER + 1):
+            free(self.blanks[n].slots)
+            free(self.orphans[n].slots)
+
+    def __init__(self, unigram_prob, unigram_bow, counts, double multiplier=PROBING_MULTIPLIER,
+                 bint check_contexts=False):
+        """`unigram_prob`, `unigram_bow`: float32 arrays by word id, the weights' zeros as -0.0 (the builder marks
+        them in place as bigrams come); `counts`: the number of n-grams of each order, unigrams first (it sizes the
+        tables); `check_contexts`: add() refuses a row whose context is not a row of the order below."""
+        cdef int n
+        self.order = len(counts)
+        if not 2 <= self.order <= MAX_ORDER:
+            raise ValueError(f"IndexBuilder: orders 2..{MAX_ORDER}, not {self.order}")
+        if not 1.0 < multiplier < float("inf"):
+            raise ValueError("the probing multiplier must be a finite number above 1")
+        for name, array in (("unigram_prob", unigram_prob), ("unigram_bow", unigram_bow)):
+            if (not isinstance(array, np.ndarray) or array.dtype != np.float32 or array.ndim != 1
+                    or not array.flags.c_contiguous or not array.flags.writeable or len(array) != len(unigram_prob)):
+                raise ValueError(f"IndexBuilder: {name} must be a writable contiguous float32 array by word id")
+        self.unigram_prob, self.unigram_bow = unigram_prob, unigram_bow
+        self.uprob = <const float*> cnp.PyArray_DATA(unigram_prob)
+        self.ubow = <float*> cnp.PyArray_DATA(unigram_bow)
+        self.vocab_size = len(unigram_prob)
+        self.multiplier, self.check_contexts, self.filling = multiplier, check_contexts, 2
+        self.tables = []
+        for n in range(2, self.order + 1):
+            self.tables.append(np.zeros(table_buckets(counts[n - 1], multiplier),
+                                        MIDDLE_DTYPE if n < self.order else LONGEST_DTYPE))
+            self._attach(n, counts[n - 1])
+
+    cdef void _attach(self, int n, uint64_t planned):
+        """Point at the table of order n, sized for `planned` entries."""
+        table = self.tables[n - 2]
+        self.data[n] = cnp.PyArray_DATA(table)
+        self.buckets[n] = len(table)
+        self.stride[n] = table.dtype.itemsize
+        self.limit[n] = planned + (self.buckets[n] - 1 - planned) // 2
+
+    cdef int _grow(self, int n) except -1:
+        """Rebuild the table of order n for its entries and one more (at its multiplier's load again)."""
+        old = self.tables[n - 2]
+        cdef uint64_t planned = self.entries[n] + 1, b
+        cdef Py_ssize_t i
+        cdef bint clash = False
+        table = np.zeros(table_buckets(planned, self.multiplier), old.dtype)
+        cdef MiddleEntry* source = <MiddleEntry*> cnp.PyArray_DATA(old)
+        cdef MiddleEntry* target = <MiddleEntry*> cnp.PyArray_DATA(table)
+        cdef LongestEntry* longest_source = <LongestEntry*> cnp.PyArray_DATA(old)
+        cdef LongestEntry* longest_target = <LongestEntry*> cnp.PyArray_DATA(table)
+        for i in range(len(old)):
+            if n < self.order and source[i].key != 0:
+                b = free_bucket(target, len(table), source[i].key, &clash)
+                target[b] = source[i]
+            elif n == self.order and longest_source[i].key != 0:
+                b = free_bucket(longest_target, len(table), longest_source[i].key, &clash)
+                longest_target[b] = longest_source[i]
+        self.tables[n - 2] = table
+        self._attach(n, planned)
+        return 0
+
+    cdef inline void _prefetch(self, int n, uint64_t key) noexcept:
+        """Ask for the bucket of `key` in the table of order n ahead of its probe (a cache miss)."""
+        prefetch(<char*> self.data[n] + ngl_bucket(key, self.buckets[n]) * self.stride[n])
+
+    cdef inline MiddleEntry* _find(self, int n, uint64_t key) noexcept:
+        """The entry of `key` in the table of order n, a middle order, or NULL."""
+        return find_entry(<MiddleEntry*> self.data[n], self.buckets[n], key)
+
+    cdef int _insert(self, int n, uint64_t key, float prob, float bow) except -1:
+        """Put an n-gram in the table of order n; 1 if its key is there already (nothing is put), else 0."""
+        cdef bint clash = False
+        cdef uint64_t b
+        cdef MiddleEntry* middle
+        cdef LongestEntry* longest
+        if self.entries[n] >= self.limit[n]:
+            self._grow(n)
+        if n < self.order:
+            middle = <MiddleEntry*> self.data[n]
+            b = free_bucket(middle, self.buckets[n], key, &clash)
+            if not clash:
+                middle[b].key, middle[b].prob, middle[b].bow = key, prob, bow
+        else:
+            longest = <LongestEntry*> self.data[n]
+            b = free_bucket(longest, self.buckets[n], key, &clash)
+            if not clash:
+                longest[b].key, longest[b].prob = key, prob
+        if clash:
+            return 1
+        self.entries[n] += 1
+        return 0
+
+    cdef int _close_suffixes(self, const uint32_t* row, int n) except -1:
+        """Insert the missing suffixes of a row of n >= 3 words as blanks, shortest first (each one's own suffix is
+        then there: the tables hold every suffix of every entry, the unigrams aside)."""
+        cdef uint64_t suffix[MAX_ORDER + 1]  # suffix[j]: the key of the row's last j words
+        cdef uint64_t context[MAX_ORDER + 1]  # context[j]: the key of the j words before its last
+        cdef uint64_t h = ngl_hash_start(row[n - 1])
+        cdef int j, i
+        cdef float bow, prob
+        cdef MiddleEntry* e
+        for j in range(2, n):
+            h = ngl_hash_extend(h, row[n - j])
+            suffix[j] = h
+        j = n - 1
+        while j >= 2 and self._find(j, suffix[j]) == NULL:
+            j -= 1
+        if j == n - 1:
+            return 0
+        h = ngl_hash_start(row[n - 2])
+        for i in range(2, n - 1):
+            h = ngl_hash_extend(h, row[n - 1 - i])
+            context[i] = h
+        for i in range(j + 1, n):  # the blank of the last i words: bow(its first i - 1 words) + p(its last i - 1)
+            if i == 2:
+                self.ubow[row[n - 2]] = extended(self.ubow[row[n - 2]])
+                bow = self.ubow[row[n - 2]]
+                prob = self.uprob[row[n - 1]]
+            else:
+                e = self._find(i - 1, context[i - 1])
+                bow = 0.0
+                if e != NULL:
+                    e.bow = extended(e.bow)
+                    bow = e.bow
+                e = self._find(i - 1, suffix[i - 1])
+                if e == NULL:
+                    raise RuntimeError("IndexBuilder: a blank's suffix is missing")  # (inserted just before)
+                prob = e.prob
+            self._insert(i, suffix[i], bow + prob, NEVER_EXTENDS)
+            keyset_add(&self.blanks[i], suffix[i])
+        return 0
+
+    def add(self, int n, const uint32_t[:, ::1] grams not None, const float[::1] prob not None,
+            const float[::1] bow=None):
+        """Add rows of order n: their word ids (each below the unigram arrays' length), log10 probabilities (NaN:
+        the backed-off one) and, below the highest order, log10 back-off weights (NaN or zero: none). Returns None,
+        or what is wrong: a row whose context is not a row of order n - 1 (with check_contexts), or a key that is
+        in the table already (an n-gram given twice, or two that share a 64-bit hash)."""
+        cdef Py_ssize_t m = grams.shape[0], i, r
+        cdef int j, k
+        cdef uint64_t h
+        cdef uint64_t ahead_own[LOOKAHEAD]
+        cdef uint64_t ahead_context[LOOKAHEAD]
+        cdef uint64_t ahead_suffix[LOOKAHEAD]
+        cdef const uint32_t* row
+        cdef MiddleEntry* e
+        cdef float p, w, cbow
+        if not self.tables or n < self.filling or n > self.order:
+            raise ValueError(f"IndexBuilder.add: order {n} after order {self.filling} of {self.order}")
+        if grams.shape[1] != n or prob.shape[0] != m or (n < self.order and (bow is None or bow.shape[0] != m)):
+            raise ValueError(f"IndexBuilder.add: {n} words, a probability and (below the highest order) a weight per row")
+        for i in range(m):
+            for j in range(n):
+                if grams[i, j] >= self.vocab_size:
+                    raise ValueError(f"IndexBuilder.add: word id {grams[i, j]} beyond the {self.vocab_size} unigrams")
+        self.filling = n
+        # The probes are cache misses: row i's keys are hashed, and their buckets asked for, LOOKAHEAD rows before
+        # row i is put in.
         for i in range(m + LOOKAHEAD):
             if i >= LOOKAHEAD:
                 r = i - LOOKAHEAD
-                e = find_entry(t, buckets, ahead[r % LOOKAHEAD])
-                if e != NULL:
-                    found_context[r] = 1
-                    marked[e.id] = 1
-                found_suffix[r] = find_entry(t, buckets, ahead_suffix[r % LOOKAHEAD]) != NULL
+                k = r % LOOKAHEAD
+                row = &grams[r, 0]
+                if n == 2:
+                    self.ubow[row[0]] = extended(self.ubow[row[0]])
+                    cbow = self.ubow[row[0]]
+                else:
+                    if self._find(n - 1, ahead_suffix[k]) == NULL:
+                        self._close_suffixes(row, n)
+                    e = self._find(n - 1, ahead_context[k])
+                    if self.check_contexts and (e == NULL or keyset_contains(&self.blanks[n - 1], ahead_context[k])):
+                        return f"a {n}-gram has no {n - 1}-gram for its context"
+                    cbow = 0.0
+                    if e != NULL:
+                        e.bow = extended(e.bow)
+                        cbow = e.bow
+                    else:  # (it may yet come, as a blank of a longer row: finish() marks it then)
+                        keyset_add(&self.orphans[n - 1], ahead_context[k])
+                p = prob[r]
+                if isnan(p):
+                    if n == 2:
+                        p = cbow + self.uprob[row[1]]
+                    else:
+                        e = self._find(n - 1, ahead_suffix[k])
+                        if e == NULL:
+                            raise RuntimeError("IndexBuilder: a row's suffix is missing")  # (closed above)
+                        p = cbow + e.prob
+                    keyset_add(&self.blanks[n], ahead_own[k])
+                w = 0.0
+                if n < self.order:
+                    w = bow[r]
+                    if isnan(w) or w == 0:
+                        w = NEVER_EXTENDS
+                if self._insert(n, ahead_own[k], p, w):
+                    return (f"two {n}-grams share a 64-bit hash (or an n-gram appears twice); "
+                            "check the model for repeated n-grams")
             if i < m:
-                h = ngl_hash_start(ngrams[i, n - 2])
-                for j in range(n - 3, -1, -1):
-                    h = ngl_hash_extend(h, ngrams[i, j])
-                ahead[i % LOOKAHEAD] = h
-                prefetch(&t[ngl_bucket(h, buckets)])
-                h = ngl_hash_start(ngrams[i, n - 1])  # the suffix key, as hash_rows makes it
+                k = i % LOOKAHEAD
+                h = ngl_hash_start(grams[i, n - 1])
                 for j in range(n - 2, 0, -1):
-                    h = ngl_hash_extend(h, ngrams[i, j])
-                ahead_suffix[i % LOOKAHEAD] = h
-                prefetch(&t[ngl_bucket(h, buckets)])
-    return has_context, has_suffix, is_context
+                    h = ngl_hash_extend(h, grams[i, j])
+                ahead_suffix[k] = h
+                ahead_own[k] = ngl_hash_extend(h, grams[i, 0])
+                self._prefetch(n, ahead_own[k])
+                if n >= 3:
+                    self._prefetch(n - 1, h)
+                    h = ngl_hash_start(grams[i, n - 2])
+                    for j in range(n - 3, -1, -1):
+                        h = ngl_hash_extend(h, grams[i, j])
+                    ahead_context[k] = h
+                    self._prefetch(n - 1, h)
+        return None
 
-
-def match_keys(const uint64_t[::1] keys not None, const uint64_t[::1] queries not None,
-               const uint64_t[::1] marks=None):
-    """(which of `queries` are among `keys`, which of `keys` are among `marks` (`queries` when None)), for a few
-    queries against many keys (blanks against an order's keys): through one hash set of both small arrays,
-    which stays in cache, in one sequential pass over `keys`."""
-    if marks is None:
-        marks = queries
-    cdef Py_ssize_t m = queries.shape[0], c = marks.shape[0], size = keys.shape[0], i
-    cdef uint64_t buckets = table_buckets(m + c), b, key
-    slots = np.zeros(buckets, np.uint64)
-    flags = np.zeros(buckets, np.uint8)  # 1: a mark; 2: found among `keys`
-    found = np.zeros(m, np.bool_)
-    among = np.zeros(size, np.bool_)
-    cdef uint64_t[::1] t = slots
-    cdef uint8_t[::1] g = flags, f = found.view(np.uint8), a = among.view(np.uint8)
-    with nogil:
-        for i in range(m + c):
-            key = queries[i] if i < m else marks[i - m]
-            b = ngl_bucket(key, buckets)
-            while t[b] != 0 and t[b] != key:
-                b = b + 1 if b + 1 < buckets else 0
-            t[b] = key
-            if i >= m:
-                g[b] |= 1
-        for i in range(size):
-            b = ngl_bucket(keys[i], buckets)
-            while t[b] != 0:
-                if t[b] == keys[i]:
-                    g[b] |= 2
-                    a[i] = g[b] & 1
-                    break
-                b = b + 1 if b + 1 < buckets else 0
-        for i in range(m):
-            b = ngl_bucket(queries[i], buckets)
-            while t[b] != queries[i]:
-                b = b + 1 if b + 1 < buckets else 0
-            f[i] = (g[b] >> 1) & 1
-    return found, among
+    def finish(self):
+        """(the middle orders' tables, the highest order's table, per order n at n - 1 the sorted keys of its blanks
+        or None (None for the unigrams)). The builder is spent."""
+        cdef int n
+        cdef uint64_t i, k
+        cdef MiddleEntry* e
+        for n in range(2, self.order):  # contexts missing when their rows came, since closed as blanks
+            for i in range(self.orphans[n].size):
+                if self.orphans[n].slots[i] != 0:
+                    e = self._find(n, self.orphans[n].slots[i])
+                    if e != NULL:
+                        e.bow = extended(e.bow)
+        blank_keys = [None] * self.order
+        for n in range(2, self.order + 1):
+            if self.blanks[n].count:
+                keys = np.empty(self.blanks[n].count, np.uint64)
+                k = 0
+                for i in range(self.blanks[n].size):
+                    if self.blanks[n].slots[i] != 0:
+                        keys[k] = self.blanks[n].slots[i]
+                        k += 1
+                keys.sort()
+                blank_keys[n - 1] = keys
+        tables, self.tables = self.tables, []
+        return tables[:len(tables) - 1], tables[len(tables) - 1], blank_keys
 
 
 def build_vocab_table(list words):
@@ -311,64 +522,6 @@ def build_vocab_table(list words):
         t[b].key = key
         t[b].id = <uint32_t> i
     return table
-
-
-cdef bint _fill_table(Entry* table, uint64_t buckets, const uint64_t[::1] keys, const float[::1] prob,
-                     const float* bow) noexcept nogil:
-    """Put each n-gram in its bucket (with its back-off weight, in a middle-order table); True if two keys clash."""
-    cdef Py_ssize_t i, m = keys.shape[0]
-    cdef uint64_t b
-    cdef bint clash = False
-    for i in range(m):
-        if i + LOOKAHEAD < m:  # the buckets are cache misses: ask for them LOOKAHEAD keys ahead
-            prefetch(&table[ngl_bucket(keys[i + LOOKAHEAD], buckets)])
-        b = free_bucket(table, buckets, keys[i], &clash)
-        table[b].key = keys[i]
-        table[b].prob = prob[i]
-        if Entry is MiddleEntry:
-            table[b].bow = bow[i]
-    return clash
-
-
-def build_table(const uint64_t[::1] keys not None, const float[::1] prob not None, const float[::1] bow=None,
-                double multiplier=PROBING_MULTIPLIER):
-    """An open-addressing table of (key, prob, bow) for a middle order, or of (key, prob) for the highest order
-    (bow None); returns None if two n-grams share a key."""
-    cdef uint64_t buckets = table_buckets(keys.shape[0], multiplier)
-    cdef bint clash
-    if prob.shape[0] != keys.shape[0] or (bow is not None and bow.shape[0] != keys.shape[0]):
-        raise ValueError("build_table: one probability (and back-off weight) per key")
-    table = np.zeros(buckets, MIDDLE_DTYPE if bow is not None else LONGEST_DTYPE)
-    cdef void* entries = cnp.PyArray_DATA(table)
-    cdef const float* weights = &bow[0] if bow is not None and bow.shape[0] > 0 else NULL
-    with nogil:
-        if weights != NULL:
-            clash = _fill_table(<MiddleEntry*> entries, buckets, keys, prob, weights)
-        else:
-            clash = _fill_table(<LongestEntry*> entries, buckets, keys, prob, NULL)
-    return None if clash else table
-
-
-def lookup_middle(table, const uint64_t[::1] keys not None):
-    """(prob, bow, found) of each key in a middle-order table (NaN where absent)."""
-    cdef Py_ssize_t m = keys.shape[0], i
-    table = _checked_table(table, MIDDLE_DTYPE, "table")
-    cdef MiddleEntry* t = <MiddleEntry*> cnp.PyArray_DATA(table)
-    cdef uint64_t buckets = len(table)
-    prob = np.full(m, np.nan, np.float32)
-    bow = np.full(m, np.nan, np.float32)
-    found = np.zeros(m, np.bool_)
-    cdef float[::1] p = prob, w = bow
-    cdef uint8_t[::1] f = found.view(np.uint8)
-    cdef MiddleEntry* e
-    with nogil:
-        for i in range(m):
-            e = find_entry(t, buckets, keys[i])
-            if e != NULL:
-                p[i] = e.prob
-                w[i] = e.bow
-                f[i] = 1
-    return prob, bow, found
 
 
 cdef class State:

@@ -1,12 +1,11 @@
-"""The ARPA loader's bottom-up pass (formats.probing): holes whose blanks have holes of their own (a blank's suffix
-missing too, a blank the context of another), scored by the back-off recursion over read_arpa's model; and the
-key matching it closes them with, against numpy's set membership."""
+"""The query index's builder (IndexBuilder, filled by formats.probing's loader): holes whose blanks have holes of
+their own (a blank's suffix missing too, a blank the context of another), more blanks than a table has room
+for, and a file handed over a few rows at a time, each scored by the back-off recursion over read_arpa's model."""
 import itertools
 
-import numpy as np
 import pytest
 
-from ngramlm._ext import _query
+from ngramlm.core.errors import InputError
 from ngramlm.formats.arpa import read_arpa
 from ngramlm.use.query import Model, State
 from reference_backoff import logprob_ids
@@ -48,33 +47,76 @@ ngram 4=2
 """
 
 
+def _score_like_the_recursion(path, reference, histories, words):
+    """Model(path) scores each of `words` after each history as the back-off recursion over `reference`."""
+    model = Model(str(path))
+    for history in histories:
+        ids = [reference.vocab.id(w) for w in history]
+        state = State()
+        model.NullContextWrite(state)
+        for word in history:
+            out = State()
+            model.BaseScore(state, word, out)
+            state = out
+        for word in words:
+            expected, _ = logprob_ids(reference, reference.vocab.id(word), ids)
+            assert model.BaseScore(state, word, State()) == pytest.approx(expected, abs=1e-5), (history, word)
+    return model
+
+
 def test_cascaded_blanks_score_by_the_backoff_recursion(tmp_path):
     path = tmp_path / "holes.arpa"
     path.write_text(ARPA)
-    reference = read_arpa(str(path))
-    model = Model(str(path))
     words = ["<s>", "a", "b", "c", "d", "e", "y", "</s>"]
-    for length in range(4):
-        for history in itertools.product(words[:-1], repeat=length):
-            ids = [reference.vocab.id(w) for w in history]
-            state = State()
-            model.NullContextWrite(state)
-            for word in history:
-                out = State()
-                model.BaseScore(state, word, out)
-                state = out
-            for word in words[1:]:
-                expected, _ = logprob_ids(reference, reference.vocab.id(word), ids)
-                assert model.BaseScore(state, word, State()) == pytest.approx(expected, abs=1e-5), (history, word)
+    histories = [h for length in range(4) for h in itertools.product(words[:-1], repeat=length)]
+    _score_like_the_recursion(path, read_arpa(str(path)), histories, words[1:])
 
 
-def test_match_keys_is_set_membership():
-    rng = np.random.default_rng(5)
-    keys = rng.integers(1, 2**64 - 1, 5000, dtype=np.uint64)
-    queries = np.concatenate([rng.choice(keys, 300), rng.integers(1, 2**64 - 1, 300, dtype=np.uint64)])
-    marks = np.concatenate([rng.choice(keys, 200), queries[:50]])
-    found, among = _query.match_keys(keys, queries, marks)
-    assert (found == np.isin(queries, keys)).all() and found.sum() >= 300
-    assert (among == np.isin(keys, marks)).all() and among.any()
-    found, among = _query.match_keys(keys, queries)
-    assert (among == np.isin(keys, queries)).all()
+def _many_holes_arpa(first, second, third):
+    """Bigrams first x second; trigrams first x second x third, none of whose suffixes (second x third) is a
+    bigram: len(second) * len(third) blanks against a bigram table sized for len(first) * len(second)."""
+    words = first + second + third
+    lines = ["\\data\\", f"ngram 1={len(words) + 2}", f"ngram 2={len(first) * len(second)}",
+             f"ngram 3={len(first) * len(second) * len(third)}", "", "\\1-grams:", "-1.0\t<s>\t-0.3", "-1.2\t</s>"]
+    lines += [f"-{1.1 + i / 100:.2f}\t{w}\t-0.{i % 9 + 1}" for i, w in enumerate(words)]
+    lines += ["", "\\2-grams:"]
+    lines += [f"-0.{(i + j) % 9 + 1}\t{x} {y}\t-0.{(i * j) % 9 + 1}" for i, x in enumerate(first)
+              for j, y in enumerate(second)]
+    lines += ["", "\\3-grams:"]
+    lines += [f"-0.{(i + j + k) % 9 + 1}\t{x} {y} {z}" for i, x in enumerate(first) for j, y in enumerate(second)
+              for k, z in enumerate(third)]
+    return "\n".join(lines + ["", "\\end\\", ""])
+
+
+def test_blanks_beyond_the_tables_room_grow_it_and_score_by_the_recursion(tmp_path):
+    first, second, third = ["a", "b"], [f"m{i}" for i in range(5)], [f"z{i}" for i in range(12)]
+    path = tmp_path / "holes.arpa"
+    path.write_text(_many_holes_arpa(first, second, third))
+    reference = read_arpa(str(path))
+    model = _score_like_the_recursion(path, reference, [(x, y) for x in first for y in second] + [(y,) for y in second],
+                                      third + first)
+    # 60 blanks in a table sized for 10 bigrams: it grew (keeping a sixth of its buckets empty, so that probes
+    # stay short), and every missing suffix is a blank, nothing else
+    assert len(model.tables.blanks[1]) == len(second) * len(third)
+    bigrams = model.tables.middle[0]
+    assert (bigrams["key"] != 0).sum() == 10 + 60 and len(bigrams) >= 70 * 1.2
+    assert model.tables.blanks[2] is None and model.sizes() == [len(first + second + third) + 2, 10, 120]
+
+
+def test_blocks_of_the_file_meet_in_the_tables(tmp_path, monkeypatch):
+    """The loader hands the builder a few rows at a time: blanks closed by one block serve the next, and a row
+    whose context is only such a blank (the file lacks it) is still refused, with its line."""
+    from ngramlm.formats import probing
+
+    monkeypatch.setattr(probing, "_BLOCK_ROWS", 2)
+    path = tmp_path / "holes.arpa"
+    path.write_text(ARPA)
+    reference = read_arpa(str(path))
+    words = ["<s>", "a", "b", "c", "d", "e", "y"]
+    _score_like_the_recursion(path, reference, itertools.product(words, repeat=3), words[1:] + ["</s>"])
+    # "c d e" is a blank of "y c d e" (closed in the first block of 4-grams); "x c d e f" needs it as its context
+    broken = ARPA.replace("ngram 1=8", "ngram 1=10").replace("-1.7\ty\t-0.05", "-1.7\ty\t-0.05\n-1.8\tx\n-1.9\tf")
+    broken = broken.replace("ngram 4=2", "ngram 4=4").replace("-0.25\ty c d e", "-0.25\ty c d e\n-0.3\tx b c d\n-0.3\tc d e f")
+    (tmp_path / "broken.arpa").write_text(broken)
+    with pytest.raises(InputError, match=r"broken\.arpa:\d+: .*context"):
+        Model(str(tmp_path / "broken.arpa"))

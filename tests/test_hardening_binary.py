@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ngramlm._ext import _query
 from ngramlm.core.errors import InputError
 from ngramlm.core.model import BackoffModel
 from ngramlm.core.vocab import Vocabulary
@@ -253,11 +252,9 @@ def test_default_load_detects_every_single_byte_change(tmp_path):
     each. CRC-32 detects every error burst of up to 32 bits, so any single-byte change."""
     small = hostile_binary(tmp_path, lambda t: None)
     data = open(small, "rb").read()
-    big_tables = build_index(trigram_model())
-    used = big_tables.longest[big_tables.longest["key"] != 0]
-    # The same trigram in a table of 300,000 buckets (KenLM's -p at its extreme), so the payload is 3.6 MB.
-    big_tables.longest = _query.build_table(np.ascontiguousarray(used["key"]), np.ascontiguousarray(used["prob"]),
-                                            None, 300_000 / len(used))
+    model = trigram_model()
+    # The same trigram model in tables of 300,000 buckets a trigram (KenLM's -p at its extreme): a payload > 3 MB.
+    big_tables = build_index(model, probing_multiplier=300_000 / model.sizes()[2])
     big = str(tmp_path / "big.bin")
     write_binary(big_tables, big)
     big_data = open(big, "rb").read()

@@ -17,7 +17,8 @@ class WordTable:
 
 def parse_ngram_lines(buf: bytes, start: int, final: bool, n: int, grams: np.ndarray, logprob: np.ndarray,
                       logbow: np.ndarray, filled: int, announced: int, ids: WordTable,
-                      unigrams: list[bytes] | None) -> tuple[int, int, int, bool, str | None]:
+                      unigrams: list[bytes] | None, before: int = 0,
+                      comments: bool = False) -> tuple[int, int, int, bool, str | None]:
     """Parse n-gram lines of `buf` into the arrays: (position, lines consumed, rows filled, done, error or None)."""
 
 def prefix_index(shorter: np.ndarray, longer: np.ndarray) -> np.ndarray:

@@ -19,25 +19,20 @@ _Word: TypeAlias = str | bytes | int
 def table_buckets(entries: int, multiplier: float = ...) -> int:
     """The number of buckets of a hash table for `entries` n-grams."""
 
-def hash_rows(ngrams: np.ndarray, keys: bool = True,
-              suffixes: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(key of each n-gram row, key of its suffix without the first word), as uint64 arrays (None where not
-    asked for)."""
+@final
+class IndexBuilder:
+    """The hash tables of a query index filled order by order from the lowest up, as KenLM fills them from an
+    ARPA file: extension marks (-0.0 "never extends") and blanks for missing suffixes (KenLM's FixSRI)."""
 
-def link_orders(lower: np.ndarray, ngrams: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(each row's context among `lower`, each row's suffix among `lower`, which of `lower` are a row's context)."""
-
-def match_keys(keys: np.ndarray, queries: np.ndarray,
-               marks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(which of `queries` are among `keys`, which of `keys` are among `marks` (`queries` when None)), for a
-    few queries and marks against many keys."""
+    def __init__(self, unigram_prob: np.ndarray, unigram_bow: np.ndarray, counts: Sequence[int],
+                 multiplier: float = ..., check_contexts: bool = False) -> None: ...
+    def add(self, n: int, grams: np.ndarray, prob: np.ndarray, bow: np.ndarray | None = None) -> str | None:
+        """Add rows of order n (after every row of order n - 1): None, or what is wrong with them."""
+    def finish(self) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray | None]]:
+        """(middle tables, the highest order's table, per order the sorted keys of its blanks or None)."""
 
 def build_vocab_table(words: list[str]) -> np.ndarray | None:
     """The VOCAB_DTYPE hash table of the spellings' keys to their ids; None if two spellings share a key."""
-
-def build_table(keys: np.ndarray, prob: np.ndarray, bow: np.ndarray | None = None,
-                multiplier: float = ...) -> np.ndarray | None:
-    """A MIDDLE_DTYPE table (LONGEST_DTYPE without `bow`) of the n-grams' keys; None if two keys are equal."""
 
 def check_index(order: int, uni_prob: np.ndarray, uni_bow: np.ndarray, present: np.ndarray,
                 middle_tables: Sequence[np.ndarray], longest_table: np.ndarray | None, vocab_table: np.ndarray,
@@ -45,9 +40,6 @@ def check_index(order: int, uni_prob: np.ndarray, uni_bow: np.ndarray, present: 
                                              np.ndarray]:
     """The index arrays checked (ValueError) and contiguous: (unigram prob, bow, presence, middle tables, longest
     table, vocabulary table). Every table non-empty with an empty bucket, the vocabulary's ids in range."""
-
-def lookup_middle(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(prob, bow, found) of each key in a MIDDLE_DTYPE table."""
 
 @disjoint_base
 class State:

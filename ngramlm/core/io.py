@@ -5,7 +5,8 @@ half-written model behind. Outputs are checked before the work that fills them (
 
 Reading text, below every room that reads it (the vocabulary, the corpus reader, counting, count files): UTF-8
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
-(read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line.
+(read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line. Under
+srilm_comments() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class.
 
 In:  paths (plain, .gz, .bz2, .xz by extension; '-' for standard input or output).
 Out: byte or UTF-8 text streams; (line number, line) pairs (iter_lines); (block of whole lines, number of its first
@@ -22,6 +23,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import sys
 import tempfile
 import zlib
@@ -220,6 +222,39 @@ def open_input(path: str):
         raise InputError(path, None, f"cannot open: {exc.strerror or exc}") from None
 
 
+# SRILM's File class, which reads every file of its tools, skips lines whose first two bytes are "##" (comments;
+# they still count in line numbers). SRILM's commands turn this on for the whole run (srilm_comments); ngramlm's
+# own commands read such lines as text, as KenLM's lmplz does. A process-wide switch rather than a parameter: it
+# reaches every reader of a SRILM command (text, counts, vocabularies, classes, N-best lists, discounts), and the
+# reading thread of the counting, without threading a flag through each.
+_COMMENTS = {"skipped": False}
+_COMMENT_LINES = re.compile(rb"^##[^\n]*", re.MULTILINE)
+
+
+@contextlib.contextmanager
+def srilm_comments():
+    """Within the block, iter_lines and read_blocks treat lines that begin with "##" as SRILM does: as comments."""
+    before = _COMMENTS["skipped"]
+    _COMMENTS["skipped"] = True
+    try:
+        yield
+    finally:
+        _COMMENTS["skipped"] = before
+
+
+def srilm_comments_on() -> bool:
+    """Whether lines that begin with "##" are comments here (within srilm_comments()): for readers of their own."""
+    return _COMMENTS["skipped"]
+
+
+def _without_comments(block: bytes) -> bytes:
+    """`block` (whole lines) with its "##" lines emptied, so that its line count, and every line number after
+    them, stays that of the file: the readers of SRILM's commands skip an empty line, as SRILM skips a comment."""
+    if block.startswith(b"##") or b"\n##" in block:
+        return _COMMENT_LINES.sub(b"", block)
+    return block
+
+
 def open_text(path: str, errors: str = "strict"):
     """Open a (possibly compressed) text file, or standard input for '-', as UTF-8 text."""
     raw = open_input(path)
@@ -229,12 +264,16 @@ def open_text(path: str, errors: str = "strict"):
 def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
     """Yield (line number, line) of a text file, turning decoding and I/O failures into InputError.
 
-    Lines are decoded one at a time (not in blocks) so that an invalid byte is reported at its own line.
+    Lines are decoded one at a time (not in blocks) so that an invalid byte is reported at its own line. Under
+    srilm_comments(), lines that begin with "##" are skipped (the numbers of the others stay the file's).
     """
     lineno = 0
+    comments = _COMMENTS["skipped"]
     raw = open_input(path)
     try:
         for lineno, data in enumerate(raw, 1):
+            if comments and data[0] == 0x23 and data.startswith(b"##"):  # one byte's test first: most lines stop there
+                continue
             try:
                 yield lineno, data.decode("utf-8", errors)
             except UnicodeDecodeError as exc:
@@ -254,7 +293,8 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
 def read_blocks(path: str, block_bytes: int, progress=None) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
     first line of each (only \n ends a line, as in SRILM and iter_lines). `progress`: a core.progress.FileProgress
-    told of each block read."""
+    told of each block read. Under srilm_comments(), lines that begin with "##" come as empty lines."""
+    comments = _COMMENTS["skipped"]
     raw = open_input(path)
     lineno, carry, handed = 1, b"", 0
     try:
@@ -266,12 +306,12 @@ def read_blocks(path: str, block_bytes: int, progress=None) -> Iterator[tuple[by
             cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
             if block:
-                yield block, lineno
+                yield _without_comments(block) if comments else block, lineno
                 lineno += block.count(b"\n")
         if progress is not None:
             progress.finish_file(raw, handed)
         if carry:
-            yield carry, lineno
+            yield _without_comments(carry) if comments else carry, lineno
     except READ_ERRORS as exc:  # truncated or corrupt compressed files land here
         raise InputError(path, lineno, f"cannot read: {exc}; is it truncated or corrupt?") from None
     finally:

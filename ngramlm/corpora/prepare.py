@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from ..core.errors import NgramlmError
 from ..core.io import iter_lines
+from .unsegmented import HAN
 
 LANGUAGES = ("auto", "en", "zh")
 NORMALISATIONS = ("NFKC", "NFC", "NFKD", "NFD", "none")
@@ -39,8 +40,6 @@ NORMALISATIONS = ("NFKC", "NFC", "NFKD", "NFD", "none")
 # A unit of Chinese text that no segmentation splits: a marker such as <unk>, a number with its separators, a run
 # of Latin letters, white space, or any one code point.
 UNIT = re.compile(r"<[A-Za-z][\w/-]*>|[0-9０-９]+(?:[.,:：．，][0-9０-９]+)*|[A-Za-zＡ-Ｚａ-ｚ]+|\s+|.", re.S)
-# Chinese (Han) characters: the unified ideographs, their extensions A-H and the compatibility ideographs.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]}'’”]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
                   re.I)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,:/]\d+)*|\.\d+)(?:st|nd|rd|th)?$", re.I)

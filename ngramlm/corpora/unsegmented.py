@@ -12,12 +12,16 @@ do, or None when the text looks like words.
 """
 from __future__ import annotations
 
+import re
 from itertools import islice
 from typing import Iterable
 
 from ..core.errors import InputError
 from ..core.io import iter_lines
-from .prepare import HAN
+
+# Chinese (Han) characters: the unified ideographs, their extensions A-H and the compatibility ideographs (here,
+# not in .prepare, whose regular expressions take some 10 ms to compile for each command that runs this check).
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 # Mean token lengths, in characters, above which a text is not words.
 CHINESE_MEAN_LIMIT = 4.0

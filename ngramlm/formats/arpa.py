@@ -38,12 +38,12 @@ import numpy as np
 from .._ext import _arpa
 from ..core.model import BackoffModel
 from ..core.errors import InputError
-from ..core.io import READ_ERRORS, atomic_write, open_binary, open_input
+from ..core.io import READ_ERRORS, atomic_write, open_binary, open_input, srilm_comments_on
 from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 # Bytes read from the (decompressed) stream at a time; a block always ends at a line boundary when parsed.
-BLOCK_SIZE = 1 << 22
+BLOCK_SIZE = 1 << 20
 # Rows allocated for a section before its lines are read, where the file's size cannot bound them (a compressed
 # file, a pipe); the arrays double as needed up to the header's count.
 INITIAL_ROWS = 1 << 20
@@ -63,6 +63,7 @@ class _LineStream:
     def __init__(self, raw: BinaryIO, path: str, progress: FileProgress):
         self.raw, self.path, self.progress = raw, path, progress
         self.size = _plain_size(raw)
+        self.comments = srilm_comments_on()
         self.buf = b""
         self.pos = 0
         self.lineno = 0
@@ -88,7 +89,14 @@ class _LineStream:
         return True
 
     def readline(self) -> bytes | None:
-        """The next line without its end-of-line characters, or None at the end of the stream."""
+        """The next line without its end-of-line characters, or None at the end of the stream (under SRILM's
+        comments, core.io.srilm_comments, lines that begin with "##" are passed over)."""
+        while True:
+            line = self._next_line()
+            if line is None or not (self.comments and line.startswith(b"##")):
+                return line
+
+    def _next_line(self) -> bytes | None:
         while True:
             end = self.buf.find(b"\n", self.pos)
             if end >= 0:
@@ -210,22 +218,30 @@ def _decodes(word: bytes, errors: str) -> bool:
         return False
 
 
-def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dtype=np.float64):
-    """Parse the `count` lines of the n-gram section whose marker was just read.
+def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dtype=np.float64,
+                   block_rows: int | None = None):
+    """Parse the `count` lines of the n-gram section whose marker was just read: yields (n-grams, log10
+    probabilities, log10 back-off weights), the whole section at once, or with `block_rows` (orders above 1) that
+    many rows at a time, in arrays reused from one block to the next (a reader is done with a block before it
+    asks for the next).
 
-    The arrays are allocated once for the header's count where the file's size allows that many lines (a line
-    of n words takes at least 2n + 2 bytes); else they grow as lines come (from at most INITIAL_ROWS), so that a
-    corrupt header announcing billions of n-grams is reported at the end of the section instead of exhausting
-    memory up front.
+    The whole section's arrays are allocated once for the header's count where the file's size allows that many
+    lines (_plausible_rows); else they grow as lines come, so that a corrupt header announcing billions of
+    n-grams is reported at the end of the section instead of exhausting memory up front.
     """
-    rows = min(count, max(INITIAL_ROWS, stream.size // (2 * n + 2)) if stream.size is not None else INITIAL_ROWS)
+    whole = block_rows is None or n == 1
+    rows = _plausible_rows(stream.size, n, count) if whole else min(count, block_rows)
     grams = np.zeros((rows, n), dtype=ID_DTYPE)
     logprob = np.zeros(rows, dtype=dtype)
     logbow = np.zeros(rows, dtype=dtype)
     filled = 0
+    before = 0  # rows in the blocks already handed out
     first_line = stream.lineno + 1  # a section's lines follow one another: row i is on line first_line + i
     spellings: list[bytes] | None = [] if n == 1 else None
     while True:
+        if filled == len(grams) and not whole and filled:
+            yield grams, logprob, logbow
+            before, filled = before + filled, 0
         if filled == len(grams) < count:
             rows = min(count, 2 * len(grams))
             grams = np.concatenate([grams, np.zeros((rows - len(grams), n), dtype=ID_DTYPE)])
@@ -233,19 +249,27 @@ def _parse_section(stream: _LineStream, n: int, count: int, words: _WordIds, dty
             logbow = np.concatenate([logbow, np.zeros(rows - len(logbow), dtype)])
         buf, start, final = stream.peek_complete_block()
         result = _arpa.parse_ngram_lines(buf, start, final, n, grams, logprob, logbow, filled, count, words.ids,
-                                         spellings)
+                                         spellings, before, stream.comments)
         pos, lines, filled, done, error = result
         stream.advance(pos, lines)
         if error is not None:
             raise stream.error(error, stream.lineno + 1)
         if done or (final and (lines == 0 or filled < len(grams))):
             break
-    if filled != count:
-        raise stream.error(f"the \\{n}-grams: section has {filled} entries but the header announces {count}; "
+    if before + filled != count:
+        raise stream.error(f"the \\{n}-grams: section has {before + filled} entries but the header announces {count}; "
                            "the header counts and the sections must agree", stream.lineno + 1)
     if spellings is not None:
         words.number_unigrams(spellings, grams, first_line)
-    return grams, logprob, logbow
+    if filled or whole:
+        yield grams[:filled], logprob[:filled], logbow[:filled]
+
+
+def _plausible_rows(size: int | None, n: int, count: int) -> int:
+    """The header's `count` of n-grams, or fewer where a file of `size` bytes (None: unknown, as for compressed
+    input) cannot hold that many lines (a line of n words takes at least 2n + 2 bytes): what a reader may allocate
+    for the section up front (at least INITIAL_ROWS)."""
+    return min(count, max(INITIAL_ROWS, size // (2 * n + 2)) if size is not None else INITIAL_ROWS)
 
 
 def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict", *,
@@ -267,39 +291,40 @@ def read_arpa_sections(path: str, vocab: Vocabulary | None = None, errors: str =
                        dtype=np.float64):
     """The first half of read_arpa: (vocab, n-grams, log10 probabilities, log10 back-off weights) per order, in
     the file's order, each line checked but not yet the n-grams against each other (contexts present, none
-    repeated: read_arpa's _finish, or the query index's builder). A weight the file does not write is NaN.
-    `dtype`: of the numbers (np.float32 for the query index, whose tables hold single precision)."""
+    repeated: read_arpa's _finish). A weight the file does not write is NaN. `dtype`: of the numbers."""
     vocab = vocab if vocab is not None else Vocabulary()
-    sections = iter_arpa_sections(path, vocab, errors, quiet=quiet, dtype=dtype)
-    next(sections)  # the header's counts
+    blocks = iter_arpa_blocks(path, vocab, errors, quiet=quiet, dtype=dtype)
+    next(blocks)  # the header's counts
     ngrams, logprob, logbow = [], [], []
-    for grams, lp, bow in sections:
+    for _, grams, lp, bow in blocks:  # (a whole section each)
         ngrams.append(grams)
         logprob.append(lp)
         logbow.append(bow)
     return vocab, ngrams, logprob, logbow
 
 
-def iter_arpa_sections(path: str, vocab: Vocabulary, errors: str = "strict", *, quiet: bool = True,
-                       dtype=np.float64):
-    """read_arpa_sections one order at a time, so that a reader can be done with an order before the next is
-    parsed: yields the header's counts, then (n-grams, log10 probabilities, log10 back-off weights) per order;
-    `vocab` holds every word once the unigrams are yielded. The file is checked to its \\end\\ marker only when
-    the generator is run to its end (and closed when it is closed)."""
+def iter_arpa_blocks(path: str, vocab: Vocabulary, errors: str = "strict", *, quiet: bool = True,
+                     dtype=np.float64, block_rows: int | None = None):
+    """An ARPA file as it is read: yields the header's counts, then (n, n-grams, log10 probabilities, log10
+    back-off weights) for each section in turn, whole, or with `block_rows` a block of at most that many rows at
+    a time in arrays reused from block to block (the unigrams always whole: `vocab` holds every word once they
+    are yielded), so that a reader (the query index's builder) need hold no more than a block of the file. The
+    file is checked to its \\end\\ marker only when the generator is run to its end (and closed when it is
+    closed)."""
     raw = open_input(path)
     try:
         with FileProgress(f"loading {path}", [path], quiet=quiet) as progress:
             stream = _LineStream(raw, path, progress)
-            yield from _read_sections(stream, vocab, errors, dtype)
+            yield from _read_blocks(stream, vocab, errors, dtype, block_rows)
             progress.finish_file(raw, stream.handed)
     finally:
         if path != "-":
             raw.close()
 
 
-def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str, dtype=np.float64):
-    """The header's counts, then the n-grams, log probabilities and log back-off weights of each order, as the
-    file lists them (a generator)."""
+def _read_blocks(stream: _LineStream, vocab: Vocabulary, errors: str, dtype, block_rows: int | None):
+    """The header's counts, then (n, n-grams, log probabilities, log back-off weights) per block of each order,
+    as the file lists them (a generator)."""
     counts, marker = _read_header(stream)
     yield counts
     words = _WordIds(vocab, stream, errors)
@@ -308,7 +333,8 @@ def _read_sections(stream: _LineStream, vocab: Vocabulary, errors: str, dtype=np
         match = _SECTION_LINE.match(marker)
         if match is None or int(match.group(1)) != n:
             raise stream.error(f"expected the \\{n}-grams: section, found {_show(marker)}")
-        yield _parse_section(stream, n, count, words, dtype)
+        for block in _parse_section(stream, n, count, words, dtype, block_rows):
+            yield (n, *block)
     marker = _next_marker(stream)
     if marker != b"\\end\\":
         if _SECTION_LINE.match(marker):

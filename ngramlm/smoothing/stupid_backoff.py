@@ -10,7 +10,8 @@ whose every lower-order n-gram carries the back-off weight log10(alpha), so a ba
 scores it as S(w | h): where h w is missing, it adds log10 alpha for the context h and backs off to h'. (One
 difference: for a history never seen in training, ARPA has no entry to carry alpha, so the reader backs off
 without it; the score is then that of the longest history suffix that was seen.) The file says in a comment before
-`\\data\\` that it holds scores (SCORES_COMMENT), and the perplexity commands look for it (holds_scores).
+`\\data\\` that it holds scores (SCORES_COMMENT), and the perplexity commands look for it (holds_scores): both in
+ngramlm.formats.score_marker, which the check imports without the smoothing methods.
 
 In:  NgramCounts (ngramlm.counting.counts) of orders 1..N. Out: a BackoffModel of log10 scores; the log10 of
 a relative frequency is `log10_relative_frequency`, the one formula that both this module and the partitions of
@@ -22,21 +23,16 @@ import math
 
 import numpy as np
 
-from ..core.io import READ_ERRORS, open_binary
 from ..core.model import BackoffModel
 from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID
 from ..counting.counts import NgramCounts
+from ..formats.score_marker import SCORES_COMMENT, holds_scores  # noqa: F401 (the file's mark: re-exported)
 from .lmplz import ContextsAndSuffixes
 
 # Brants et al. (2007), section 4: "In general, the backoff factor alpha may be made to depend on k. Here, we use
 # a single value for all k: alpha = 0.4".
 BACKOFF_FACTOR = 0.4
 LOG10_BACKOFF = math.log10(BACKOFF_FACTOR)
-# Written before `\data\` (ARPA readers skip text there): what a reader of the file needs to know.
-SCORES_COMMENT = (b"# Stupid Backoff (Brants et al. 2007) scores, not probabilities: relative frequencies with a "
-                  b"back-off factor of 0.4 that do not sum to one.\n"
-                  b"# Perplexity and entropy computed from them mean nothing; use them to rank hypotheses.\n")
-_MARK = SCORES_COMMENT[:40]
 
 
 def log10_relative_frequency(counts: np.ndarray, context_counts: np.ndarray) -> np.ndarray:
@@ -84,15 +80,3 @@ def stupid_backoff(counts: NgramCounts, *, unk: bool = True) -> BackoffModel:
         logprob.append(log10_relative_frequency(raw[k], raw[k - 1][contexts[k]]))
     logbow = [backoff_log_weights(len(g), k + 1 == len(grams)) for k, g in enumerate(grams)]
     return BackoffModel(counts.vocab, grams, logprob, logbow)
-
-
-def holds_scores(path: str) -> bool:
-    """Whether the ARPA file at `path` says it holds Stupid Backoff scores (SCORES_COMMENT before `\\data\\`);
-    False for a file that cannot be read here (standard input, a binary model): its reader reports that."""
-    if path == "-":
-        return False
-    try:
-        with open_binary(path) as f:
-            return f.read(len(_MARK)) == _MARK
-    except READ_ERRORS:
-        return False

@@ -7,7 +7,7 @@ a BackoffModel agree with theirs to the last digit; a binary model is scored thr
 (IndexScorer), whose figures can differ in a last digit from its ARPA file's.
 
 The Evaluation holds SRILM's TextStats, KenLM's two perplexities with its OOV and token counts, and the n-gram hit
-counts. The text is scored BATCH_SENTENCES sentences at a time; only the totals (and the OOVs' log10
+counts. The text is scored in batches of about BATCH_WORDS words; only the totals (and the OOVs' log10
 probabilities) are kept.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..core.io import iter_lines
 from ..core.progress import Progress, count_lines
 from ..core.model import BackoffModel
 from ..core.vocab import UNK_ID
-from .ppl_report import BATCH_SENTENCES, PplOptions, batches, encode_sentence
+from .ppl_report import BATCH_WORDS, PplOptions, batches, encode_sentence
 from .index_scorer import IndexScorer
 from .scoring import BackoffScorer, IndexBackoffScorer, run_sums, score_text
 from .text_stats import TextStats
@@ -102,10 +102,9 @@ def evaluate_text(model, path: str, order: int | None = None, options: PplOption
     lines = (line.lower().split() if options.tolower else line.split() for _, line in iter_lines(path, options.errors))
     sentences = ((bool(tokens), encode_sentence(vocab, tokens, options)) for tokens in lines)
     with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
-        for batch in batches(sentences, BATCH_SENTENCES):
+        for batch in batches(sentences, BATCH_WORDS, lambda item: len(item[1])):
             scored = score_text(srilm_scorer, [ids for not_blank, ids in batch if not_blank])
-            for stats in scored.stats():
-                total.add(stats)
+            scored.add_to(total)
             kept = scored.logprob != -np.inf
             hits += np.bincount(scored.matched[kept], minlength=len(hits))
             scored = score_text(kenlm_scorer, [ids for _, ids in batch])

@@ -6,8 +6,8 @@ LM::prepareSentence and File::getline): each sentence is scored word by word, th
 only; blank lines are skipped; a word the vocabulary does not know is looked up as `<unk>`. The counting rules
 are ngramlm.use.text_stats's.
 
-A text is scored BATCH_SENTENCES sentences at a time, the report written as it goes; a count file's n-grams are
-held in memory between escaped lines.
+A text is scored in batches of about BATCH_WORDS words, the report written as it goes, so that memory stays a few
+MB whatever the text's length; a count file's n-grams are held in memory between escaped lines.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import itertools
 import math
 import sys
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, TextIO
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 import numpy as np
 
@@ -95,13 +95,16 @@ def _numbered_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterat
         yield lineno, text, encode_sentence(vocab, tokens, options)
 
 
-def batches(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
+def batches(items: Iterable, words: int, length: Callable[[object], int]) -> Iterator[list]:
+    """Runs of consecutive items, each closed as soon as the `length`s of its items add up to `words` or more."""
+    batch: list = []
+    held = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        held += length(item)
+        if held >= words:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
 
@@ -205,8 +208,9 @@ class _PplReport:
         self.out.write(f"file {path}: {self.total.format()}")
 
 
-# Sentences scored per batch: large enough for vectorised lookups, small enough to bound memory.
-BATCH_SENTENCES = 8192
+# Words (scored positions) per batch: enough that the per-batch numpy calls cost little (a few hundred sentences
+# of ordinary text), few enough that a batch's arrays and id lists stay at a few MB.
+BATCH_WORDS = 16384
 
 
 def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out: TextIO | None = None,
@@ -215,16 +219,21 @@ def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out:
     "file ...:" lines included). Returns the totals. `quiet`: no progress bar (one is drawn, in lines of the
     text scored, only where standard error is a terminal; its total costs a pass over a plain file)."""
     report = _PplReport(scorer, options, out or sys.stdout, err or sys.stderr)
+    totals_only = options.debug == 0 and options.escape is None  # the report is the file's totals alone
     with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
-        for batch in batches(_numbered_items(path, scorer.vocab, options), BATCH_SENTENCES):
+        for batch in batches(_numbered_items(path, scorer.vocab, options), BATCH_WORDS,
+                             lambda item: 1 if item[2] is None else len(item[2])):
             scored_text = score_text(scorer, [ids for _, _, ids in batch if ids is not None])
-            stats = iter(scored_text.stats())
-            scored = iter(scored_text.sentences() if options.debug >= 2 else itertools.repeat(None))
-            for _, text, ids in batch:
-                if ids is None:
-                    report.escaped(text)
-                else:
-                    report.sentence(text, next(scored), next(stats))
+            if totals_only:
+                scored_text.add_to(report.total)
+            else:
+                stats = iter(scored_text.stats())
+                scored = iter(scored_text.sentences() if options.debug >= 2 else itertools.repeat(None))
+                for _, text, ids in batch:
+                    if ids is None:
+                        report.escaped(text)
+                    else:
+                        report.sentence(text, next(scored), next(stats))
             progress.update_to(batch[-1][0])
         progress.update_to(max(progress.done, progress.total or 0))  # blank lines at the end: all read
     report.finish(path)

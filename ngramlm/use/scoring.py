@@ -12,7 +12,7 @@ no BackoffModel beside it: what `ngram -ppl` and `ngramlm eval` use where no opt
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -192,13 +192,22 @@ def score_sentences(scorer: Scorer, sentences: list[list]) -> list[ScoredSentenc
 class ScoredText:
     """The scored positions of sentences laid end to end (what score_text returns): words, histories, logprob and
     matched as in ScoredSentence, sentence i being positions ends[i - 1]:ends[i]. Per-sentence figures are
-    computed for all the sentences at once: `stats` gives ScoredSentence.stats of each, bit for bit."""
+    computed for all the sentences at once: `stats` gives ScoredSentence.stats of each, bit for bit.
+    `histories` may be given as a function that makes them, called when they are first asked for (the reports of
+    -debug 0 and 1 never ask, and a scorer of whole sentences does not need them)."""
 
-    def __init__(self, words: np.ndarray, histories: np.ndarray, logprob: np.ndarray, matched: np.ndarray,
-                 counts: np.ndarray):
-        self.words, self.histories, self.logprob, self.matched = words, histories, logprob, matched
+    def __init__(self, words: np.ndarray, histories: np.ndarray | Callable[[], np.ndarray], logprob: np.ndarray,
+                 matched: np.ndarray, counts: np.ndarray):
+        self.words, self.logprob, self.matched = words, logprob, matched
+        self._histories = histories
         self.counts = counts
         self.ends = np.cumsum(counts)
+
+    @property
+    def histories(self) -> np.ndarray:
+        if callable(self._histories):
+            self._histories = self._histories()
+        return self._histories
 
     def sentences(self) -> list[ScoredSentence]:
         ends = self.ends.tolist()
@@ -209,6 +218,23 @@ class ScoredText:
     def stats(self) -> list[TextStats]:
         """SRILM's counts of each sentence, as ScoredSentence.stats makes them (log probabilities summed in
         float64, left to right)."""
+        full, words, oovs, zeroprobs, logprob = (figure.tolist() for figure in self._figures())
+        return [TextStats(sentences=1, words=w, oovs=o, zeroprobs=z, logprob=lp) if f else
+                TextStats(words=w, oovs=o, zeroprobs=z, logprob=lp)
+                for f, w, o, z, lp in zip(full, words, oovs, zeroprobs, logprob)]
+
+    def add_to(self, total: TextStats) -> None:
+        """Add each sentence's counts to `total`, first to last: `total.add(s) for s in self.stats()` to the bit,
+        without a TextStats per sentence (where a report needs only the totals)."""
+        full, words, oovs, zeroprobs, logprob = self._figures()
+        total.add(TextStats(sentences=int(full.sum()), words=int(words.sum()), oovs=int(oovs.sum()),
+                            zeroprobs=int(zeroprobs.sum())))
+        # the log probabilities one after another, as that loop adds them (np.cumsum adds in order)
+        total.logprob = float(np.cumsum(np.concatenate(([total.logprob], logprob)))[-1])
+
+    def _figures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Of each sentence: whether it is one (it ends in </s>, which is then no word), its words, OOVs and zero
+        probabilities, and its log probability."""
         n = len(self.counts)
         zero = self.logprob == -np.inf
         at = np.flatnonzero(zero)  # few: the sentence of each is looked up
@@ -218,12 +244,9 @@ class ScoredText:
         kept = np.where(zero, -0.0, self.logprob.astype(np.float64))  # -0.0 adds nothing, whatever the sum's sign
         logprob = run_sums(kept, self.counts)
         logprob[zeros == self.counts] = 0.0  # nothing kept: 0, as ScoredSentence.stats
-        oovs, zeros = oovs.tolist(), zeros.tolist()
         last = self.words[np.maximum(self.ends - 1, 0)] if len(self.words) else np.zeros(n, np.uint32)
         full = (self.counts > 0) & (last == EOS_ID)  # ends in </s>: a sentence, </s> not a word
-        return [TextStats(sentences=1, words=count - 1, oovs=o, zeroprobs=z - o, logprob=lp) if f else
-                TextStats(words=count, oovs=o, zeroprobs=z - o, logprob=lp)
-                for count, f, o, z, lp in zip(self.counts.tolist(), full.tolist(), oovs, zeros, logprob.tolist())]
+        return full, self.counts - full, oovs, zeros - oovs, logprob
 
 
 # Runs longer than this are summed one by one: run_sums' loop goes over the positions within a run.
@@ -275,12 +298,16 @@ def score_text(scorer: Scorer, sentences: list[list]) -> ScoredText:
     counts = lengths - skipped
     at = np.repeat(ends - lengths + skipped, counts) + _ramps(counts)
     words = padded[at]
-    histories = padded[at[:, None] + np.arange(-width, 0)]
+
+    def histories() -> np.ndarray:
+        return padded[at[:, None] + np.arange(-width, 0)]
+
     if hasattr(scorer, "score_in_sentences"):  # probabilities that depend on the whole sentence so far
         logprob, matched = scorer.score_in_sentences(sequences, skipped)
-    else:
-        logprob, matched = score_positions(scorer, words, histories[:, width - (scorer.order - 1):])
-    return ScoredText(words, histories, logprob, matched, counts)
+        return ScoredText(words, histories, logprob, matched, counts)
+    made = histories()
+    logprob, matched = score_positions(scorer, words, made[:, width - (scorer.order - 1):])
+    return ScoredText(words, made, logprob, matched, counts)
 
 
 def _ramps(lengths: np.ndarray) -> np.ndarray:
