@@ -148,7 +148,8 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
     methods estimate in memory and write n-grams in SRILM's order.
 
     Text is read as lmplz reads it, for every method: a blank line is an empty sentence (<s> </s>), where
-    SRILM's ngram-count skips it. lmplz's options are taken in its spellings (--prune 0 1 1,
+    SRILM's ngram-count skips it, and a last line without a newline ends no sentence (no </s> after its words),
+    where ngram-count ends it. lmplz's options are taken in its spellings (--prune 0 1 1,
     --limit_vocab_file, --interpolate_unigrams 0, --vocab_pad, --collapse_values, ...) and give its model.
 
     \b
@@ -170,7 +171,8 @@ def train(order, texts, arpa, method, interpolate, vocab_path, unk, discount_fal
     if temp_dir is not None and not os.path.isdir(temp_dir):
         raise NgramlmError(f"{temp_dir}: no such folder (--temp-dir)")
     settings = lmplz_settings(lmplz_flags, method == LMPLZ)
-    text_options = TextOptions(tolower=tolower, blank_lines=True, skip_symbols=lmplz_flags["skip_symbols"])
+    text_options = TextOptions(tolower=tolower, blank_lines=True, open_last_line=True,
+                               skip_symbols=lmplz_flags["skip_symbols"])
     warn_if_unsegmented(texts)
     if method == STUPID_BACKOFF and (params or interpolate is not None):
         raise ModelError("stupid-backoff has no parameters and does not interpolate (its back-off factor is 0.4)")

@@ -273,11 +273,22 @@ cdef class IndexBuilder:
         them in place as bigrams come); `counts`: the number of n-grams of each order, unigrams first (it sizes the
         tables); `check_contexts`: add() refuses a row whose context is not a row of the order below."""
         cdef int n
+        # Until the tables are all made, add() and finish() refuse the builder (a failed or repeated __init__ must
+        # not leave them reading tables that are not there, or another build's blanks).
+        self.tables = None
+        for n in range(MAX_ORDER + 1):
+            free(self.blanks[n].slots)
+            free(self.orphans[n].slots)
+        memset(self.blanks, 0, sizeof(self.blanks))
+        memset(self.orphans, 0, sizeof(self.orphans))
+        memset(self.entries, 0, sizeof(self.entries))
         self.order = len(counts)
         if not 2 <= self.order <= MAX_ORDER:
             raise ValueError(f"IndexBuilder: orders 2..{MAX_ORDER}, not {self.order}")
         if not 1.0 < multiplier < float("inf"):
             raise ValueError("the probing multiplier must be a finite number above 1")
+        if any(count < 0 for count in counts):
+            raise ValueError(f"IndexBuilder: negative n-gram counts {list(counts)}")
         for name, array in (("unigram_prob", unigram_prob), ("unigram_bow", unigram_bow)):
             if (not isinstance(array, np.ndarray) or array.dtype != np.float32 or array.ndim != 1
                     or not array.flags.c_contiguous or not array.flags.writeable or len(array) != len(unigram_prob)):
@@ -287,10 +298,9 @@ cdef class IndexBuilder:
         self.ubow = <float*> cnp.PyArray_DATA(unigram_bow)
         self.vocab_size = len(unigram_prob)
         self.multiplier, self.check_contexts, self.filling = multiplier, check_contexts, 2
-        self.tables = []
+        self.tables = [np.zeros(table_buckets(counts[n - 1], multiplier),
+                                MIDDLE_DTYPE if n < self.order else LONGEST_DTYPE) for n in range(2, self.order + 1)]
         for n in range(2, self.order + 1):
-            self.tables.append(np.zeros(table_buckets(counts[n - 1], multiplier),
-                                        MIDDLE_DTYPE if n < self.order else LONGEST_DTYPE))
             self._attach(n, counts[n - 1])
 
     cdef void _attach(self, int n, uint64_t planned):
@@ -302,11 +312,15 @@ cdef class IndexBuilder:
         self.limit[n] = planned + (self.buckets[n] - 1 - planned) // 2
 
     cdef int _grow(self, int n) except -1:
-        """Rebuild the table of order n for its entries and one more (at its multiplier's load again)."""
+        """Rebuild the table of order n for its entries and one more (at its multiplier's load again), and at
+        least an eighth more room: a multiplier just above 1 leaves so little slack that growing by it alone
+        would rebuild the table every few blanks."""
         old = self.tables[n - 2]
         cdef uint64_t planned = self.entries[n] + 1, b
         cdef Py_ssize_t i
         cdef bint clash = False
+        # (the limit _attach sets is planned * (1 + (multiplier - 1) / 2))
+        planned = max(planned, <uint64_t> (self.entries[n] * 1.125 / (1 + (self.multiplier - 1) / 2)))
         table = np.zeros(table_buckets(planned, self.multiplier), old.dtype)
         cdef MiddleEntry* source = <MiddleEntry*> cnp.PyArray_DATA(old)
         cdef MiddleEntry* target = <MiddleEntry*> cnp.PyArray_DATA(table)
@@ -386,6 +400,8 @@ cdef class IndexBuilder:
                 if e != NULL:
                     e.bow = extended(e.bow)
                     bow = e.bow
+                else:  # (a BackoffModel's row without its context: a later blank may fill it, finish() marks it)
+                    keyset_add(&self.orphans[i - 1], context[i - 1])
                 e = self._find(i - 1, suffix[i - 1])
                 if e == NULL:
                     raise RuntimeError("IndexBuilder: a blank's suffix is missing")  # (inserted just before)
@@ -481,6 +497,8 @@ cdef class IndexBuilder:
         cdef int n
         cdef uint64_t i, k
         cdef MiddleEntry* e
+        if not self.tables:
+            raise ValueError("IndexBuilder.finish: the builder is spent (or was never set up)")
         for n in range(2, self.order):  # contexts missing when their rows came, since closed as blanks
             for i in range(self.orphans[n].size):
                 if self.orphans[n].slots[i] != 0:

@@ -120,3 +120,89 @@ def test_blocks_of_the_file_meet_in_the_tables(tmp_path, monkeypatch):
     (tmp_path / "broken.arpa").write_text(broken)
     with pytest.raises(InputError, match=r"broken\.arpa:\d+: .*context"):
         Model(str(tmp_path / "broken.arpa"))
+
+
+def test_header_counts_beyond_memory_or_a_number_are_one_line_errors(tmp_path):
+    """Tables are sized from the header before the n-grams are read: a count no memory holds (numpy refuses an
+    array beyond the address space), or one beyond a 64-bit number (or int()'s 4300 digits), is an InputError
+    naming the file."""
+    from ngramlm.formats.probing import load_arpa
+
+    for count in ("9" * 18, str(2**62), "1" + "0" * 30, "1" + "0" * 5000):
+        path = tmp_path / f"count{len(count)}.arpa"
+        path.write_text(ARPA.replace("ngram 2=5", f"ngram 2={count}"))
+        with pytest.raises(InputError, match=rf"count{len(count)}\.arpa(:3)?: .*(memory|more n-grams)"):
+            load_arpa(str(path))
+
+
+def test_an_error_in_standard_input_is_reported_without_reading_it_again(monkeypatch):
+    """The loader names the line of a fault by reading the file again (read_arpa); standard input cannot be read
+    twice, so its fault is reported as the tables found it (not as an empty file)."""
+    import io
+    import sys
+
+    from ngramlm.formats.probing import load_arpa
+
+    broken = ARPA.replace("ngram 4=2", "ngram 4=3").replace("-0.25\ty c d e", "-0.25\ty c d e\n-0.3\te a b c")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(broken.encode())))
+    with pytest.raises(InputError, match=r"^-: .*context"):
+        load_arpa("-")
+
+
+def test_blanks_grow_a_table_of_a_small_multiplier_in_few_steps(tmp_path):
+    """A multiplier just above 1 leaves a table little slack: growing it one slack at a time would rebuild it
+    once per few blanks (minutes for 10^5 blanks); a growth adds room for an eighth more entries at least."""
+    import time
+
+    from ngramlm.formats.probing import load_arpa
+
+    first, second, third = ["a"], [f"m{i}" for i in range(400)], [f"z{i}" for i in range(250)]
+    path = tmp_path / "holes.arpa"
+    path.write_text(_many_holes_arpa(first, second, third))
+    start = time.perf_counter()
+    tables = load_arpa(str(path), probing_multiplier=1.001)
+    assert time.perf_counter() - start < 5
+    assert len(tables.blanks[1]) == 400 * 250 and (tables.middle[0]["key"] != 0).sum() == 400 + 400 * 250
+
+
+def test_a_context_missing_from_a_backoff_model_is_marked_once_a_blank_fills_it():
+    """A BackoffModel whose rows lack their context (the builder does not refuse it): the blank "x y z" of
+    "w x y z" has the context "x y", missing then and a blank of a later row "u t x y" since, so "x y" is the
+    context of an entry and its weight loses the "never extends" sign (-0.0) as every context's does."""
+    import numpy as np
+
+    from ngramlm.core.model import BackoffModel
+    from ngramlm.core.vocab import Vocabulary
+    from ngramlm.formats.probing import build_index
+
+    entries = {(w,): (-1.0, -0.1) for w in ["<s>", "</s>", "w", "x", "y", "z", "u", "t"]}
+    entries.update({("u", "t"): (-0.5, -0.1), ("t", "x"): (-0.5, -0.1), ("y", "z"): (-0.5, -0.1),
+                    ("u", "t", "x"): (-0.3, -0.1), ("w", "x", "y", "z"): (-0.2, 0.0),
+                    ("u", "t", "x", "y"): (-0.2, 0.0)})
+    tables = build_index(BackoffModel.from_entries(Vocabulary(), entries))
+    assert len(tables.blanks[1]) == 1 and len(tables.blanks[2]) == 2  # "x y"; "x y z", "t x y"
+    bigrams = tables.middle[0]
+    blank = bigrams[bigrams["key"] == tables.blanks[1][0]]
+    assert len(blank) == 1 and blank["bow"][0] == 0 and not np.signbit(blank["bow"][0])
+
+
+def test_a_spent_or_unbuilt_builder_is_refused_not_read():
+    """finish() hands the tables over; a second finish(), or add() and finish() on a builder whose __init__
+    failed, raise ValueError rather than read tables that are not there (a crash of the compiled code)."""
+    import numpy as np
+
+    from ngramlm._ext._query import IndexBuilder
+
+    prob, bow = np.full(5, -1, np.float32), np.full(5, -0.0, np.float32)
+    builder = IndexBuilder(prob, bow, [5, 3])
+    builder.finish()
+    with pytest.raises(ValueError, match="spent"):
+        builder.finish()
+    for counts in ([5, 3, -1], [5, 3, 2**62]):  # a table of order 3 cannot be made
+        builder = IndexBuilder(prob, bow, [5, 3, 2])
+        with pytest.raises(ValueError):
+            builder.__init__(prob, bow, counts)
+        with pytest.raises(ValueError):
+            builder.add(3, np.array([[1, 2, 3]], np.uint32), np.array([-0.5], np.float32))
+        with pytest.raises(ValueError, match="spent"):
+            builder.finish()

@@ -347,10 +347,11 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     (plain, plain_words), (piped, piped_words) = results
     assert len(plain) > 20 and len(piped) == len(plain)
     assert piped_words == plain_words
-    for (words_a, lengths_a), (words_b, lengths_b) in zip(plain, piped):
+    for (words_a, lengths_a, ends_a), (words_b, lengths_b, ends_b) in zip(plain, piped):
         np.testing.assert_array_equal(words_a, words_b)
         np.testing.assert_array_equal(lengths_a, lengths_b)
-    assert sum(len(lengths) for _, lengths in piped) == 400
+        assert ends_a and ends_b
+    assert sum(len(lengths) for _, lengths, _ in piped) == 400
     assert {"ideographic", "space", "inside"} <= set(piped_words)  # str.split cut at U+3000
     bad = tmp_path / "bad.txt"
     bad.write_bytes(("\n".join(lines[:300]) + "\n").encode() + b"caf\xe9\n")

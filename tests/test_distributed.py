@@ -31,8 +31,9 @@ from ngramlm.smoothing.lmplz import estimate_lmplz  # noqa: E402
 from ngramlm.smoothing.lmplz_on_disk import LmplzConfig  # noqa: E402
 from ngramlm.smoothing.stupid_backoff import SCORES_COMMENT, stupid_backoff  # noqa: E402
 
-# The text options of `ngramlm train` (a blank line is an empty sentence, as lmplz reads it).
-OPTIONS = TextOptions(blank_lines=True)
+# The text options of `ngramlm train` (a blank line is an empty sentence, and a last line without a newline ends
+# none, as lmplz reads them).
+OPTIONS = TextOptions(blank_lines=True, open_last_line=True)
 
 
 def slice_of(source, size: int, folder) -> str:

@@ -45,20 +45,21 @@ def _sentence_batches(sentences: Iterable[list[str]], batch_tokens: int) -> Iter
         yield batch
 
 
-def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray]], order: int, encoder: Encoder,
+def _count_encoded(batches: Iterable[tuple[np.ndarray, np.ndarray, bool]], order: int, encoder: Encoder,
                    budget: int, threads: int, quiet: bool, temp_dir: str | None, progress: Progress,
                    sos: bool = False,
                    eos: bool = False, sink: CountSink | None = None, size_hint: int = 0,
                    relabel: Callable[[Vocabulary], np.ndarray] | None = None) -> NgramCounts:
-    """Count batches of (word ids, sentence lengths), markers added by the compiled core as `sos`/`eos` ask.
+    """Count batches of (word ids, sentence lengths, whether the last sentence ends), markers added by the compiled
+    core as `sos`/`eos` ask (no </s> after a last sentence that does not end).
     With a `sink`, the counts go there (see windows.count_text) and the result has the vocabulary but no n-grams.
     `size_hint`: about how many entries the marked text will have (see MarkedText); `relabel`: see count_files;
     `progress`: the reading's, which the batches advance."""
     text = MarkedText(budget // 2, temp_dir, size_hint)
     try:
         with progress:
-            for words, lengths in batches:
-                text.add(words, lengths, sos, eos)
+            for words, lengths, last_ends in batches:
+                text.add(words, lengths, sos, eos, last_ends)
         encoder.sync()
         if relabel is not None:
             text.relabel(relabel(encoder.vocab))
@@ -100,7 +101,7 @@ def count_sentences(sentences: Iterable[list[str]], order: int, vocab: Vocabular
         for batch in _sentence_batches(sentences, min(_BATCH_TOKENS, block_tokens(budget))):
             lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
             tokens = int(lengths.sum())
-            yield encoder.encode(chain.from_iterable(batch), tokens), lengths
+            yield encoder.encode(chain.from_iterable(batch), tokens), lengths, True
             progress.update(tokens)
 
     return _count_encoded(batches(), order, encoder, budget, threads, quiet, temp_dir, progress)

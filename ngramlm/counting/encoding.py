@@ -2,8 +2,8 @@
 text through the compiled TokenTable, each distinct token decoded and looked up once (TextEncoder).
 
 In: tokens, or blocks of whole lines of text (bytes) with their file and first line number. Out: uint32 word ids
-(and, for text, the lengths of the non-empty lines); an open vocabulary takes in the new words in order of
-appearance.
+(and, for text, the lengths of the sentences and whether the last one ends); an open vocabulary takes in the new
+words in order of appearance.
 """
 from __future__ import annotations
 
@@ -76,8 +76,10 @@ class TextEncoder:
         new, joined = self.table.new_tokens_joined()
         return tokens, line_lengths, new, joined, len(self.table)
 
-    def encode_tokenized(self, tokenized: tuple, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
-        """The vocabulary's part of encoding a block, given tokenize(block): its word ids and sentence lengths."""
+    def encode_tokenized(self, tokenized: tuple, block: bytes, path: str, lineno: int
+                         ) -> tuple[np.ndarray, np.ndarray, bool]:
+        """The vocabulary's part of encoding a block, given tokenize(block): its word ids and sentence lengths,
+        and whether its last sentence ends (see _sentences)."""
         tokens, line_lengths, new, joined, total = tokenized
         if new:
             if total > len(self.token_words):
@@ -92,22 +94,32 @@ class TextEncoder:
                 line_of = np.repeat(np.arange(len(line_lengths)), line_lengths)
                 line_lengths = line_lengths - np.bincount(line_of[skip], minlength=len(line_lengths))
                 words = words[~skip]
-        return self._sentences(words, line_lengths)
+        return self._sentences(words, line_lengths, block)
 
-    def _sentences(self, words: np.ndarray, line_lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(word ids, sentence lengths) from every line's words and lengths (zeros for blank lines): blank lines
-        left out (SRILM), or with options.blank_lines made the empty sentence <s> </s> (lmplz), its markers
-        written here since the compiled core leaves empty sentences out."""
+    def _sentences(self, words: np.ndarray, line_lengths: np.ndarray, block: bytes
+                   ) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(word ids, sentence lengths, whether the last sentence ends) from the block's lines' words and lengths
+        (zeros for blank lines): blank lines left out (SRILM), or with options.blank_lines made the empty sentence
+        <s> </s> (lmplz), its markers written here since the compiled core leaves empty sentences out. With
+        options.open_last_line (lmplz), a file's last line without a newline ends no sentence: False, and if
+        blank it is left out."""
+        ended = True
+        # The compiled table counts a last line without a newline only where it has tokens, Python always.
+        if self.options.open_last_line and not block.endswith(b"\n") and len(line_lengths) > block.count(b"\n"):
+            if line_lengths[-1]:
+                ended = False
+            else:  # a blank one is no sentence at all
+                line_lengths = line_lengths[:-1]
         blank = np.flatnonzero(line_lengths == 0)
         markers = [BOS_ID] * self.options.sos + [EOS_ID] * self.options.eos
         if not self.options.blank_lines or not len(blank) or not markers:
-            return words, line_lengths[line_lengths > 0]
+            return words, line_lengths[line_lengths > 0], ended
         starts = np.cumsum(line_lengths) - line_lengths  # where each line's words begin
         words = np.insert(words, np.repeat(starts[blank], len(markers)),
                           np.tile(np.array(markers, dtype=ID_DTYPE), len(blank)))
         line_lengths = line_lengths.copy()
         line_lengths[blank] = len(markers)
-        return words, line_lengths
+        return words, line_lengths, ended
 
     def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int, first: int) -> np.ndarray:
         """Word ids of new tokens (numbered from `first`), each followed by a line break in `joined_tokens`
@@ -134,7 +146,7 @@ class TextEncoder:
         result[np.flatnonzero(simple)] = words
         return result
 
-    def _encode_with_python(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray]:
+    def _encode_with_python(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray, bool]:
         text = decode_block(block, self.options.errors, path, lineno)
         if self.options.tolower:
             text = text.lower()
@@ -146,4 +158,4 @@ class TextEncoder:
             tokens = [[t for t in line if t not in SPECIAL_TOKENS] for line in tokens]
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         words = self.encoder.encode(chain.from_iterable(tokens), int(lengths.sum()))
-        return self._sentences(words, lengths)
+        return self._sentences(words, lengths, block)

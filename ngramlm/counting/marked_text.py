@@ -1,8 +1,8 @@
 """The text as the compiled counter reads it: word ids with the sentence markers written in (_count.mark_text),
 kept in memory up to a limit and in a temporary file beyond, with the number of windows that start with each word.
 
-In: batches of (word ids, sentence lengths). Out: one uint32 array (or memory map) padded for count_marked, and
-the windows per first word that windows.count_text cuts its ranges by.
+In: batches of (word ids, sentence lengths, whether the last sentence ends). Out: one uint32 array (or memory
+map) padded for count_marked, and the windows per first word that windows.count_text cuts its ranges by.
 """
 from __future__ import annotations
 
@@ -36,7 +36,14 @@ class MarkedText:
         # first_words[w + 1]: the windows that start with word w; first_words[0]: the sentence ends.
         self.first_words = np.zeros(0, dtype=np.int64)
 
-    def add(self, words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool) -> None:
+    def add(self, words: np.ndarray, lengths: np.ndarray, sos: bool, eos: bool, last_ends: bool = True) -> None:
+        """Add sentences, markers written as `sos`/`eos` ask; `last_ends` False: the last one gets no </s> (lmplz's
+        last line without a newline: see corpora.reader.TextOptions.open_last_line)."""
+        if not last_ends:
+            cut = len(words) - int(lengths[-1])
+            self.add(words[:cut], lengths[:-1], sos, eos)
+            self.add(words[cut:], lengths[-1:], sos, False)
+            return
         bins = max(int(words.max()) + 2 if len(words) else 0, 4)
         if bins > len(self.first_words):
             grown = np.zeros(max(bins, len(self.first_words) * 5 // 4), dtype=np.int64)

@@ -1,8 +1,9 @@
 """Reading text for counting: blocks of whole lines from the files, tokenized by the compiled table, a few blocks
 ahead on a reading thread of their own where threads are allowed, then encoded into ids.
 
-In: paths (plain, .gz, .bz2, .xz, '-') and TextOptions. Out: (word ids, sentence lengths) per block, in file
-order, without sentence markers (the compiled core adds them); and an estimate of the marked text's size.
+In: paths (plain, .gz, .bz2, .xz, '-') and TextOptions. Out: (word ids, sentence lengths, whether the last
+sentence ends) per block, in file order, without sentence markers (the compiled core adds them); and an estimate
+of the marked text's size.
 """
 from __future__ import annotations
 
@@ -68,9 +69,10 @@ def made_ahead(items: Iterator, depth: int) -> Iterator:
 
 def encoded_text(paths: Iterable[str], options: TextOptions, encoder: Encoder, block_bytes: int,
                   pipelined: bool = False, progress: FileProgress | None = None
-                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(word ids, sentence lengths) of the non-empty lines of the text files, a block of lines at a time, without
-    the sentence markers (_count.mark_text adds them).
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
+    """(word ids, sentence lengths, whether the last sentence ends) of the sentences of the text files, a block of
+    lines at a time, without the sentence markers (_count.mark_text adds them); a last sentence does not end (no
+    </s>) only at the end of a file without a final newline, with options.open_last_line.
 
     `pipelined`: a second thread reads the blocks and runs the compiled tokenizer on them, a few blocks ahead,
     while this one looks each block's new tokens up in the vocabulary and the caller marks its sentences (the

@@ -30,7 +30,7 @@ from distributed import Client, KilledWorker, as_completed
 
 from ..core.errors import ModelError, NgramlmError
 from ..core.progress import Progress
-from ..core.vocab import UNK_ID
+from ..core.vocab import EOS_ID, UNK_ID
 from ..counting.counts import NgramCounts
 from ..smoothing.lmplz import count_of_counts, kneser_ney_discounts
 from ..smoothing.lmplz_on_disk import LmplzConfig, prune_thresholds
@@ -160,6 +160,8 @@ def _lmplz(client: Client, futures: "_Futures", shard_parts: list, config: Lmplz
                                                heavy, heavy_counts) for b in both])
     futures.done_with(both)
     words = kneser_ney.unigram_words(vocab_size, config.unk)
+    if not unigram_counts[EOS_ID]:  # no sentence ends (one line without a newline): lmplz has no </s> unigram
+        words = words[words != EOS_ID]
     higher = np.sum(client.gather([client.submit(kneser_ney.counts_of_counts, a) for a in adjusted]), axis=0)
     totals = np.concatenate([count_of_counts([unigram_adjusted[words]]), higher.reshape(-1, 5)])
     fallback = full_fallback(config.discount_fallback)

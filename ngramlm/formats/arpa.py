@@ -162,6 +162,8 @@ def _read_header(stream: _LineStream) -> tuple[list[int], bytes | None]:
             if _SECTION_LINE.match(text) and counts:
                 return [counts[n] for n in range(1, len(counts) + 1)], text
             raise stream.error(f"expected 'ngram N=COUNT' in the \\data\\ header, found {_show(line)}")
+        if len(match.group(1)) > 9 or len(match.group(2)) > 18:  # (arrays are indexed by 64-bit numbers)
+            raise stream.error(f"{_show(line)} in the \\data\\ header: more n-grams (or orders) than any file can hold")
         n, count = int(match.group(1)), int(match.group(2))
         if n != len(counts) + 1:
             raise stream.error(f"header line for order {n} where order {len(counts) + 1} was expected")

@@ -183,7 +183,7 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
             try:
                 builder = _query.IndexBuilder(unigrams[0], unigrams[1], counts, probing_multiplier,
                                               check_contexts=True)
-            except MemoryError:
+            except (MemoryError, ValueError):  # (numpy refuses an array beyond the address space: ValueError)
                 raise InputError(path, None, f"out of memory: the tables of the {sum(counts)} n-grams its header "
                                  f"announces, at {probing_multiplier:g} buckets each, do not fit") from None
         for n, grams, prob, bow in blocks:
@@ -194,8 +194,10 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
         del builder
         _return_freed_memory()
         return tables
-    except ModelError:
+    except ModelError as error:
         blocks.close()
+        if path == "-":  # (standard input cannot be read again)
+            raise InputError(path, None, str(error)) from None
         read_arpa(path)  # raises InputError naming the line, where the file is at fault
         raise
     finally:

@@ -35,7 +35,7 @@ from ..core.index import NgramIndex
 from ..core.model import BackoffModel
 from ..counting.counts import NgramCounts
 from ..core.errors import ModelError
-from ..core.vocab import BOS_ID, ID_DTYPE, UNK_ID
+from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID
 from .discount import EstimationWarning
 from .modified_kneser_ney_discounts import full_fallback, modified_kneser_ney_discounts
 
@@ -335,11 +335,13 @@ def estimate_lmplz(counts: NgramCounts, *, unk: bool = True,
 
 
 def _with_every_unigram(counts: NgramCounts, unk: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The counted n-grams with every vocabulary word as a unigram (unseen ones, <unk> and <s> with count 0),
-    and without the n-grams that contain <unk> when `unk` is False."""
+    """The counted n-grams with every vocabulary word as a unigram (unseen ones, <unk> and <s> with count 0; </s>
+    only where counted, as in lmplz_on_disk), and without the n-grams that contain <unk> when `unk` is False."""
     words = np.arange(len(counts.vocab), dtype=ID_DTYPE)
     unigram_counts = np.zeros(len(words), dtype=np.int64)
     unigram_counts[counts.ngrams[0][:, 0]] = counts.counts[0]
+    if not unigram_counts[EOS_ID]:
+        words, unigram_counts = words[words != EOS_ID], unigram_counts[words != EOS_ID]
     grams, raw = [words[:, None]], [unigram_counts]
     for g, c in zip(counts.ngrams[1:], counts.counts[1:]):
         grams.append(g)

@@ -369,12 +369,14 @@ class LmplzOnDisk:
             collapse_values
         self.header = b""  # lines written before \data\ (verbose_header)
         self.intermediate: IntermediateWriter | None = None  # also given every n-gram written, where set
-        words = np.arange(len(vocab), dtype=ID_DTYPE)
-        self.unigrams = (words if unk else words[words != UNK_ID])[:, None]
-        # Every vocabulary word is a unigram: the unseen ones, <unk> and <s> with count 0.
+        # Every vocabulary word is a unigram: the unseen ones, <unk> and <s> with count 0; but </s> only where the
+        # text has it (lmplz leaves it out of a text whose one line has no newline, and so ends no sentence).
         unigram_counts = np.zeros(len(vocab), dtype=np.int64)
         seen = counts.ngrams[0].read(0, counts.ngrams[0].rows)
         unigram_counts[seen] = counts.counts[0].read(0, len(seen))
+        words = np.arange(len(vocab), dtype=ID_DTYPE)
+        left_out = ([] if unk else [UNK_ID]) + ([] if unigram_counts[EOS_ID] else [EOS_ID])
+        self.unigrams = words[~np.isin(words, left_out)][:, None]
         self.unigram_counts = unigram_counts[self.unigrams[:, 0]]
         self._sizes = [len(self.unigrams)] + counts.sizes()[1:]
         self.context: list[RowFile | None] = [None]
