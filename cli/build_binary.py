@@ -20,8 +20,10 @@ from ngramlm.cli.common import checks_outputs, report_errors
 
 
 def _test_scores(model: Model, path: str) -> np.ndarray:
-    """Per-token log10 probabilities of a text (one sentence a line, </s> counted, OOVs included as KenLM)."""
-    sentences = [model.encode(line.split()) for _, line in iter_lines(path)]
+    """Per-token log10 probabilities of a text (one sentence a line, </s> counted, OOVs included as KenLM), its
+    words split as full_scores splits them (bytes.split, as kenlm.Model does), so that the two line up."""
+    sentences = [model.encode([w.decode("utf-8") for w in line.encode("utf-8").split()])
+                 for _, line in iter_lines(path)]
     if not sentences:
         return np.zeros(0)
     offsets = np.cumsum([0] + [len(s) for s in sentences])

@@ -6,7 +6,7 @@ import click
 
 from ngramlm.corpora import datasets
 from ngramlm.corpora.synthetic import grammar
-from ngramlm.core.io import iter_lines
+from ngramlm.core.io import iter_lines, split_words
 from ngramlm.core.errors import InputError
 
 from ngramlm.cli.common import report_errors
@@ -85,7 +85,7 @@ def true_ppl(files, max_depth):
 def _score_file(path: str, max_depth: int) -> grammar.TrueScore:
     sentences, words, logprob = 0, 0, 0.0
     for lineno, line in iter_lines(path):
-        tokens = line.split()
+        tokens = split_words(line)
         if not tokens:
             continue
         value = grammar.true_logprob(tokens, max_depth)

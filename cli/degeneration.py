@@ -21,7 +21,7 @@ import numpy as np
 from ngramlm.cli.common import report_errors
 from ngramlm.cli.generate import load_step_model
 from ngramlm.core.errors import ModelError
-from ngramlm.core.io import atomic_write, iter_lines
+from ngramlm.core.io import atomic_write, iter_lines, split_words
 from ngramlm.core.vocab import BOS
 from ngramlm.use.generation import GenerationConfig, generate, score_continuations
 from ngramlm.use.generation.metrics import accuracy, perplexity, rep_l, sequence_metrics, uniq_seq
@@ -44,7 +44,7 @@ COLUMNS = ["model", "strategy", "seq-rep-1", "seq-rep-2", "seq-rep-4", "distinct
 def test_prefixes(path: str, prefix_words: int, continuation_words: int, count: int
                   ) -> tuple[list[list[str]], list[list[str]]]:
     """(prefixes with <s>, human continuations) from `count` lines spread evenly over the lines long enough."""
-    lines = [line.split() for _, line in iter_lines(path)]
+    lines = [split_words(line) for _, line in iter_lines(path)]
     eligible = [words for words in lines if len(words) >= prefix_words + continuation_words]
     if not eligible:
         raise ModelError(f"{path}: no line has {prefix_words + continuation_words} words")

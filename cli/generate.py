@@ -9,7 +9,7 @@ import click
 
 from ngramlm.cli.common import checks_outputs, report_errors
 from ngramlm.core.errors import ModelError
-from ngramlm.core.io import atomic_write, iter_lines
+from ngramlm.core.io import atomic_write, iter_lines, split_words
 from ngramlm.core.vocab import BOS
 from ngramlm.use.generate import repetition_statistics
 from ngramlm.use.generation import GenerationConfig, NgramStepModel, generate as run_generation
@@ -108,7 +108,7 @@ def read_prefixes(prefix: str | None, prefixes: str | None) -> list[list[str]]:
     """The prefixes to continue: --prefix (after <s>), each line of --prefixes as it is (<s> is not added, as in
     SRILM's -gen-prefixes; an empty line is <s>), or <s> alone."""
     if prefixes is not None:
-        return [line.split() or [BOS] for _, line in iter_lines(prefixes)]
+        return [split_words(line) or [BOS] for _, line in iter_lines(prefixes)]
     if prefix is not None:
         words = prefix.split()
         return [words if words[:1] == [BOS] else [BOS] + words]

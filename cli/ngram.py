@@ -293,7 +293,7 @@ def _rescore_ngram(scorer, options: dict, order: int | None, errors: str, quiet:
 
 def _generate(model, options: dict) -> None:
     """SRILM's -gen N and -gen-prefixes FILE: random sentences on standard output, one per line."""
-    from ngramlm.core.io import iter_lines
+    from ngramlm.core.io import iter_lines, split_words
     from ngramlm.use.generate import SamplingOptions, SentenceSampler
     from ngramlm.core.vocab import BOS_ID
 
@@ -302,7 +302,7 @@ def _generate(model, options: dict) -> None:
         click.echo(" ".join(model.vocab.decode(sampler.sample_sentence([BOS_ID]))))
     if options["gen_prefixes"]:
         for _, line in iter_lines(options["gen_prefixes"]):
-            prefix = [model.vocab.id(w) for w in line.split()]
+            prefix = [model.vocab.id(w) for w in split_words(line)]
             click.echo(" ".join(model.vocab.decode(sampler.sample_sentence(prefix))))
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 import click
 
 from ngramlm.core.errors import InputError
-from ngramlm.core.io import atomic_write, iter_lines
+from ngramlm.core.io import atomic_write, iter_lines, split_words
 from ngramlm.models.srilm_classes import CLASS_FORMAT, MergeEvents, MergeStep, SrilmClasses
 from ngramlm.use.text_stats import TextStats
 
@@ -61,7 +61,7 @@ class _Words:
 def _read_word_list(path: str) -> list[str]:
     found = []
     for _, line in iter_lines(path, ERRORS):
-        fields = line.split()
+        fields = split_words(line)
         if fields:
             found.append(fields[0])
     return found
@@ -73,7 +73,7 @@ def _count_text(path: str, words: _Words, unigram: Counter, bigram: Counter) -> 
     lines = 0
     bos, eos = words.index[BOS], words.index[EOS]
     for lines, line in iter_lines(readable_input(path), ERRORS):
-        tokens = line.split()
+        tokens = split_words(line)
         if not tokens:
             continue
         ids = []
@@ -94,7 +94,7 @@ def _count_text(path: str, words: _Words, unigram: Counter, bigram: Counter) -> 
 
 def _read_counts(path: str, words: _Words, unigram: Counter, bigram: Counter) -> None:
     for lineno, line in iter_lines(readable_input(path), ERRORS):
-        fields = line.split()
+        fields = split_words(line)
         if not fields:
             continue
         try:
@@ -114,7 +114,7 @@ def _read_classes(path: str, words: _Words) -> dict[int, str]:
     """-read: `class prob word` lines, one class per word (SRILM's restriction); unknown words are ignored."""
     initial: dict[int, str] = {}
     for lineno, line in iter_lines(path, ERRORS):
-        fields = line.split()
+        fields = split_words(line)
         if not fields:
             continue
         if len(fields) != 3:

@@ -359,7 +359,7 @@ def _in_srilm_order(notes: _Notes, vocab: Vocabulary, text: str | None, params: 
     import itertools
 
     from ngramlm.cli.srilm_trie_order import count_file_paths, text_paths, visiting_keys
-    from ngramlm.core.io import iter_lines
+    from ngramlm.core.io import iter_lines, split_words
     from ngramlm.corpora.reader import read_sentences
 
     words = vocab.words
@@ -368,7 +368,7 @@ def _in_srilm_order(notes: _Notes, vocab: Vocabulary, text: str | None, params: 
             continue
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
-        lines = ((line.lower() if params["tolower"] else line).split()
+        lines = (split_words(line.lower() if params["tolower"] else line)
                  for path in params["read"] for _, line in iter_lines(readable_input(path), params["errors"]))
         units = itertools.chain(count_file_paths(lines, params["order"]),
                                 text_paths(read_sentences(text, options), params["order"]) if text else ())

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ngramlm.core.io import atomic_write, iter_lines
+from ngramlm.core.io import atomic_write, iter_lines, split_words
 from ngramlm.core.errors import ModelError
 
 # SRILM's RefList suffixes: what -write-nbest-dir strips from an N-best file's name to get its sentence id.
@@ -108,7 +108,7 @@ def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: s
         one_list(options["nbest"], sys.stdout)
     if options["nbest_files"]:
         for _, line in iter_lines(options["nbest_files"], errors):
-            fields = line.split()
+            fields = split_words(line)
             if not fields:
                 continue
             if options["write_nbest_dir"]:

@@ -22,7 +22,7 @@ count_marked: all n-grams of orders 1..N that start with a word in a given range
 merge_sorted_runs: k-way merge of sorted runs of n-grams of one order, summing the counts of equal n-grams
     (the merge step of external sorting, as SRILM's ngram-merge does for sorted count files), with a tree of
     losers.
-TokenTable: splits UTF-8 text into whitespace-separated tokens and numbers the distinct ones, in C, so that
+TokenTable: splits UTF-8 text into tokens at the word separators and numbers the distinct ones, in C, so that
     Python maps each distinct token to a word id once instead of once per occurrence.
 """
 from concurrent.futures import ThreadPoolExecutor
@@ -778,11 +778,12 @@ def merge_sorted_runs(list ngram_runs, list count_runs):
     return merged_grams[:rows], merged_counts[:rows]
 
 
-# Bytes that end a token: ASCII whitespace as Python's str.split() knows it. Only \n ends a line, as in SRILM
-# (and corpus.iter_lines): a \r is whitespace inside the line, so \r\n files read like \n files.
+# Bytes that end a token: the word separators of SRILM and lmplz, space, tab, CR, LF and NUL (core.io.split_words,
+# WORD_SEPARATORS); any other byte, \v and \f included, is part of a word. Only \n ends a line, as in SRILM (and
+# core.io.iter_lines): a \r is a separator inside the line, so \r\n files read like \n files.
 cdef inline bint _is_space(unsigned char c) noexcept nogil:
-    # Python's ASCII white space (str.split): 9-13, 28-31 and 32, as one bit test.
-    return c <= 32 and (0x1F0003E00ULL >> c) & 1
+    # 0, 9, 10, 13 and 32, as one bit test.
+    return c <= 32 and (0x100002601ULL >> c) & 1
 
 
 cdef inline bint _is_line_break(unsigned char c) noexcept nogil:
@@ -848,12 +849,13 @@ cdef enum:
 
 
 cdef class TokenTable:
-    """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects:
+    """Interns the tokens of UTF-8 text (split at _is_space's bytes: SRILM's and lmplz's word separators) as byte
+    strings, without making Python objects:
     `tokenize` turns a block of whole lines into token numbers (in order of first appearance) and line lengths;
     `new_tokens` (or `new_tokens_joined`) hands over the tokens first seen since its last call, so the caller maps
     each distinct token to a word once. (Open addressing with linear probing; a token is hashed eight bytes at a
     time.) The arena keeps each token followed by a line break, so the new tokens leave as one bytes object, ready
-    for str.split."""
+    to be cut at its line breaks."""
 
     def __cinit__(self):
         self.arena_size, self.token_capacity, self.num_slots = 1 << 16, 1 << 10, 1 << 11

@@ -125,14 +125,21 @@ def test_blocks_of_the_file_meet_in_the_tables(tmp_path, monkeypatch):
 def test_header_counts_beyond_memory_or_a_number_are_one_line_errors(tmp_path):
     """Tables are sized from the header before the n-grams are read: a count no memory holds (numpy refuses an
     array beyond the address space), or one beyond a 64-bit number (or int()'s 4300 digits), is an InputError
-    naming the file."""
+    naming the file; a plain file's tables are sized no larger than its size allows, so that the section's
+    count check names the line."""
+    import gzip
+
     from ngramlm.formats.probing import load_arpa
 
     for count in ("9" * 18, str(2**62), "1" + "0" * 30, "1" + "0" * 5000):
-        path = tmp_path / f"count{len(count)}.arpa"
-        path.write_text(ARPA.replace("ngram 2=5", f"ngram 2={count}"))
-        with pytest.raises(InputError, match=rf"count{len(count)}\.arpa(:3)?: .*(memory|more n-grams)"):
-            load_arpa(str(path))
+        text = ARPA.replace("ngram 2=5", f"ngram 2={count}")
+        plain, packed = tmp_path / f"count{len(count)}.arpa", tmp_path / f"count{len(count)}.arpa.gz"
+        plain.write_text(text)
+        packed.write_bytes(gzip.compress(text.encode()))
+        with pytest.raises(InputError, match=rf"count{len(count)}\.arpa:\d+: .*(header announces|more n-grams)"):
+            load_arpa(str(plain))
+        with pytest.raises(InputError, match=rf"count{len(count)}\.arpa\.gz(:3)?: .*(memory|more n-grams)"):
+            load_arpa(str(packed))
 
 
 def test_an_error_in_standard_input_is_reported_without_reading_it_again(monkeypatch):

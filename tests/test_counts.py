@@ -327,8 +327,8 @@ def test_file_counting_with_threads_equals_one_thread_and_rejects_zero(tmp_path)
 
 def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
     """With threads, a second thread reads and tokenizes the blocks ahead while the vocabulary takes in the words
-    of one: with blocks of a few lines, new words in every block, a block that only Python splits (U+3000 inside
-    a token) and files given one after another, the ids, sentence lengths and vocabulary are those of reading on
+    of one: with blocks of a few lines, new words in every block, a token with U+3000 inside (one word, as SRILM
+    reads it) and files given one after another, the ids, sentence lengths and vocabulary are those of reading on
     one thread; bad bytes in a later block are reported at their line."""
     from ngramlm.counting.encoding import Encoder
     from ngramlm.counting.reading import encoded_text
@@ -352,7 +352,7 @@ def test_pipelined_tokenizing_reads_blocks_as_one_thread_does(tmp_path):
         np.testing.assert_array_equal(lengths_a, lengths_b)
         assert ends_a and ends_b
     assert sum(len(lengths) for _, lengths, _ in piped) == 400
-    assert {"ideographic", "space", "inside"} <= set(piped_words)  # str.split cut at U+3000
+    assert {"ideographic\u3000space", "inside"} <= set(piped_words)  # not cut at U+3000, as in SRILM and lmplz
     bad = tmp_path / "bad.txt"
     bad.write_bytes(("\n".join(lines[:300]) + "\n").encode() + b"caf\xe9\n")
     with pytest.raises(InputError, match=r"bad\.txt.*301|301.*bad\.txt"):
@@ -369,21 +369,23 @@ def test_core_rejects_inconsistent_arrays_before_calling_compiled_code():
 
 
 # Tokens for the token table: short and long (the table compares the first 8 bytes in its slots, the rest in
-# its own memory), long ones that share their first 8 or 16 bytes, control bytes that are not white space (the
-# scanner's 8-byte test flags every byte below 33 and must check each), a NUL, multi-byte UTF-8.
+# its own memory), long ones that share their first 8 or 16 bytes, control bytes that are no word separators,
+# \v, \f and \x1c-\x1f among them (the scanner's 8-byte test flags every byte below 33 and must check each), a
+# NUL (a separator, as in lmplz), multi-byte UTF-8.
 TABLE_TOKENS = [b"a", b"ab", b"abcdefg", b"abcdefgh", b"abcdefghi", b"abcdefghX", b"abcdefghijklmnop",
                 b"abcdefghijklmnopq", b"abcdefghijklmnopX", b"x\x00", b"x", b"\x01\x02", b"a\x0eb", b"a\x1bb",
-                b"\x1b", b"\xc3\xa9t\xc3\xa9", b"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac"]
-TABLE_SPACES = [b" ", b"  ", b"\t", b"\x0b", b"\x0c", b"\r", b"\x1c", b"\x1f", b"\n", b"\n\n", b" \n"]
+                b"\x1b", b"\xc3\xa9t\xc3\xa9", b"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac",
+                b"\x0b", b"a\x0cb", b"\x1c", b"\x1f", b"\xc2\xa0"]
+TABLE_SPACES = [b" ", b"  ", b"\t", b"\r", b"\x00", b"\n", b"\n\n", b" \n"]
 
 
 def python_token_table(blocks):
     """What TokenTable.tokenize gives for each block, from Python: numbers in order of first appearance, line
-    lengths (lines end at \\n), tokens split at the ASCII white space str.split knows (9-13, 28-32)."""
+    lengths (lines end at \\n), tokens split at SRILM's and lmplz's word separators (NUL, tab, LF, CR, space)."""
     numbers, results = {}, []
     for block in blocks:
         lines = block.split(b"\n")
-        tokens = [[t for t in re.split(rb"[\t\n\x0b\x0c\r\x1c-\x20]+", line) if t] for line in lines]
+        tokens = [[t for t in re.split(rb"[\x00\t\n\r ]+", line) if t] for line in lines]
         if not tokens[-1]:  # a last line without a line break counts only if it has tokens
             tokens.pop()
         ids = [numbers.setdefault(t, len(numbers)) for line in tokens for t in line]
@@ -427,7 +429,8 @@ def test_token_table_keeps_many_tokens_apart():
 
 # Pieces of text that tokenizing must treat exactly as corpus.read_sentences does: ASCII and non-ASCII white
 # space, the three kinds of line break, markers already present, case, a byte-order mark, non-ASCII words.
-TEXT_PIECES = ["a", "B", "é", "Ωσ", " ", "  ", "\t", "\x0b", "\x1f", "\xa0", "\u3000", "\n", "\r", "\r\n", "<s>",
+TEXT_PIECES = ["a", "B", "é", "Ωσ", " ", "  ", "\t", "\x0b", "\x0c", "\x1f", "\x00", "\xa0", "\u3000", "\n", "\r", "\r\n",
+               "<s>",
                "</s>", "<S>", "\ufeff", "ǅ", "日本"]
 
 
@@ -442,15 +445,15 @@ def test_file_counting_reads_sentences_as_the_corpus_reader_does(tmp_path_factor
     assert as_counter(count_files([str(path)], 3, options=options)) == as_counter(expected)
 
 
-def test_new_words_after_a_block_with_python_white_space_get_ids_of_their_own(tmp_path):
-    # The last block holds "a\xa0", white space only Python knows, so Python splits it, after the earlier
-    # blocks' new words went into the vocabulary in bulk: "a" must not take the id of "aa".
+def test_a_no_break_space_is_part_of_a_new_word_in_a_later_block(tmp_path):
+    # The last block holds "a\xa0", one word to SRILM and lmplz (and to read_sentences), after the earlier
+    # blocks' new words went into the vocabulary in bulk: it must not take the id of "aa".
     path = tmp_path / "t.txt"
     path.write_text("aa\n" * 300 + "a\xa0\n", encoding="utf-8")
     expected = count_sentences(read_sentences(str(path)), 1, Vocabulary())
     counted = count_files([str(path)], 1, memory="4K")  # blocks of a few hundred bytes
     assert as_counter(counted) == as_counter(expected) == Counter(
-        {("aa",): 300, ("a",): 1, ("<s>",): 301, ("</s>",): 301})
+        {("aa",): 300, ("a\xa0",): 1, ("<s>",): 301, ("</s>",): 301})
 
 
 def test_file_counting_across_many_small_blocks(tmp_path):

@@ -17,7 +17,8 @@ def merge_sorted_runs(ngram_runs: list[np.ndarray], count_runs: list[np.ndarray]
 
 @final
 class TokenTable:
-    """Interns the whitespace-separated tokens of UTF-8 text as byte strings, without making Python objects."""
+    """Interns the tokens of UTF-8 text, split at space, tab, CR, LF and NUL (SRILM's and lmplz's word
+    separators), as byte strings, without making Python objects."""
 
     def __init__(self) -> None: ...
     def __len__(self) -> int: ...

@@ -7,6 +7,8 @@ Reading text, below every room that reads it (the vocabulary, the corpus reader,
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
 (read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line. Under
 srilm_comments() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class.
+Words within a line are split at ASCII space, tab, CR, LF and NUL only, as SRILM and lmplz split them
+(split_words).
 
 In:  paths (plain, .gz, .bz2, .xz by extension; '-' for standard input or output).
 Out: byte or UTF-8 text streams; (line number, line) pairs (iter_lines); (block of whole lines, number of its first
@@ -259,6 +261,20 @@ def open_text(path: str, errors: str = "strict"):
     """Open a (possibly compressed) text file, or standard input for '-', as UTF-8 text."""
     raw = open_input(path)
     return io.TextIOWrapper(raw, encoding="utf-8", errors=errors, newline=None)
+
+
+# Words are what lies between the bytes SRILM (wordSeparators " \t\r\n") and lmplz ("\0\t\n\r ") split at; any
+# other character, U+00A0, U+3000, \v or \f, is part of a word. NUL separates, as in lmplz: SRILM's C strings never
+# hold one in a word. The compiled tokenizer (ext/_count.pyx, _is_space) splits at the same bytes.
+WORD_SEPARATORS = " \t\r\n\0"
+_FIND_WORDS = re.compile("[^ \t\r\n\0]+").findall
+# The characters at which str.split() and WORD_SEPARATORS disagree: white space other than the four, and NUL.
+_SPLIT_DIFFERS = re.compile(r"[^\S \t\r\n]|\x00").search
+
+
+def split_words(line: str) -> list[str]:
+    """The words of a line of text, split only at WORD_SEPARATORS (str.split where it agrees: twice as fast)."""
+    return _FIND_WORDS(line) if _SPLIT_DIFFERS(line) else line.split()
 
 
 def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:

@@ -147,11 +147,11 @@ class Vocabulary:
     @classmethod
     def read(cls, path: str, *, unk_word: str = UNK, closed: bool = True, errors: str = "strict") -> "Vocabulary":
         """Read a vocabulary file: one word per line (SRILM's -vocab format; extra columns are ignored)."""
-        from .io import iter_lines
+        from .io import iter_lines, split_words
 
         vocab = cls(unk_word=unk_word)
         for _, line in iter_lines(path, errors):
-            fields = line.split()
+            fields = split_words(line)
             if fields:
                 vocab.add(fields[0])
         vocab.closed = closed

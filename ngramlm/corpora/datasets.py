@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..core.io import iter_lines
+from ..core.io import iter_lines, split_words
 from ..core.errors import InputError, NgramlmError
 
 SPLITS = ("train", "valid", "test")
@@ -292,7 +292,7 @@ def split_statistics(folder: CorpusFolder) -> dict[str, SplitStatistics]:
 def _word_counts(path: str) -> tuple[int, dict[str, int]]:
     sentences, words = 0, {}
     for _, line in iter_lines(path):
-        tokens = line.split()
+        tokens = split_words(line)
         if tokens:
             sentences += 1
         for token in tokens:

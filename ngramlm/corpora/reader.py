@@ -1,4 +1,5 @@
-"""Reading text: one sentence per line, whitespace-separated tokens (SRILM's convention).
+"""Reading text: one sentence per line, tokens separated by space, tab, CR or NUL (SRILM's and lmplz's
+convention, core.io.split_words: U+00A0, U+3000, \v and \f are parts of words).
 
 Plain, .gz, .bz2 and .xz files are read by extension, '-' is standard input. Sentence markers are added as
 SRILM adds them: <s> in front unless the line already starts with it, </s> at the end unless it already ends
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from ..core.io import iter_lines
+from ..core.io import iter_lines, split_words
 from ..core.vocab import BOS, EOS, UNK
 
 # The tokens lmplz reads as white space with --skip_symbols.
@@ -56,7 +57,7 @@ def read_sentences(path: str, options: TextOptions = TextOptions()) -> Iterator[
         ended = not options.open_last_line or line.endswith("\n")  # only the last line may lack its newline
         if options.tolower:
             line = line.lower()
-        tokens = line.split()
+        tokens = split_words(line)
         if options.skip_symbols:
             tokens = [t for t in tokens if t not in SPECIAL_TOKENS]
         if tokens:

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Iterable
 
 from ..core.errors import InputError
-from ..core.io import iter_lines
+from ..core.io import iter_lines, split_words
 
 # Chinese (Han) characters: the unified ideographs, their extensions A-H and the compatibility ideographs (here,
 # not in .prepare, whose regular expressions take some 10 ms to compile for each command that runs this check).
@@ -38,7 +38,7 @@ _ADVICE = ("segment it first: `ngramlm segment --lexicon jieba < raw.txt > words
 
 def looks_unsegmented(sample_lines: Iterable[str]) -> str | None:
     """A warning if the sample of lines looks like unsegmented text (see the module docstring), else None."""
-    lines = [line.split() for line in islice(sample_lines, SAMPLE_LINES)]
+    lines = [split_words(line) for line in islice(sample_lines, SAMPLE_LINES)]
     lines = [tokens for tokens in lines if tokens]
     if not lines:
         return None

@@ -8,7 +8,7 @@ words in order of appearance.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import chain, count, repeat
+from itertools import count, repeat
 from typing import Iterable
 
 import numpy as np
@@ -54,11 +54,8 @@ class Encoder:
 class TextEncoder:
     """Text -> (word ids, sentence lengths), the sentences of corpora.reader.read_sentences less their markers (the
     compiled core adds them), without a Python string per token: the compiled TokenTable splits and numbers the
-    tokens, and each distinct token is decoded, lower-cased and looked up in the vocabulary once. A token that
-    Python would split further (it holds non-ASCII white space, which the byte scanner does not know) sends its
-    block through str.split instead."""
-
-    _NEEDS_PYTHON = np.iinfo(ID_DTYPE).max
+    tokens at the word separators of core.io.split_words, and each distinct token is decoded, lower-cased and
+    looked up in the vocabulary once."""
 
     def __init__(self, encoder: Encoder, options: TextOptions):
         self.encoder = encoder
@@ -86,8 +83,6 @@ class TextEncoder:
                 self.token_words = np.resize(self.token_words, 2 * total)
             self.token_words[total - new:total] = self._words_of(joined, block, path, lineno, total - new)
         words = self.token_words[tokens]
-        if np.any(words == self._NEEDS_PYTHON):
-            return self._encode_with_python(block, path, lineno)
         if self.special_tokens:
             skip = np.isin(tokens, self.special_tokens)
             if skip.any():
@@ -122,10 +117,9 @@ class TextEncoder:
         return words, line_lengths, ended
 
     def _words_of(self, joined_tokens: bytes, block: bytes, path: str, lineno: int, first: int) -> np.ndarray:
-        """Word ids of new tokens (numbered from `first`), each followed by a line break in `joined_tokens`
-        (_NEEDS_PYTHON for a token that str.split would cut further). The tokens are decoded, lower-cased and
-        checked all at once: no token holds a byte of white space, and a line break is neither a letter nor
-        case-ignorable, so every token reads as it would alone."""
+        """Word ids of new tokens (numbered from `first`), each followed by a line break in `joined_tokens`. The
+        tokens are decoded and lower-cased all at once: no token holds a line break, and a line break is neither a
+        letter nor case-ignorable, so every token reads as it would alone."""
         try:
             joined = joined_tokens.decode("utf-8", self.options.errors)
         except UnicodeDecodeError:
@@ -137,25 +131,4 @@ class TextEncoder:
         texts.pop()  # the empty string after the last line break
         if self.options.skip_symbols:
             self.special_tokens += [first + i for i, text in enumerate(texts) if text in SPECIAL_TOKENS]
-        # Non-ASCII text may hold white space that only Python knows (U+00A0, U+2003, ...): check it.
-        if joined.isascii() or joined.split() == texts:
-            return self.encoder.encode_new(texts)
-        simple = [text.split() == [text] for text in texts]
-        words = self.encoder.encode((t for t, ok in zip(texts, simple) if ok), sum(simple))
-        result = np.full(len(texts), self._NEEDS_PYTHON, dtype=ID_DTYPE)
-        result[np.flatnonzero(simple)] = words
-        return result
-
-    def _encode_with_python(self, block: bytes, path: str, lineno: int) -> tuple[np.ndarray, np.ndarray, bool]:
-        text = decode_block(block, self.options.errors, path, lineno)
-        if self.options.tolower:
-            text = text.lower()
-        lines = text.split("\n")
-        if text.endswith("\n"):
-            lines.pop()  # the empty string after the last line break is no line
-        tokens = list(map(str.split, lines))
-        if self.options.skip_symbols:
-            tokens = [[t for t in line if t not in SPECIAL_TOKENS] for line in tokens]
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        words = self.encoder.encode(chain.from_iterable(tokens), int(lengths.sum()))
-        return self._sentences(words, lengths, block)
+        return self.encoder.encode_new(texts)

@@ -163,7 +163,8 @@ def _read_header(stream: _LineStream) -> tuple[list[int], bytes | None]:
                 return [counts[n] for n in range(1, len(counts) + 1)], text
             raise stream.error(f"expected 'ngram N=COUNT' in the \\data\\ header, found {_show(line)}")
         if len(match.group(1)) > 9 or len(match.group(2)) > 18:  # (arrays are indexed by 64-bit numbers)
-            raise stream.error(f"{_show(line)} in the \\data\\ header: more n-grams (or orders) than any file can hold")
+            raise stream.error(f"{_show(line)} in the \\data\\ header: more n-grams (or orders) than any file "
+                               "can hold")
         n, count = int(match.group(1)), int(match.group(2))
         if n != len(counts) + 1:
             raise stream.error(f"header line for order {n} where order {len(counts) + 1} was expected")
@@ -272,6 +273,21 @@ def _plausible_rows(size: int | None, n: int, count: int) -> int:
     input) cannot hold that many lines (a line of n words takes at least 2n + 2 bytes): what a reader may allocate
     for the section up front (at least INITIAL_ROWS)."""
     return min(count, max(INITIAL_ROWS, size // (2 * n + 2)) if size is not None else INITIAL_ROWS)
+
+
+def plausible_counts(path: str, counts: list[int]) -> list[int]:
+    """The header's `counts`, each capped where the file, if it is a plain one, is too small to hold that many
+    lines (_plausible_rows): what a reader may size its tables by up front, so that a header announcing more
+    n-grams than its file holds is reported at the end of the section, with its line, instead of exhausting
+    memory. Compressed files and standard input keep the header's counts."""
+    size = None
+    if path != "-":
+        raw = open_input(path)
+        try:
+            size = _plain_size(raw)
+        finally:
+            raw.close()
+    return list(counts) if size is None else [_plausible_rows(size, n, count) for n, count in enumerate(counts, 1)]
 
 
 def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict", *,

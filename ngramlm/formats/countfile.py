@@ -30,7 +30,7 @@ import numpy as np
 from .._ext import _arpa
 from .._ext._count import TokenTable
 from .._ext._countfile import CountLines
-from ..core.io import decode_block, read_blocks
+from ..core.io import decode_block, read_blocks, split_words
 from ..counting.counts import (COUNT_DTYPE, MAX_COUNT, MAX_ORDER, CountOverflow, CountSink, NgramCounts,
                                counts_from_rows)
 from ..counting.corpus_count import count_files
@@ -95,8 +95,8 @@ class _CountReader:
     """Count-file lines -> n-gram id arrays and counts, a block of lines at a time.
 
     The compiled TokenTable numbers the distinct tokens of a block, so each is decoded, parsed as a count and
-    looked up as a word once. A block that holds a malformed line, or a token that Python would split further
-    (non-ASCII white space), is parsed line by line instead, which names the line at fault."""
+    looked up as a word once. A block that holds a malformed line is parsed line by line instead, which names the
+    line at fault. Both split words at core.io.split_words's separators, as SRILM does."""
 
     _UNSET = np.iinfo(np.int64).min
 
@@ -107,7 +107,7 @@ class _CountReader:
         self.table = TokenTable()
         self.texts: list[str] = []
         # Per token number: its count value (-1 if not a whole number) and its word id (_UNSET until needed as a
-        # word, -1 if str.split would cut it further).
+        # word).
         self.values = np.empty(0, dtype=np.int64)
         self.word_ids = np.empty(0, dtype=np.int64)
         self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -131,9 +131,6 @@ class _CountReader:
         if self.order is not None:  # the words of lines above the order are not looked up: SRILM's vocabulary
             is_word &= np.repeat(orders <= self.order, lengths)  # does not gain them
         words = self._word_ids_of(tokens, is_word)
-        if np.any(words[is_word] < 0):
-            self._read_lines(block, lineno)
-            return
         starts = ends - lengths
         for n in np.unique(orders).tolist():
             if self.order is not None and n > self.order:
@@ -163,21 +160,18 @@ class _CountReader:
         unset = needed[self.word_ids[needed] == self._UNSET]
         if len(unset):
             texts = [self.texts[t] for t in unset.tolist()]
-            simple = np.array([text.split() == [text] for text in texts], dtype=bool)
-            ids = np.full(len(texts), -1, dtype=np.int64)
-            ids[simple] = _encode(self.vocab, (t for t, ok in zip(texts, simple) if ok), self.drop_unknown)
-            self.word_ids[unset] = ids
+            self.word_ids[unset] = _encode(self.vocab, texts, self.drop_unknown)
         return self.word_ids[tokens]
 
     def _read_lines(self, block: bytes, lineno: int) -> None:
         """The block parsed line by line, with errors naming their line."""
         text = decode_block(block, self.errors, self.path, lineno)
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = text.split("\n")  # only \n ends a line, as in the compiled reader; \r separates words
         words: dict[int, list[str]] = {}
         counts: dict[int, list[int]] = {}
         longest = self.order if self.order is not None else MAX_ORDER
         for number, line in enumerate(lines, lineno):
-            fields = (line.lower() if self.tolower else line).split()
+            fields = split_words(line.lower() if self.tolower else line)
             if not fields:
                 continue
             count = _parse_count(fields[-1], self.path, number)

@@ -167,8 +167,9 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
     """The tables of an ARPA file, filled as the file is read, a block of rows at a time, as KenLM loads one: a
     hash table needs no order, so read_arpa's sort and BackoffModel are skipped, and nothing but the tables
     grows with the file. What the tables cannot tell apart from a good file (an n-gram without its context, one
-    listed twice) is reported by read_arpa's own checks, with the line. `quiet`: no progress bar (read_arpa's)."""
-    from .arpa import iter_arpa_blocks, read_arpa
+    listed twice) is reported by read_arpa's own checks, with the line (standard input, '-', which cannot be read
+    again: without it). `quiet`: no progress bar (read_arpa's)."""
+    from .arpa import iter_arpa_blocks, plausible_counts, read_arpa
 
     vocab = Vocabulary()
     blocks = iter_arpa_blocks(path, vocab, dtype=np.float32, quiet=quiet, block_rows=_BLOCK_ROWS)
@@ -181,8 +182,8 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
         builder = None
         if order > 1:
             try:
-                builder = _query.IndexBuilder(unigrams[0], unigrams[1], counts, probing_multiplier,
-                                              check_contexts=True)
+                builder = _query.IndexBuilder(unigrams[0], unigrams[1], plausible_counts(path, counts),
+                                              probing_multiplier, check_contexts=True)
             except (MemoryError, ValueError):  # (numpy refuses an array beyond the address space: ValueError)
                 raise InputError(path, None, f"out of memory: the tables of the {sum(counts)} n-grams its header "
                                  f"announces, at {probing_multiplier:g} buckets each, do not fit") from None

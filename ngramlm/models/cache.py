@@ -50,7 +50,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..core.errors import ModelError
-from ..core.io import iter_lines
+from ..core.io import iter_lines, split_words
 from ..core.scorer import NO_WORD, Scorer
 from ..use.ppl_report import PplOptions, encode_sentence
 from ..use.scoring import score_by_batch, score_sentences
@@ -277,7 +277,7 @@ def _documents(path: str, options: PplOptions, boundary: str | None) -> Iterator
     pattern = re.compile(boundary) if boundary not in (None, "blank") else None
     document: list[list[str]] = []
     for _, line in iter_lines(path, options.errors):
-        tokens = line.split()
+        tokens = split_words(line)
         text = line.rstrip("\r\n")
         if document and ((boundary == "blank" and not tokens) or (pattern is not None and pattern.search(text))):
             yield document

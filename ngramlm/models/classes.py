@@ -109,11 +109,11 @@ class ClassExpansion:
 def read_class_expansions(path: str) -> list[ClassExpansion]:
     """Every expansion of a class file as written, multi-word ones and words in several classes included
     (what SRILM's general class n-gram reads; the probabilities are used as given)."""
-    from ..core.io import iter_lines
+    from ..core.io import iter_lines, split_words
 
     expansions = []
     for lineno, line in iter_lines(path):
-        fields = line.split()
+        fields = split_words(line)
         if fields:
             expansions.append(ClassExpansion(*_parse_expansion(fields, path, lineno)))
     return expansions
@@ -128,13 +128,13 @@ def read_classes(path: str, vocab: Vocabulary | None = None, *, renormalise: boo
     improper model as it is: `renormalise=False` keeps them as given); a class whose probabilities are all 0 gets
     uniform memberships likewise.
     """
-    from ..core.io import iter_lines
+    from ..core.io import iter_lines, split_words
 
     word_class: dict[str, str] = {}
     probs: dict[str, float] = {}
     first_line: dict[str, int] = {}
     for lineno, line in iter_lines(path):
-        fields = line.split()
+        fields = split_words(line)
         if not fields:
             continue
         name, prob, words = _parse_expansion(fields, path, lineno)

@@ -53,7 +53,7 @@ from ..formats.kenlm_intermediate import IntermediateWriter
 from ..formats.arpa import ARPA_END, arpa_header, section_title, shown_weights
 from ..core.errors import ModelError
 from ..core.index import sort_keys
-from ..core.io import atomic_write, iter_lines
+from ..core.io import atomic_write, iter_lines, split_words
 from ..core.workdir import make_work_folder, remove_work_folder
 from ..core.progress import Progress
 from ..core.row_file import RowFile
@@ -153,7 +153,7 @@ def prune_thresholds(values: Sequence[int], order: int) -> list[int]:
 
 def read_word_list(path: str) -> set[str]:
     """The words of a file separated by white space (lmplz's --limit_vocab_file)."""
-    return {word for _, line in iter_lines(path) for word in line.split()}
+    return {word for _, line in iter_lines(path) for word in split_words(line)}
 
 
 def train_lmplz(config: LmplzConfig,

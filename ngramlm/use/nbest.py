@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Sequence, TextIO
 import numpy as np
 
 from ..core.errors import InputError
-from ..core.io import iter_lines
+from ..core.io import WORD_SEPARATORS, iter_lines, split_words
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
 from .scoring import score_positions
@@ -101,7 +101,7 @@ def parse_hypothesis(line: str, fmt: int = 0) -> tuple[list[str], float, float, 
     """(words, acoustic, language, total, number of words) of one hypothesis line, as NBestHyp::parse reads it:
     fmt 1 or 2 is the Decipher format of that number, 0 SRILM's own or, for a line starting with "(", Decipher's
     first. A malformed line raises ValueError saying what is wrong."""
-    fields = line.split()
+    fields = split_words(line)
     if not fields:
         raise ValueError("empty hypothesis")
     if fmt in (1, 2) or fields[0].startswith("("):
@@ -150,7 +150,7 @@ def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict", multi_char:
     into its components at that character (the first of the string, as SRILM takes it)."""
     nbest, fmt, first = NBestList(), 0, True
     for lineno, line in iter_lines(path, errors):
-        if not line.split():
+        if not line.strip(WORD_SEPARATORS):
             continue  # SRILM's File::getline skips blank lines
         if first:  # a header may only open the list
             first = False
@@ -428,7 +428,7 @@ def rescore_stream(lines: Iterable[tuple[int, str]], scorer: Scorer, out: TextIO
                 group = NBestList()
             pending.append(line if line.endswith("\n") else line + "\n")
             continue
-        if not line.split():
+        if not line.strip(WORD_SEPARATORS):
             continue
         count += 1
         try:

@@ -22,7 +22,7 @@ import numpy as np
 from .._ext import _arpa
 from ..core.constants import LN10
 from ..core.errors import InputError
-from ..core.io import iter_lines
+from ..core.io import WORD_SEPARATORS, iter_lines, split_words
 from ..core.progress import Progress, count_lines
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
@@ -83,7 +83,7 @@ def text_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tu
 def _numbered_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterator[tuple[int, str, list | None]]:
     """text_items with the number of each line."""
     for lineno, line in iter_lines(path, options.errors):
-        tokens = line.split()
+        tokens = split_words(line)
         if not tokens:
             continue  # SRILM's File::getline skips blank lines
         if options.escape is not None and line.startswith(options.escape):
@@ -245,7 +245,7 @@ def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions)
     ("counts", {id tuple: count}); n-grams longer than `order` are skipped, as SRILM does."""
     counts: dict[tuple[int, ...], float] = {}
     for lineno, line in iter_lines(path, options.errors):
-        if not line.strip():
+        if not line.strip(WORD_SEPARATORS):
             continue
         if options.escape is not None and line.startswith(options.escape):
             if counts:
@@ -253,7 +253,7 @@ def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions)
                 counts = {}
             yield "escape", line if line.endswith("\n") else line + "\n"
             continue
-        fields = line.split()
+        fields = split_words(line)
         if len(fields) < 2:
             raise InputError(path, lineno, "expected an n-gram and its count ('w1 .. wn<TAB>count')")
         try:

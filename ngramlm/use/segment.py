@@ -40,7 +40,7 @@ import numpy as np
 
 from .._ext._segment import bigram_search
 from ..core.errors import InputError, NgramlmError
-from ..core.io import iter_lines
+from ..core.io import WORD_SEPARATORS, iter_lines, split_words
 from ..core.model import BackoffModel
 from ..core.vocab import BOS, EOS, ID_DTYPE, UNK, Vocabulary
 from ..corpora.prepare import UNIT, split_units
@@ -76,7 +76,7 @@ def read_lexicon(path: str) -> dict[str, float]:
         path = jieba_lexicon_path()
     words: dict[str, float] = {}
     for lineno, line in iter_lines(path):
-        fields = line.split()
+        fields = split_words(line)
         if not fields:
             continue
         frequency = 1.0
@@ -97,7 +97,7 @@ def read_lexicon(path: str) -> dict[str, float]:
 
 def read_segmented(path: str) -> list[list[str]]:
     """Segmented text: one sentence a line, words separated by white space (empty lines are skipped)."""
-    return [line.split() for _, line in iter_lines(path) if line.strip()]
+    return [split_words(line) for _, line in iter_lines(path) if line.strip(WORD_SEPARATORS)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
