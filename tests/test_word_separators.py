@@ -41,6 +41,17 @@ def unzip(tmp_path: Path, name: str) -> Path:
     return out
 
 
+def test_the_fast_path_of_split_words_is_taken_only_where_str_split_agrees():
+    """split_words calls str.split unless the line holds a character where the two rules differ: those must be
+    exactly NUL and the white space of Python's str.split other than space, tab, CR and LF."""
+    import sys
+
+    from ngramlm.core import io
+
+    differs = {chr(c) for c in range(sys.maxunicode + 1) if io._SPLIT_DIFFERS(chr(c))}
+    assert differs == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()} - set(" \t\r\n") | {"\0"}
+
+
 def test_split_words_and_the_compiled_tokenizer_split_only_at_the_peers_separators():
     assert PEER_WORDS(LINE) == WORDS
     assert split_words(LINE) == WORDS

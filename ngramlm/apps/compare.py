@@ -42,7 +42,7 @@ import numpy as np
 
 from ..corpora.reader import TextOptions
 from ..core.errors import ModelError, NgramlmError
-from ..core.io import atomic_write
+from ..core.io import WORD_SEPARATORS, atomic_write
 from ..core.vocab import Vocabulary
 
 NGRAM_METHODS = {
@@ -192,9 +192,11 @@ class CorpusSplit:
             return self.paths["train"]
         path = os.path.join(self.work, f"train@{fraction:g}.txt")
         if not os.path.exists(path):
-            with open(self.paths["train"], encoding="utf-8", errors=self.options.errors) as f:
-                lines = [line for line in f if line.strip()]
-            with atomic_write(path) as out:
+            # Bytes, cut only at \n, a line kept where it has words (core.io.split_words), as the reader reads them:
+            # a \r is no line break, and a line of U+3000 or \v is a sentence.
+            with open(self.paths["train"], "rb") as f:
+                lines = [line for line in f if line.strip(WORD_SEPARATORS.encode())]
+            with atomic_write(path, "wb") as out:
                 out.writelines(lines[: max(1, int(round(len(lines) * fraction)))])
         return path
 

@@ -105,6 +105,9 @@ class TextEncoder:
                 ended = False
             else:  # a blank one is no sentence at all
                 line_lengths = line_lengths[:-1]
+        elif not self.options.open_last_line and self.options.blank_lines and block and \
+                not block.endswith(b"\n") and len(line_lengths) == block.count(b"\n"):
+            line_lengths = np.append(line_lengths, 0)  # a blank last line without a newline, as any blank line
         blank = np.flatnonzero(line_lengths == 0)
         markers = [BOS_ID] * self.options.sos + [EOS_ID] * self.options.eos
         if not self.options.blank_lines or not len(blank) or not markers:
