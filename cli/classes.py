@@ -36,7 +36,8 @@ def classes():
 @click.option("--seed", type=int, default=None, show_default=False,
               help="Start from a random assignment drawn with this seed (default: Martin et al.'s start, the "
                    "most frequent words in classes of their own).")
-@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
 @report_errors
 @checks_outputs("output")
@@ -65,7 +66,8 @@ def induce(texts, num_classes, output, max_passes, seed, tolower, quiet):
 @click.option("--method", type=click.Choice(METHODS), default="modified-kneser-ney", help="Smoothing method.")
 @click.option("--interpolate/--backoff", default=True, help="Interpolate the orders (where the method allows).")
 @click.option("--unk", is_flag=True, help="Keep <unk> as a word of the model (open vocabulary).")
-@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @report_errors
 @checks_outputs("output")
 def train(texts, classes_path, output, order, method, interpolate, unk, tolower):

@@ -35,7 +35,8 @@ def _fractions(text: str | None) -> list[float] | None:
 @click.option("--context", type=click.Choice(["stream", "sentence"]), default="stream",
               help="Neural context: stream carries it across sentences, sentence restarts at <s> as n-grams do.")
 @click.option("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda or cuda:N.")
-@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @click.option("--plot/--no-plot", default=True, help="Draw learning_curves.png (needs matplotlib).")
 @click.option("--reuse-only", is_flag=True,
               help="Score the neural checkpoints in OUT/work as they stand; train nothing further.")

@@ -32,7 +32,8 @@ from ngramlm.cli.text_checks import warn_if_unsegmented
 @click.option("--limit-vocab", is_flag=True,
               help="With --vocab: drop read n-grams that contain words outside it instead of mapping them to the "
                    "unknown word.")
-@click.option("--tolower", is_flag=True, help="Lower-case every word.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case every word (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @click.option("--sos/--no-sos", default=True, help="Add <s> at the start of each sentence.")
 @click.option("--eos/--no-eos", default=True, help="Add </s> at the end of each sentence.")
 @click.option("--write-vocab", metavar="FILE", help="Also write the vocabulary, one word per line, sorted.")

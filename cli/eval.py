@@ -52,7 +52,8 @@ def _percent(value: float | None) -> str:
 @click.option("--unk-word", default=UNK, help="Spelling of the unknown word.")
 @click.option("--no-sos", is_flag=True, help="Do not add <s> at the start of each sentence.")
 @click.option("--no-eos", is_flag=True, help="Do not add </s> at the end of each sentence.")
-@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict",
               help="What to do with bytes of TEXT that are not UTF-8: stop with the line, or replace them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")

@@ -74,7 +74,9 @@ def neural():
                    "fine-tunes a trained model so, as Welleck et al. do.  [default: 0]")
 @click.option("--seed", type=int, default=1, help="Random seed (weights, dropout, shuffling).")
 @click.option("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda or cuda:N.")
-@click.option("--tolower", is_flag=True, help="Lower-case the text before building the vocabulary.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text before building the vocabulary (every Unicode capital; SRILM's "
+                   "-tolower lowers A-Z only).")
 @click.option("--log-every", type=int, default=None, help="Batches between progress lines on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @report_errors

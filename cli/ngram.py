@@ -306,9 +306,10 @@ def _generate(model, options: dict) -> None:
             click.echo(" ".join(model.vocab.decode(sampler.sample_sentence(prefix))))
 
 
-def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: dict):
+def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: dict, tolower: bool = False):
     """What -ppl and -counts score: the model, or the dynamic mixture of -mix-lm ... -bayes 0; read as a class
-    model with -classes and mixed with a unigram cache with -cache (ngramlm.models.classes, ngramlm.models.cache)."""
+    model with -classes (lower-cased with -tolower) and mixed with a unigram cache with -cache
+    (ngramlm.models.classes, ngramlm.models.cache)."""
     scorer = dynamic_mixture or BackoffScorer(model)
     if options["tagged"]:
         from ngramlm.models.tagged import TaggedScorer
@@ -320,12 +321,13 @@ def model_scorer(model: BackoffModel, dynamic_mixture: Mixture | None, options: 
         from ngramlm.models.classes import ClassNgramModel, ClassScorer, read_classes
 
         # SRILM's SimpleClassNgram uses the membership probabilities as given, summing to 1 or not
-        scorer = ClassScorer(ClassNgramModel(read_classes(options["classes"], renormalise=False), model))
+        classes = read_classes(options["classes"], renormalise=False, tolower=tolower)
+        scorer = ClassScorer(ClassNgramModel(classes, model))
     elif options["classes"]:
         from ngramlm.models.class_trellis import ClassTrellisScorer
         from ngramlm.models.classes import read_class_expansions
 
-        scorer = ClassTrellisScorer(read_class_expansions(options["classes"]), model)
+        scorer = ClassTrellisScorer(read_class_expansions(options["classes"], tolower), model)
     return wrapped_scorer(scorer, options)
 
 
@@ -437,14 +439,14 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         from ngramlm.models.classes import read_class_expansions
 
         # the class model becomes a word model: -ppl and the rest use it without -classes (as SRILM does)
-        model = expand_class_model(read_class_expansions(model_options["classes"]), model,
+        model = expand_class_model(read_class_expansions(model_options["classes"], tolower), model,
                                    model_options["expand_classes"], model_options["expand_exact"])
         model_options["classes"] = None
     model, dynamic_mixture = change_model(model, model_options)
 
     if model_options["rescore_ngram"]:
-        model = _rescore_ngram(unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob,
-                                                   skipoovs), model_options, order, errors, quiet)
+        scorer = model_scorer(model, dynamic_mixture, model_options, tolower)
+        model = _rescore_ngram(unknown_word_scorer(scorer, unk_prob, skipoovs), model_options, order, errors, quiet)
         dynamic_mixture, unk_prob, skipoovs = None, None, False
     if write_lm:
         report_sizes("writing", None, model, debug)
@@ -456,7 +458,7 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         write_binary(model, write_bin_lm)
     if write_vocab:
         model.vocab.write(write_vocab, srilm_pause=True)
-    scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options), unk_prob, skipoovs)
+    scorer = unknown_word_scorer(model_scorer(model, dynamic_mixture, model_options, tolower), unk_prob, skipoovs)
     if ppl or counts:
         from ngramlm.formats.score_marker import holds_scores
 
@@ -470,6 +472,6 @@ def main(lm, order, ppl, counts, count_order, debug, unk, map_unk, vocab, tolowe
         if counts:
             ppl_counts_file(scorer, readable_input(counts), options, count_order or None, sys.stdout, sys.stderr)
     run_nbest(scorer, model_options, unk=unk or unk_prob is not None, escape=escape, errors=errors, sos=not no_sos,
-              eos=not no_eos)
+              eos=not no_eos, tolower=tolower)
     if model_options["gen"] or model_options["gen_prefixes"]:
         _generate(dynamic_mixture or model, model_options)

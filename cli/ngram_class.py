@@ -13,7 +13,7 @@ from collections import Counter
 import click
 
 from ngramlm.core.errors import InputError
-from ngramlm.core.io import atomic_write, iter_lines, split_words
+from ngramlm.core.io import atomic_write, iter_lines, lower_case, split_words
 from ngramlm.models.srilm_classes import CLASS_FORMAT, MergeEvents, MergeStep, SrilmClasses
 from ngramlm.use.text_stats import TextStats
 
@@ -39,7 +39,7 @@ class _Words:
 
     def add(self, word: str) -> int:
         if self.tolower:
-            word = word.lower()
+            word = lower_case(word)
         i = self.index.get(word)
         if i is None:
             i = self.index[word] = len(self.words)
@@ -49,7 +49,7 @@ class _Words:
     def id(self, word: str) -> tuple[int, bool]:
         """The index of `word` and whether it was out of the vocabulary."""
         if self.tolower:
-            word = word.lower()
+            word = lower_case(word)
         i = self.index.get(word)
         if i is not None:
             return i, False
@@ -124,12 +124,12 @@ def _read_classes(path: str, words: _Words) -> dict[int, str]:
             float(prob)
         except ValueError:
             raise InputError(path, lineno, "malformed class expansion probability") from None
-        w = words.index.get(word.lower() if words.tolower else word)
+        w = words.index.get(lower_case(word) if words.tolower else word)
         if w is None:
             continue
         if w in initial:
             raise InputError(path, lineno, "only single class expansion per word allowed")
-        initial[w] = name.lower() if words.tolower else name
+        initial[w] = lower_case(name) if words.tolower else name
     return initial
 
 
@@ -294,7 +294,7 @@ def main(version, debug, vocab, tolower, noclass_vocab, counts, text, numclasses
     try:
         # SRILM's -tolower maps every string its vocabulary adds, class names included
         state = SrilmClasses.from_counts(words.words, dict(unigram), dict(bigram), noclass, initial,
-                                         CLASS_FORMAT.lower() if tolower else CLASS_FORMAT)
+                                         lower_case(CLASS_FORMAT) if tolower else CLASS_FORMAT)
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -1,7 +1,8 @@
 """`ngram-count`: SRILM's counting and estimation tool, with its flag names (single dash) and file formats.
 
 Counts come from a text file (-text) and/or count files (-read, repeatable; counts add up), are written back as
-count files (-write, -writeN, -write-order, -sort), and feed estimation (-lm with the flags of
+count files (-write, -writeN, -write-order, -sort; as SRILM's count trie, with the prefixes of n-grams read that
+no file lists, of count 0), and feed estimation (-lm with the flags of
 cli/estimation_flags.py). Flags and defaults follow SRILM's ngram-count(1) manual page.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ngramlm.corpora.reader import TextOptions
 from ngramlm.formats.countfile import (CountFileWriter, add_read_counts, merge_counts_within_budget, read_counts,
                                        word_ranks, write_counts)
 from ngramlm.counting.corpus_count import count_files
-from ngramlm.counting.counts import NgramCounts
+from ngramlm.counting.counts import NgramCounts, with_prefixes
 from ngramlm.counting.memory import DEFAULT_MEMORY, counting_budget
 from ngramlm.counting.weighted import count_weighted_file
 from ngramlm.core.errors import NgramlmError
@@ -166,7 +167,7 @@ def _merge_counts_as_read(params: dict, vocab: Vocabulary) -> None:
         vocab, params["order"], counting_budget(params["memory"]), _count_file_outputs(params), options,
         texts=[(readable_input(params["text"]), params["text"])] if params["text"] else [],
         reads=[(readable_input(path), path) for path in params["read"]], sort=params["sort"],
-        limit_vocab=params["limit_vocab"], quiet=params["quiet"], threads=params["threads"])
+        limit_vocab=params["limit_vocab"], quiet=params["quiet"], threads=params["threads"], zero_prefixes=True)
     if params["write_vocab"]:
         vocab.write(params["write_vocab"], srilm_pause=True)
 
@@ -359,7 +360,7 @@ def _in_srilm_order(notes: _Notes, vocab: Vocabulary, text: str | None, params: 
     import itertools
 
     from ngramlm.cli.srilm_trie_order import count_file_paths, text_paths, visiting_keys
-    from ngramlm.core.io import iter_lines, split_words
+    from ngramlm.core.io import iter_lines, lower_case, split_words
     from ngramlm.corpora.reader import read_sentences
 
     words = vocab.words
@@ -368,7 +369,7 @@ def _in_srilm_order(notes: _Notes, vocab: Vocabulary, text: str | None, params: 
             continue
         options = TextOptions(sos=not params["no_sos"], eos=not params["no_eos"], tolower=params["tolower"],
                               errors=params["errors"])
-        lines = (split_words(line.lower() if params["tolower"] else line)
+        lines = (split_words(lower_case(line) if params["tolower"] else line)
                  for path in params["read"] for _, line in iter_lines(readable_input(path), params["errors"]))
         units = itertools.chain(count_file_paths(lines, params["order"]),
                                 text_paths(read_sentences(text, options), params["order"]) if text else ())
@@ -548,8 +549,9 @@ def main(**params):
     def write(path: str, order: int) -> None:
         if params["float_counts"]:
             _write_fractional_counts(counts, path, order, params["sort"])
-        else:
-            write_counts(counts, path, order=order, sort=params["sort"], quiet=params["quiet"])
+        else:  # SRILM writes its count trie: the prefixes count files leave out, with count 0
+            write_counts(with_prefixes(counts) if params["read"] else counts, path, order=order, sort=params["sort"],
+                         quiet=params["quiet"])
 
     def write_vocabulary_and_counts() -> None:
         if params["write_vocab"]:
@@ -585,8 +587,6 @@ def main(**params):
                 click.echo(line, err=True)
             zerotons = [int(m.group(1)) for m in map(re.compile(r"over (\d+) zeroton words").search,
                                                      notes.estimator) if m]
-            from ngramlm.smoothing.backoff_estimator import with_prefixes
-
             # (with the prefixes a count file leaves out, which SRILM's count trie holds and estimation counts)
             trie = with_prefixes(counts)
             discarded = _discard_report(trie, model, bool(params["unk"]), zerotons[0] if zerotons else None,

@@ -79,8 +79,9 @@ def _decipher_scorer(options: dict, vocab, unk: bool):
 
 
 def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: str, sos: bool = True,
-              eos: bool = True) -> None:
-    """-nbest, -nbest-files and -rescore, in SRILM's order, on standard output (or -write-nbest-dir)."""
+              eos: bool = True, tolower: bool = False) -> None:
+    """-nbest, -nbest-files and -rescore, in SRILM's order, on standard output (or -write-nbest-dir); `tolower`
+    (-tolower) lower-cases the hypotheses' words."""
     if not (options["nbest"] or options["nbest_files"] or options["rescore"]):
         return
     from ngramlm.use import nbest as nb  # here, not at the top: a run without these options never needs it
@@ -91,7 +92,7 @@ def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: s
 
     def one_list(path: str, out) -> None:
         hyps = nb.read_nbest(path, options["max_nbest"], errors,
-                             options.get("multi_char") if options.get("split_multiwords") else None)
+                             options.get("multi_char") if options.get("split_multiwords") else None, tolower)
         if not len(hyps):
             _warn(f"warning: {path} is empty, not rescored")
             return
@@ -121,4 +122,5 @@ def run_nbest(scorer, options: dict, *, unk: bool, escape: str | None, errors: s
         nb.rescore_stream(iter_lines(options["rescore"], errors), scorer, sys.stdout, lmw=options["rescore_lmw"],
                           wtw=options["rescore_wtw"], decipher_scorer=decipher,
                           decipher_lmw=options["decipher_lmw"], decipher_wtw=options["decipher_wtw"],
-                          escape=escape, unk_is_word=unk, sos=sos, eos=eos, path=options["rescore"], warn=_warn)
+                          escape=escape, unk_is_word=unk, sos=sos, eos=eos, path=options["rescore"], warn=_warn,
+                          tolower=tolower)

@@ -19,7 +19,7 @@ import tempfile
 
 import click
 
-from ngramlm.core.io import READ_ERRORS, open_binary
+from ngramlm.core.io import READ_ERRORS, lower_case, open_binary
 from ngramlm.core.errors import InputError
 from ngramlm.core.vocab import Vocabulary
 
@@ -116,5 +116,5 @@ def read_vocabulary(path: str | None, unk_word: str, tolower: bool, errors: str 
         return Vocabulary(unk_word=unk_word)
     vocab = Vocabulary.read(path, unk_word=unk_word, closed=True, errors=errors)
     if tolower:
-        vocab = Vocabulary([w.lower() for w in vocab.words], unk_word=unk_word, closed=True)
+        vocab = Vocabulary([lower_case(w) for w in vocab.words], unk_word=unk_word, closed=True)
     return vocab

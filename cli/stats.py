@@ -24,7 +24,8 @@ from ngramlm.cli.common import checks_outputs, report_errors
 @click.option("--plots", type=click.Path(file_okay=False), default=None,
               help="Folder for the Zipf, growth, discount and OOV plots (needs matplotlib).")
 @click.option("--plot-format", type=click.Choice(["png", "svg", "pdf"]), default="png", show_default=True)
-@click.option("--tolower", is_flag=True, help="Lower-case the text.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text (every Unicode capital; SRILM's -tolower lowers A-Z only).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @report_errors
 @checks_outputs("write_vocab")

@@ -116,7 +116,9 @@ def _discount_text(discounts) -> str:
                    "these (given alone: '0.5 1 1.5') instead of stopping.  [default: stop]")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", callback=_parse_params,
               help="Extra parameter of the smoothing method (passed to ngramlm.smoothing.estimate); repeatable.")
-@click.option("--tolower", is_flag=True, help="Lower-case the text before counting.")
+@click.option("--tolower", is_flag=True,
+              help="Lower-case the text before counting (every Unicode capital; SRILM's -tolower lowers "
+                   "A-Z only).")
 @click.option("--memory", "-S", "memory", metavar="SIZE", callback=_parse_size,
               help="lmplz's -S: the memory counting may use (512M, 8G, 80%; at least 1M), spilling to --temp-dir "
                    "beyond it; the other methods stop with an error rather than grow by more than SIZE "

@@ -32,3 +32,9 @@ def shared_corpora() -> Path:
 def reference_dir() -> Path:
     """../shared/reference: SRILM and KenLM outputs for exact comparison (see its README)."""
     return _need(SHARED / "reference")
+
+
+@pytest.fixture
+def in_srilm_data(monkeypatch):
+    """Run in tests/data/srilm, where SRILM made the committed outputs: its messages name the files as given."""
+    monkeypatch.chdir(Path(__file__).parent / "data" / "srilm")

@@ -213,3 +213,19 @@ def test_a_spent_or_unbuilt_builder_is_refused_not_read():
             builder.add(3, np.array([[1, 2, 3]], np.uint32), np.array([-0.5], np.float32))
         with pytest.raises(ValueError, match="spent"):
             builder.finish()
+
+
+def test_a_good_file_beyond_the_index_orders_is_refused_naming_it(tmp_path):
+    """An order-9 model is a good ARPA file the index cannot hold: a ModelError (ngram and eval then read it
+    into a BackoffModel) that names the file."""
+    from ngramlm.core.errors import ModelError
+
+    words = [f"w{i}" for i in range(9)]
+    lines = ["\\data\\", "ngram 1=11"] + [f"ngram {n}=1" for n in range(2, 10)] + ["", "\\1-grams:"]
+    lines += [f"-1\t{w}\t-0.1" for w in ["<s>", "</s>"] + words]
+    for n in range(2, 10):
+        lines += ["", f"\\{n}-grams:", f"-0.5\t{' '.join(words[:n])}" + ("\t-0.1" if n < 9 else "")]
+    path = tmp_path / "order9.arpa"
+    path.write_text("\n".join(lines + ["", "\\end\\", ""]))
+    with pytest.raises(ModelError, match=r"order9\.arpa: .*up to order 8"):
+        Model(str(path))

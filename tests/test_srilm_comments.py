@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from ngramlm.cli.main import cli
@@ -22,18 +21,13 @@ from test_lmplz_options import assert_lmplz_model
 DATA = Path(__file__).parent / "data" / "srilm"
 
 
-@pytest.fixture
-def in_data(monkeypatch):
-    monkeypatch.chdir(DATA)  # SRILM ran there: its messages name the files as given
-
-
 def run(command, args, name):
     result = CliRunner().invoke(command, args, prog_name=name)
     assert result.exit_code == 0, result.output
     return result
 
 
-def test_ngram_count_skips_comment_lines_in_the_text(in_data):
+def test_ngram_count_skips_comment_lines_in_the_text(in_srilm_data):
     result = run(ngram_count, ["-order", "3", "-text", "comments.txt", "-write", "-", "-debug", "1"], "ngram-count")
     # the same counts (SRILM writes them in its hash order); 64 sentences of 69 lines, the last line's number
     assert sorted(result.stdout.splitlines()) == sorted((DATA / "comments-count.stdout").read_text().splitlines())
@@ -47,13 +41,13 @@ def test_ngram_count_writes_srilms_model_of_a_text_with_comments(tmp_path):
     assert lm.read_bytes() == gzip.decompress((DATA / "comments-kn3.arpa.gz").read_bytes())
 
 
-def test_ngram_ppl_skips_comment_lines(in_data):
+def test_ngram_ppl_skips_comment_lines(in_srilm_data):
     result = run(ngram, ["-lm", "comments-kn3.arpa.gz", "-ppl", "comments-ppl.txt", "-debug", "1"], "ngram")
     assert result.stdout == (DATA / "comments-ppl.stdout").read_text()
     assert result.stderr == (DATA / "comments-ppl.stderr").read_text()
 
 
-def test_ngram_reads_an_arpa_model_with_comment_lines_as_srilm_does(in_data, tmp_path):
+def test_ngram_reads_an_arpa_model_with_comment_lines_as_srilm_does(in_srilm_data, tmp_path):
     """SRILM skips "##" lines in model files too (checked with SRILM 1.7.3: the same report as without them), in
     the header as in a section, where the compiled section parser passes over them."""
     lines = gzip.decompress((DATA / "comments-kn3.arpa.gz").read_bytes()).decode().split("\n")
@@ -69,7 +63,7 @@ def test_ngram_reads_an_arpa_model_with_comment_lines_as_srilm_does(in_data, tmp
     assert result.stderr == (DATA / "comments-ppl.stderr").read_text()
 
 
-def test_vocabulary_files_skip_comment_lines(in_data):
+def test_vocabulary_files_skip_comment_lines(in_srilm_data):
     written = run(ngram_count, ["-vocab", "comments.vocab", "-write-vocab", "-"], "ngram-count")
     assert written.stdout == (DATA / "comments-write-vocab.stdout").read_text()
     # "##x" is a word of the text (mid-line) but a comment of the vocabulary: <unk> under -limit-vocab
@@ -78,7 +72,7 @@ def test_vocabulary_files_skip_comment_lines(in_data):
     assert sorted(limited.stdout.splitlines()) == sorted((DATA / "comments-vocab.stdout").read_text().splitlines())
 
 
-def test_count_files_skip_comment_lines(in_data):
+def test_count_files_skip_comment_lines(in_srilm_data):
     result = run(ngram_count, ["-read", "comments.counts", "-order", "2", "-write", "-"], "ngram-count")
     assert result.stdout == (DATA / "comments-read.stdout").read_text()
 
@@ -93,7 +87,7 @@ def _numbers_close(mine: str, srilm: str, tolerance: float) -> bool:
                for x, y in zip(a, b))
 
 
-def test_class_files_skip_comment_lines(in_data):
+def test_class_files_skip_comment_lines(in_srilm_data):
     result = run(ngram, ["-lm", "comments-kn3.arpa.gz", "-classes", "comments.classes", "-ppl", "comments-ppl.txt",
                          "-debug", "1"], "ngram")
     # SRILM sums a class model's probabilities in its own order: the last digit may differ (tests/srilm_cases.py)

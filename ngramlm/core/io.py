@@ -6,7 +6,8 @@ half-written model behind. Outputs are checked before the work that fills them (
 Reading text, below every room that reads it (the vocabulary, the corpus reader, counting, count files): UTF-8
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
 (read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line. Under
-srilm_comments() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class.
+srilm_comments() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class, and
+-tolower lowers ASCII letters only, as SRILM's Vocab does (lower_case; ngramlm's own commands lower every letter).
 Words within a line are split at ASCII space, tab, CR, LF and NUL only, as SRILM and lmplz split them
 (split_words).
 
@@ -228,7 +229,8 @@ def open_input(path: str):
 # they still count in line numbers). SRILM's commands turn this on for the whole run (srilm_comments); ngramlm's
 # own commands read such lines as text, as KenLM's lmplz does. A process-wide switch rather than a parameter: it
 # reaches every reader of a SRILM command (text, counts, vocabularies, classes, N-best lists, discounts), and the
-# reading thread of the counting, without threading a flag through each.
+# reading thread of the counting, without threading a flag through each. The same switch makes -tolower lower
+# ASCII letters only, as SRILM does (lower_case).
 _COMMENTS = {"skipped": False}
 # The lines File::getline skips: "##" comments, and lines of C white space only (isspace). Of the latter only those
 # with a \v or \f need skipping here, since \v and \f are parts of words elsewhere (split_words); the readers skip
@@ -251,6 +253,17 @@ def srilm_comments():
 def srilm_comments_on() -> bool:
     """Whether lines that begin with "##" are comments here (within srilm_comments()): for readers of their own."""
     return _COMMENTS["skipped"]
+
+
+def lower_case(text: str) -> str:
+    """`text` lower-cased as the running command's -tolower / --tolower asks. Within srilm_comments() (SRILM's
+    commands), ASCII A-Z only: SRILM's Vocab::mapToLower applies C's tolower() in the C locale to each byte, so
+    every other byte of a UTF-8 word stays ("ÉCOLE" becomes "École"). In ngramlm's own commands, every capital
+    Unicode knows (str.lower: "école")."""
+    if not _COMMENTS["skipped"] or text.isascii():  # str.lower of ASCII text lowers A-Z only
+        return text.lower()
+    # bytes.lower is ASCII-only; surrogatepass carries undecodable bytes (surrogateescape) through unchanged
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
 
 
 def _srilm_skips(line: bytes) -> bool:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from .errors import ModelError
+from .io import lower_case
 from .vocab import ID_DTYPE, UNK_ID, Vocabulary
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class ModelOperations:
         n-grams become one, the one whose words sort first by id is kept. A model without upper case is
         returned as is."""
         words = self.vocab.words
-        lowered = [w.lower() for w in words]
+        lowered = [lower_case(w) for w in words]
         if lowered == words:
             return self
         vocab = Vocabulary(unk_word=self.vocab.unk_word)

@@ -6,7 +6,8 @@ Ids 0, 1 and 2 are always the unknown word, the sentence start and the sentence 
 SRILM's vocabulary options map onto this class as follows:
   -vocab FILE      Vocabulary.read(FILE, closed=True): words outside it become <unk>
   -map-unk WORD    Vocabulary(unk_word=WORD): the unknown word is spelled WORD
-  -tolower         lower-casing is done by the corpus reader, before words reach the vocabulary
+  -tolower         lower-casing (core.io.lower_case: ASCII only, as SRILM) is done by the corpus reader, before
+                   words reach the vocabulary
   -write-vocab F   Vocabulary.write(F)
 An open vocabulary (the default when no -vocab is given) adds every new word it sees.
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from ..core.io import iter_lines, split_words
+from ..core.io import iter_lines, lower_case, split_words
 from ..core.vocab import BOS, EOS, UNK
 
 # The tokens lmplz reads as white space with --skip_symbols.
@@ -31,7 +31,7 @@ class TextOptions:
 
     sos: bool = True
     eos: bool = True
-    tolower: bool = False
+    tolower: bool = False  # lower-case the text: ASCII letters only in SRILM's commands (core.io.lower_case)
     errors: str = "strict"  # "strict" stops at invalid UTF-8; "replace" substitutes U+FFFD
     # lmplz's conventions (ngramlm train): a blank line is an empty sentence <s> </s> (SRILM skips it); a last
     # line without a newline ends no sentence: its words follow <s>, but no </s> follows them, and if it is
@@ -56,7 +56,7 @@ def read_sentences(path: str, options: TextOptions = TextOptions()) -> Iterator[
     for _, line in iter_lines(path, options.errors):
         ended = not options.open_last_line or line.endswith("\n")  # only the last line may lack its newline
         if options.tolower:
-            line = line.lower()
+            line = lower_case(line)
         tokens = split_words(line)
         if options.skip_symbols:
             tokens = [t for t in tokens if t not in SPECIAL_TOKENS]

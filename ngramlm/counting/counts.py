@@ -9,6 +9,10 @@ and windows (id arrays); adding count sets up is in merging.
 In:  unsorted (m, n) id arrays with counts of orders n = 1..N (counts_from_rows), or the counters' sorted output.
 Out: NgramCounts over a Vocabulary: per order, a sorted (m, n) ID_DTYPE array without repeated rows and its
      COUNT_DTYPE (int64) counts.
+
+SRILM keeps counts in a trie, where each n-gram's prefixes are nodes too: a count file that leaves a prefix out
+gives it count 0 there (with_prefixes, prefix_rows), which `ngram-count -read F -write` writes and estimation
+counts among its context's followers. Counted text has every prefix.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.errors import NgramlmError
+from ..core.index import distinct_rows, lexicographic_order, rows_in
 from ..core.vocab import ID_DTYPE, Vocabulary
 
 COUNT_DTYPE = np.int64
@@ -115,3 +120,35 @@ def counts_from_rows(vocab: Vocabulary, rows: list[tuple[np.ndarray, np.ndarray]
         ngrams.append(grams)
         counts.append(totals)
     return NgramCounts(vocab, ngrams, counts)
+
+
+def with_prefixes(counts: NgramCounts) -> NgramCounts:
+    """The counts with every n-gram's (n-1)-word prefix among the (n-1)-grams, of count 0 where the counts lack
+    it: SRILM's count trie holds a node for each prefix, which Ngram::estimate counts among its context's
+    followers, Kneser-Ney gives a continuation count, and -write writes. Counts of text have every prefix; a count
+    file may leave some out, and -read-with-mincounts drops an n-gram below its cut-off, not its extensions."""
+    ngrams, values = list(counts.ngrams), list(counts.counts)
+    size = len(counts.vocab)
+    for n in range(counts.order - 1, 0, -1):  # the n-grams, from the (n+1)-grams (those added included)
+        prefixes = distinct_rows(ngrams[n][:, :-1], size)
+        missing = ~rows_in(prefixes, ngrams[n - 1])
+        if missing.any():
+            grams = np.concatenate((ngrams[n - 1], prefixes[missing]))
+            rank = lexicographic_order(grams, size)
+            ngrams[n - 1] = grams[rank]
+            values[n - 1] = np.concatenate((values[n - 1], np.zeros(int(missing.sum()), values[n - 1].dtype)))[rank]
+    return NgramCounts(counts.vocab, ngrams, values)
+
+
+def prefix_rows(rows: list[tuple[np.ndarray, np.ndarray]], vocab_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Unsorted rows of orders 1..N (as counts_from_rows takes them) with the distinct prefixes of each order's
+    n-grams (those added included) added to the order below with count 0: summed, they give with_prefixes'
+    counts, a batch at a time (each prefix where it is missing from every batch comes out 0)."""
+    rows = list(rows)
+    for n in range(len(rows) - 1, 0, -1):
+        grams, totals = rows[n - 1]
+        prefixes = distinct_rows(rows[n][0][:, :-1], vocab_size) if len(rows[n][0]) else rows[n][0][:, :-1]
+        if len(prefixes):
+            rows[n - 1] = (np.concatenate((np.asarray(grams).reshape(-1, n), prefixes)),
+                           np.concatenate((totals, np.zeros(len(prefixes), np.asarray(totals).dtype))))
+    return rows

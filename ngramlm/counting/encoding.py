@@ -14,7 +14,7 @@ from typing import Iterable
 import numpy as np
 
 from .._ext import _count
-from ..core.io import decode_block
+from ..core.io import decode_block, lower_case
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, UNK_ID, Vocabulary, add_new_words
 from ..corpora.reader import SPECIAL_TOKENS, TextOptions
 
@@ -129,7 +129,7 @@ class TextEncoder:
             decode_block(block, self.options.errors, path, lineno)  # raises, naming the line
             raise
         if self.options.tolower:
-            joined = joined.lower()
+            joined = lower_case(joined)
         texts = joined.split("\n")
         texts.pop()  # the empty string after the last line break
         if self.options.skip_symbols:

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.io import iter_lines, split_words
+from ..core.io import iter_lines, lower_case, split_words
 from ..core.vocab import Vocabulary
 from ..corpora.reader import TextOptions, add_markers
 from .counts import NgramCounts, counts_from_rows, check_order
@@ -59,7 +59,7 @@ def count_weighted_file(path: str, order: int, vocab: Vocabulary, options: TextO
     weights: list[float] = []
     for number, line in iter_lines(path, options.errors):
         if options.tolower:
-            line = line.lower()
+            line = lower_case(line)
         fields = split_words(line)
         if len(fields) < 2:  # no words after the weight: nothing to count
             continue

@@ -30,9 +30,9 @@ import numpy as np
 from .._ext import _arpa
 from .._ext._count import TokenTable
 from .._ext._countfile import CountLines
-from ..core.io import decode_block, read_blocks, split_words
+from ..core.io import decode_block, lower_case, read_blocks, split_words
 from ..counting.counts import (COUNT_DTYPE, MAX_COUNT, MAX_ORDER, CountOverflow, CountSink, NgramCounts,
-                               counts_from_rows)
+                               counts_from_rows, prefix_rows)
 from ..counting.corpus_count import count_files
 from ..counting.merging import merge_counts
 from ..counting.sorted_runs import RunsOverflow, SortedRuns
@@ -146,7 +146,7 @@ class _CountReader:
         except UnicodeDecodeError:
             return False
         if self.tolower:
-            texts = [text.lower() for text in texts]
+            texts = [lower_case(text) for text in texts]
         self.texts.extend(texts)
         # Counts of 19 digits and more may not fit: the line-by-line reader checks them (-1 sends it there).
         values = [int(t) if t.isascii() and t.isdigit() and len(t) <= 18 else -1 for t in texts]
@@ -171,7 +171,7 @@ class _CountReader:
         counts: dict[int, list[int]] = {}
         longest = self.order if self.order is not None else MAX_ORDER
         for number, line in enumerate(lines, lineno):
-            fields = split_words(line.lower() if self.tolower else line)
+            fields = split_words(lower_case(line) if self.tolower else line)
             if not fields:
                 continue
             count = _parse_count(fields[-1], self.path, number)
@@ -236,11 +236,14 @@ class CountFileMerge:
     A context manager (the runs' folder is removed on leaving). `add_text` gives count_files' sink for a text,
     `read` reads a count file, each a source in the order given; `write` writes the files. An n-gram whose counts
     pass 2^63 - 1 stops with an InputError naming the file, as add_read_counts does. `block_bytes`: bytes read at
-    a time (the default keeps the word ids of read_counts; tests make it small to force many runs)."""
+    a time (the default keeps the word ids of read_counts; tests make it small to force many runs).
+    `zero_prefixes`: the prefixes the count files leave out are written with count 0, as SRILM's count trie holds
+    them (counting.counts.with_prefixes applied to the in-memory counts)."""
 
     def __init__(self, vocab: Vocabulary, order: int, budget: int, *, sort: bool = False,
-                 temp_dir: str | None = None, block_bytes: int = _READ_BLOCK_BYTES):
+                 temp_dir: str | None = None, block_bytes: int = _READ_BLOCK_BYTES, zero_prefixes: bool = False):
         self.vocab, self.order, self.sort, self.block_bytes = vocab, order, sort, block_bytes
+        self.zero_prefixes = zero_prefixes
         self.runs = SortedRuns(order, budget, temp_dir)
         self.names: list[str] = []  # the sources' names, for errors
         self._key: np.ndarray | None = None  # the byte-order ranks of the vocabulary (under sort), when last made
@@ -260,6 +263,8 @@ class CountFileMerge:
         return self._key
 
     def _add(self, rows: list[tuple[np.ndarray, np.ndarray]], presorted: bool = False) -> None:
+        if self.zero_prefixes and not presorted:  # (counted text has every prefix)
+            rows = prefix_rows(rows, len(self.vocab))
         try:
             self.runs.add(rows, len(self.names) - 1, self._ranks(), presorted=presorted)
         except RunsOverflow as exc:
@@ -436,13 +441,14 @@ class CountFileWriter:
 
 def merge_counts_within_budget(vocab: Vocabulary, order: int, budget: int, outputs: list[tuple[str, int]],
                                options: TextOptions, *, texts: list[tuple[str, str]], reads: list[tuple[str, str]],
-                               sort: bool, limit_vocab: bool, quiet: bool, threads: int | None) -> None:
+                               sort: bool, limit_vocab: bool, quiet: bool, threads: int | None,
+                               zero_prefixes: bool = False) -> None:
     """Texts and count files, each given as (path to read, name for errors), added up and written to `outputs`
     ((path, order; 0 for all)) within `budget` bytes (ngram-count -read, ngramlm count --read): the counts are
     sorted into runs on disk beyond the budget and merged into the count files (CountFileMerge), the files as
     the in-memory path writes them. The texts are counted first, as one source, within half the budget. `vocab`
-    ends holding every word read."""
-    with CountFileMerge(vocab, order, budget, sort=sort) as merge:
+    ends holding every word read. `zero_prefixes`: as CountFileMerge's (ngram-count's SRILM count trie)."""
+    with CountFileMerge(vocab, order, budget, sort=sort, zero_prefixes=zero_prefixes) as merge:
         if texts:
             count_files([path for path, _ in texts], order, vocab, options, memory=budget // 2, quiet=quiet,
                         threads=threads, sink=merge.add_text(", ".join(name for _, name in texts)))

@@ -200,7 +200,7 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
         if path == "-":  # (standard input cannot be read again)
             raise InputError(path, None, str(error)) from None
         read_arpa(path)  # raises InputError naming the line, where the file is at fault
-        raise
+        raise ModelError(f"{path}: {error}") from None  # (a good file the index cannot hold: its order)
     finally:
         blocks.close()
 

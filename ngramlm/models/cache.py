@@ -50,7 +50,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..core.errors import ModelError
-from ..core.io import iter_lines, split_words
+from ..core.io import iter_lines, lower_case, split_words
 from ..core.scorer import NO_WORD, Scorer
 from ..use.ppl_report import PplOptions, encode_sentence
 from ..use.scoring import score_by_batch, score_sentences
@@ -283,7 +283,7 @@ def _documents(path: str, options: PplOptions, boundary: str | None) -> Iterator
             yield document
             document = []
         if tokens:
-            document.append([t.lower() for t in tokens] if options.tolower else tokens)
+            document.append([lower_case(t) for t in tokens] if options.tolower else tokens)
     if document:
         yield document
 

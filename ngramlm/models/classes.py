@@ -34,7 +34,7 @@ from ..corpora.reader import TextOptions, read_corpus
 from ..core.errors import InputError, ModelError
 from ..core.scorer import NO_WORD, Scorer
 from ..use.scoring import BackoffScorer, score_by_batch
-from ..core.io import atomic_write
+from ..core.io import atomic_write, lower_case
 from ..core.vocab import BOS, EOS, UNK_ID, Vocabulary
 
 # A class whose membership probabilities sum to 1 within this is left as it is.
@@ -79,9 +79,11 @@ class WordClasses:
         return cls(dict(word_class), logprob)
 
 
-def _parse_expansion(fields: list[str], path: str, lineno: int) -> tuple[str, float, tuple[str, ...]]:
+def _parse_expansion(fields: list[str], path: str, lineno: int,
+                     tolower: bool = False) -> tuple[str, float, tuple[str, ...]]:
     """(class, p, words) of a class-file line `class [p] word ...` (SRILM: a second field that parses as a number
-    is the probability)."""
+    is the probability); `tolower` (ngram -tolower) lower-cases the class and its words, as SRILM's vocabulary
+    maps them."""
     if len(fields) < 2:
         raise InputError(path, lineno, f"a class expansion needs a class and a word, found {' '.join(fields)!r}")
     name, rest = fields[0], fields[1:]
@@ -94,6 +96,8 @@ def _parse_expansion(fields: list[str], path: str, lineno: int) -> tuple[str, fl
             pass
     if not (0.0 <= prob <= 1.0) or math.isnan(prob):
         raise InputError(path, lineno, f"probability {prob} of {' '.join(rest)!r} in class {name!r} is not in [0, 1]")
+    if tolower:
+        return lower_case(name), prob, tuple(lower_case(word) for word in rest)
     return name, prob, tuple(rest)
 
 
@@ -106,27 +110,28 @@ class ClassExpansion:
     words: tuple[str, ...]
 
 
-def read_class_expansions(path: str) -> list[ClassExpansion]:
+def read_class_expansions(path: str, tolower: bool = False) -> list[ClassExpansion]:
     """Every expansion of a class file as written, multi-word ones and words in several classes included
-    (what SRILM's general class n-gram reads; the probabilities are used as given)."""
+    (what SRILM's general class n-gram reads; the probabilities are used as given); lower-cased with `tolower`."""
     from ..core.io import iter_lines, split_words
 
     expansions = []
     for lineno, line in iter_lines(path):
         fields = split_words(line)
         if fields:
-            expansions.append(ClassExpansion(*_parse_expansion(fields, path, lineno)))
+            expansions.append(ClassExpansion(*_parse_expansion(fields, path, lineno, tolower)))
     return expansions
 
 
-def read_classes(path: str, vocab: Vocabulary | None = None, *, renormalise: bool = True) -> WordClasses:
+def read_classes(path: str, vocab: Vocabulary | None = None, *, renormalise: bool = True,
+                 tolower: bool = False) -> WordClasses:
     """Read a class file in SRILM's format (classes-format(5)): `class [p] word` per line.
 
     Raises InputError (naming the line) for a word given twice, a multi-word expansion, a probability outside
     [0, 1], a class name that is also a classed word, or, when a closed `vocab` is given, a word it does not know.
     A class whose probabilities do not sum to 1 is renormalised with a ClassFileWarning (SRILM would use the
     improper model as it is: `renormalise=False` keeps them as given); a class whose probabilities are all 0 gets
-    uniform memberships likewise.
+    uniform memberships likewise. `tolower` lower-cases the classes and words (ngram -tolower).
     """
     from ..core.io import iter_lines, split_words
 
@@ -137,7 +142,7 @@ def read_classes(path: str, vocab: Vocabulary | None = None, *, renormalise: boo
         fields = split_words(line)
         if not fields:
             continue
-        name, prob, words = _parse_expansion(fields, path, lineno)
+        name, prob, words = _parse_expansion(fields, path, lineno, tolower)
         if len(words) > 1:
             raise InputError(path, lineno, f"class {name!r} expands to the phrase {' '.join(words)!r}: multi-word "
                              "expansions need the general class model (ngram -classes without -simple-classes); "

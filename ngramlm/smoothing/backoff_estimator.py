@@ -31,9 +31,9 @@ import numpy as np
 from . import backoff_weights as weights
 from . import meta_counts
 from ..core.constants import LOG10_ZERO, PROB_EPSILON
-from ..core.index import NgramIndex, distinct_rows, lexicographic_order, rows_in
+from ..core.index import NgramIndex, distinct_rows
 from ..core.model import BackoffModel
-from ..counting.counts import NgramCounts
+from ..counting.counts import NgramCounts, with_prefixes
 from ..core.vocab import BOS_ID, EOS_ID, ID_DTYPE, PAUSE, UNK_ID, Vocabulary
 from .continuation_counts import continuation_counts
 from .discount import Discount, EstimationWarning, OrderCounts, note
@@ -119,24 +119,6 @@ def estimate_backoff(counts: NgramCounts, plans: list[OrderPlan], *, unk: bool,
     _fill_in_contexts(index, contexts)
     _weigh_context_suffixes(index)
     return BackoffModel(vocab, [g.astype(ID_DTYPE) for g in index.ngrams], index.logprob, index.logbow)
-
-
-def with_prefixes(counts: NgramCounts) -> NgramCounts:
-    """The counts with every n-gram's (n-1)-word prefix among the (n-1)-grams, of count 0 where the counts lack
-    it: SRILM's count trie holds a node for each prefix, which Ngram::estimate counts among its context's
-    followers (_ngrams), and Kneser-Ney gives a continuation count. Counts of text have every prefix; a count
-    file may leave some out, and -read-with-mincounts drops an n-gram below its cut-off, not its extensions."""
-    ngrams, values = list(counts.ngrams), list(counts.counts)
-    size = len(counts.vocab)
-    for n in range(counts.order - 1, 0, -1):  # the n-grams, from the (n+1)-grams (those added included)
-        prefixes = distinct_rows(ngrams[n][:, :-1], size)
-        missing = ~rows_in(prefixes, ngrams[n - 1])
-        if missing.any():
-            grams = np.concatenate((ngrams[n - 1], prefixes[missing]))
-            rank = lexicographic_order(grams, size)
-            ngrams[n - 1] = grams[rank]
-            values[n - 1] = np.concatenate((values[n - 1], np.zeros(int(missing.sum()), values[n - 1].dtype)))[rank]
-    return NgramCounts(counts.vocab, ngrams, values)
 
 
 def prepare_counts(counts: NgramCounts, plans: list[OrderPlan], predicted: np.ndarray,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.io import iter_lines, split_words
+from ..core.io import iter_lines, lower_case, split_words
 from ..core.progress import Progress, count_lines
 from ..core.model import BackoffModel
 from ..core.vocab import UNK_ID
@@ -99,7 +99,7 @@ def evaluate_text(model, path: str, order: int | None = None, options: PplOption
     corpus_total = 0.0
     oov_logprobs = []
     oovs = tokens = 0
-    lines = (split_words(line.lower() if options.tolower else line) for _, line in iter_lines(path, options.errors))
+    lines = (split_words(lower_case(line) if options.tolower else line) for _, line in iter_lines(path, options.errors))
     sentences = ((bool(tokens), encode_sentence(vocab, tokens, options)) for tokens in lines)
     with Progress(f"scoring {path}", unit="lines", total=lambda: count_lines(path), quiet=quiet) as progress:
         for batch in batches(sentences, BATCH_WORDS, lambda item: len(item[1])):

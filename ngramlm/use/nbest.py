@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Sequence, TextIO
 import numpy as np
 
 from ..core.errors import InputError
-from ..core.io import WORD_SEPARATORS, iter_lines, split_words
+from ..core.io import WORD_SEPARATORS, iter_lines, lower_case, split_words
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
 from .scoring import score_positions
@@ -143,11 +143,13 @@ def _parse_logp(text: str) -> float:
         raise
 
 
-def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict", multi_char: str | None = None) -> NBestList:
+def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict", multi_char: str | None = None,
+               tolower: bool = False) -> NBestList:
     """Read an N-best list (NBestList::read): the format is fixed by a NBestList1.0 / NBestList2.0 header, else
     each line is read as SRILM's format or Decipher's first. `max_hyps` > 0 reads only the first ones. A bad line
-    raises InputError naming the file and line. With `multi_char` (ngram -split-multiwords), each word is split
-    into its components at that character (the first of the string, as SRILM takes it)."""
+    raises InputError naming the file and line. `tolower` (ngram -tolower) lower-cases the words, as SRILM's
+    vocabulary maps them. With `multi_char` (ngram -split-multiwords), each word is then split into its
+    components at that character (the first of the string, as SRILM takes it)."""
     nbest, fmt, first = NBestList(), 0, True
     for lineno, line in iter_lines(path, errors):
         if not line.strip(WORD_SEPARATORS):
@@ -166,6 +168,8 @@ def read_nbest(path: str, max_hyps: int = 0, errors: str = "strict", multi_char:
             words, *scores = parse_hypothesis(line, fmt)
         except ValueError as exc:
             raise InputError(path, lineno, f"bad n-best hypothesis: {exc}") from None
+        if tolower:
+            words = [lower_case(word) for word in words]
         if multi_char:
             words = [part for word in words for part in word.split(multi_char[0])]
         nbest.append(words, *scores)
@@ -397,11 +401,12 @@ def _g(value: float, digits: int) -> str:
 def rescore_stream(lines: Iterable[tuple[int, str]], scorer: Scorer, out: TextIO, *, lmw: float = 8.0,
                    wtw: float = 0.0, decipher_scorer: Scorer | None = None, decipher_lmw: float = 8.0,
                    decipher_wtw: float = 0.0, escape: str | None = None, unk_is_word: bool = False,
-                   sos: bool = True, eos: bool = True, path: str = "-", warn: Callable[[str], None] | None = None, batch: int = 1000) -> int:
+                   sos: bool = True, eos: bool = True, path: str = "-", warn: Callable[[str], None] | None = None,
+                   batch: int = 1000, tolower: bool = False) -> int:
     """LM::rescoreFile (ngram -rescore): a stream of hypotheses without a header, each fixed by the Decipher LM
     (or none), rescored and written as `acoustic lm words w1 ...` with 16 digits; lines starting with `escape`
-    are copied. A badly formatted line gets a warning naming it and is skipped, as SRILM skips it. Returns the
-    number of hypotheses read."""
+    are copied. A badly formatted line gets a warning naming it and is skipped, as SRILM skips it. `tolower`
+    (ngram -tolower) lower-cases the words. Returns the number of hypotheses read."""
     pending: list[str | NBestList] = []
     count = 0
 
@@ -432,7 +437,8 @@ def rescore_stream(lines: Iterable[tuple[int, str]], scorer: Scorer, out: TextIO
             continue
         count += 1
         try:
-            group.append(*parse_hypothesis(line))
+            words, *scores = parse_hypothesis(line)
+            group.append([lower_case(word) for word in words] if tolower else words, *scores)
         except ValueError:
             if warn is not None:
                 warn(f"{path}: line {lineno}: bad n-best hyp format")

@@ -22,7 +22,7 @@ import numpy as np
 from .._ext import _arpa
 from ..core.constants import LN10
 from ..core.errors import InputError
-from ..core.io import WORD_SEPARATORS, iter_lines, split_words
+from ..core.io import WORD_SEPARATORS, iter_lines, lower_case, split_words
 from ..core.progress import Progress, count_lines
 from ..core.scorer import NO_WORD, Scorer
 from ..core.vocab import BOS_ID, EOS_ID, PAUSE, UNK_ID, Vocabulary
@@ -91,7 +91,7 @@ def _numbered_items(path: str, vocab: Vocabulary, options: PplOptions) -> Iterat
             continue
         text = " ".join(tokens)
         if options.tolower:
-            tokens = [t.lower() for t in tokens]
+            tokens = [lower_case(t) for t in tokens]
         yield lineno, text, encode_sentence(vocab, tokens, options)
 
 
@@ -264,7 +264,7 @@ def _count_blocks(path: str, order: int, vocab: Vocabulary, options: PplOptions)
             raise InputError(path, lineno, f"bad count {fields[-1]!r}: a count is a finite number, 0 or more")
         if len(fields) - 1 > order:
             continue
-        words = [w.lower() for w in fields[:-1]] if options.tolower else fields[:-1]
+        words = [lower_case(w) for w in fields[:-1]] if options.tolower else fields[:-1]
         key = tuple(vocab.id(w) for w in words)
         counts[key] = counts.get(key, 0) + count
     if counts:
