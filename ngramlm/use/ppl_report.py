@@ -224,6 +224,8 @@ def ppl_file(scorer: Scorer, path: str, options: PplOptions = PplOptions(), out:
         for batch in batches(_numbered_items(path, scorer.vocab, options), BATCH_WORDS,
                              lambda item: 1 if item[2] is None else len(item[2])):
             scored_text = score_text(scorer, [ids for _, _, ids in batch if ids is not None])
+            if options.debug >= 2:
+                scored_text.whole = None  # SRILM adds up the probabilities it prints (LM::sentenceProb)
             if totals_only:
                 scored_text.add_to(report.total)
             else:

@@ -194,11 +194,14 @@ class ScoredText:
     matched as in ScoredSentence, sentence i being positions ends[i - 1]:ends[i]. Per-sentence figures are
     computed for all the sentences at once: `stats` gives ScoredSentence.stats of each, bit for bit.
     `histories` may be given as a function that makes them, called when they are first asked for (the reports of
-    -debug 0 and 1 never ask, and a scorer of whole sentences does not need them)."""
+    -debug 0 and 1 never ask, and a scorer of whole sentences does not need them). `whole`: each sentence's log
+    probability as the scorer sums it itself, used by `stats` where finite (SRILM's class n-gram reports it below
+    -debug 2; set it to None to sum the words' instead)."""
 
     def __init__(self, words: np.ndarray, histories: np.ndarray | Callable[[], np.ndarray], logprob: np.ndarray,
-                 matched: np.ndarray, counts: np.ndarray):
+                 matched: np.ndarray, counts: np.ndarray, whole: np.ndarray | None = None):
         self.words, self.logprob, self.matched = words, logprob, matched
+        self.whole = whole
         self._histories = histories
         self.counts = counts
         self.ends = np.cumsum(counts)
@@ -244,6 +247,8 @@ class ScoredText:
         kept = np.where(zero, -0.0, self.logprob.astype(np.float64))  # -0.0 adds nothing, whatever the sum's sign
         logprob = run_sums(kept, self.counts)
         logprob[zeros == self.counts] = 0.0  # nothing kept: 0, as ScoredSentence.stats
+        if self.whole is not None:
+            logprob = np.where(np.isfinite(self.whole), self.whole, logprob)
         last = self.words[np.maximum(self.ends - 1, 0)] if len(self.words) else np.zeros(n, np.uint32)
         full = (self.counts > 0) & (last == EOS_ID)  # ends in </s>: a sentence, </s> not a word
         return full, self.counts - full, oovs, zeros - oovs, logprob
@@ -302,6 +307,9 @@ def score_text(scorer: Scorer, sentences: list[list]) -> ScoredText:
     def histories() -> np.ndarray:
         return padded[at[:, None] + np.arange(-width, 0)]
 
+    if hasattr(scorer, "score_whole_sentences"):  # it also sums each sentence itself (SRILM's class n-gram)
+        logprob, matched, whole = scorer.score_whole_sentences(sequences, skipped)
+        return ScoredText(words, histories, logprob, matched, counts, whole)
     if hasattr(scorer, "score_in_sentences"):  # probabilities that depend on the whole sentence so far
         logprob, matched = scorer.score_in_sentences(sequences, skipped)
         return ScoredText(words, histories, logprob, matched, counts)
