@@ -6,6 +6,7 @@ for the same sentence; a sentence with unknown words gets `p( of | <unk> ...) = 
 unigram is -0.9890046 (a float difference of the prefix probabilities)."""
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -34,3 +35,37 @@ def test_word_probabilities_and_their_sums_at_debug_2(in_srilm_data):
     expected = (DATA / "tolower-general-classes-debug2.stdout").read_text()
     assert without_hit_labels(result.stdout) == without_hit_labels(expected)
     assert "ppl= 3.129134" in expected and "[ -0.9890047 ]" in expected  # the digits this test is about
+
+
+def test_probability_sums_at_debug_3_leave_out_the_classes(in_srilm_data):
+    # SRILM's wordProbSum skips the class names (ClassNgram::isNonWord): a class is read through its expansions'
+    # words, so counting it as a word too would sum to 1 + p(class | context) and warn
+    result = run(ngram, COMMAND + ["-debug", "3"], "ngram")
+    expected = (DATA / "tolower-general-classes-debug3.stdout").read_text()
+    assert without_hit_labels(result.stdout) == without_hit_labels(expected)
+    assert "warning" not in result.stderr
+
+
+def test_conditionals_sum_to_one_over_the_words(tmp_path):
+    """p(w | history) = p(history w) / p(history) sums to 1 over the words (the classes left out), after a
+    history ending between tokens, inside an expansion, or at an unknown word: a hand-made unigram model over
+    a, C and </s> whose probabilities sum to 1, and C's expansions sum to 1."""
+    from ngramlm.core.model import BackoffModel
+    from ngramlm.core.vocab import Vocabulary
+    from ngramlm.models.class_trellis import ClassTrellisScorer
+    from ngramlm.models.classes import read_class_expansions
+
+    model = BackoffModel.from_entries(Vocabulary(), {("<s>",): (-99.0, 0.0), ("a",): (math.log10(0.3), 0.0),
+                                                     ("C",): (math.log10(0.5), 0.0),
+                                                     ("</s>",): (math.log10(0.2), 0.0)})
+    classes = tmp_path / "classes.txt"
+    classes.write_text("C 0.4 a b\nC 0.5 b\nC 0.1 c a b\n")
+    scorer = ClassTrellisScorer(read_class_expansions(str(classes)), model)
+    v = scorer.vocab
+    words = ["a", "b", "c", "</s>"]
+    assert {v.words[i] for i in scorer.non_words} == {"C"}
+    for history in (["<s>"], ["<s>", "a"], ["<s>", "c"], ["<s>", "c", "a"], ["<s>", "a", "b", "a"],
+                    ["<s>", "<unk>", "a"]):
+        context = [v.id(h) for h in history]
+        total = sum(10.0 ** scorer.score(v.id(w), context)[0] for w in words)
+        assert total == pytest.approx(1.0, abs=1e-6), history

@@ -49,8 +49,8 @@ class ClassTrellisScorer(Scorer):
         tokens = model.vocab
         self.vocab = Vocabulary(tokens.words[3:], unk_word=tokens.unk_word)
         self._model_size = len(tokens)
-        # Expansions by their first word: (class token, the words after the first, p(expansion | class)).
-        # (class token, the words after the first, log10 p(expansion | class), the expansion's number)
+        # Expansions by their first word: (class token, the words after the first, log10 p(expansion | class),
+        # the expansion's number)
         self._starting: dict[int, list[tuple[int, tuple[int, ...], float, int]]] = defaultdict(list)
         for number, expansion in enumerate(expansions):
             words = [self.vocab.add(word) for word in expansion.words]
@@ -58,6 +58,9 @@ class ClassTrellisScorer(Scorer):
             if expansion.name in tokens and expansion.prob > 0:
                 self._starting[words[0]].append((tokens.id(expansion.name), tuple(words[1:]),
                                                  math.log10(expansion.prob), number))
+        # the classes are tokens of the model, not words of a text: SRILM's wordProbSum leaves them out
+        # (ClassNgram::isNonWord), as they are read through their expansions' words
+        self.non_words = np.array(sorted({tokens.id(e.name) for e in expansions if e.name in tokens}), np.intp)
         self.order = model.order
         self._scorer = BackoffScorer(model)
         self._logps: dict[tuple[int, tuple[int, ...]], float] = {}

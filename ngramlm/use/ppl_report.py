@@ -126,6 +126,7 @@ class _PplReport:
             self.events[BOS_ID] = False
             if not options.unk_is_word:
                 self.events[UNK_ID] = False
+            self.events[getattr(scorer, "non_words", np.zeros(0, np.intp))] = False  # a class model's classes
 
     def escaped(self, line: str) -> None:
         if self.sentences_seen and self.options.debug == 0:
