@@ -23,19 +23,13 @@ def _arpa_index(path: str, quiet: bool):
     """The ARPA file read into the query index (scored as its BackoffModel would be, without a second copy of
     its n-grams: ngramlm.use.scoring.IndexBackoffScorer); a model the index cannot hold (beyond its order limit,
     two n-grams sharing a 64-bit hash) is read as a BackoffModel instead."""
+    from ngramlm.formats.arpa import read_arpa
     from ngramlm.use.query import Model
 
     try:
         return Model(path, quiet=quiet)
     except ModelError:
         return read_arpa(path, Vocabulary(), quiet=quiet)
-
-
-def read_arpa(*args, **kwargs):
-    """ngramlm.formats.arpa.read_arpa, imported on first use: the query index reads the ARPA files it can hold."""
-    from ngramlm.formats.arpa import read_arpa as read
-
-    return read(*args, **kwargs)
 
 
 def _percent(value: float | None) -> str:
@@ -78,6 +72,8 @@ def eval_command(model, text, order, vocab_path, unk_word, no_sos, no_eos, tolow
     elif vocab_path or unk_word != UNK or model == "-":  # (standard input cannot be read a second time)
         vocab = (Vocabulary.read(vocab_path, unk_word=unk_word, closed=True) if vocab_path
                  else Vocabulary(unk_word=unk_word))
+        from ngramlm.formats.arpa import read_arpa  # (not for binary models: imported where used)
+
         lm = read_arpa(model, vocab, quiet=quiet)
     else:
         lm = _arpa_index(model, quiet)

@@ -7,7 +7,7 @@ Click reads `-use-server` as the short option `-u` and says "No such option '-u'
 `ngram: unknown option -foo`; both exit with status 1, as SRILM's own option parser does. Arguments that are no
 option's are ignored, as SRILM ignores them. While a SRILM command runs, lines that begin with "##" in the texts,
 counts, vocabularies, classes, N-best lists and ARPA models it reads are comments, as SRILM's File class skips
-them (core.io.srilm_comments).
+them (core.io.srilm_reading).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from ngramlm.core.io import srilm_comments
+from ngramlm.core.io import srilm_reading
 
 # The option names of SRILM 1.7.3's Option tables (lm/src/ngram.cc, ngram-count.cc, ngram-class.cc), without "-".
 _NGRAM = """version order debug skipoovs df tagged factored skip hiddens hidden-vocab hidden-not classes simple-classes
@@ -146,7 +146,7 @@ class SrilmCommand(click.Command):
         return super().parse_args(ctx, kept)
 
     def invoke(self, ctx: click.Context):
-        with srilm_comments():  # files are read as SRILM's File class reads them: "##" lines are comments
+        with srilm_reading():  # files are read as SRILM's File class reads them: "##" lines are comments
             return super().invoke(ctx)
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ngramlm.cli.main import cli
 from ngramlm.cli.ngram import main as ngram
 from ngramlm.cli.ngram_count import main as ngram_count
-from ngramlm.core.io import iter_lines, read_blocks, srilm_comments
+from ngramlm.core.io import iter_lines, read_blocks, srilm_reading
 
 DATA = Path(__file__).parent / "data" / "srilm"
 TEXT = b"the jury\n\x0b\n\x0c \t\r\n\x0bthe jury\n## said\njury the\x0c\n \x0b \nthe\n"
@@ -82,7 +82,7 @@ def test_lines_and_blocks_agree_across_block_ends(tmp_path):
     path = tmp_path / "t.txt"
     path.write_bytes(TEXT + b"\x0c")
     expected = {1: "the jury", 4: "\x0bthe jury", 6: "jury the\x0c", 8: "the"}
-    with srilm_comments():
+    with srilm_reading():
         lines = {n: line.rstrip("\n") for n, line in iter_lines(str(path)) if line.strip(" \t\r\n")}
         assert lines == expected
         for size in (1, 2, 5, 1 << 16):

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ngramlm.cli.main import cli
 from ngramlm.cli.ngram import main as ngram
 from ngramlm.cli.ngram_count import main as ngram_count
-from ngramlm.core.io import iter_lines, read_blocks, srilm_comments
+from ngramlm.core.io import iter_lines, read_blocks, srilm_reading
 from test_lmplz_options import assert_lmplz_model
 
 DATA = Path(__file__).parent / "data" / "srilm"
@@ -111,7 +111,7 @@ def test_blocks_and_lines_keep_line_numbers_across_block_ends(tmp_path):
     path = tmp_path / "t.txt"
     path.write_bytes(b"##a\nx y\n##\n\n# z\n##b c\nw\n##last")
     expected = {2: "x y", 4: "", 5: "# z", 7: "w"}
-    with srilm_comments():
+    with srilm_reading():
         lines = {n: line.rstrip("\n") for n, line in iter_lines(str(path))}
         for size in (1, 3, 7, 1 << 16):
             from_blocks = {}

@@ -12,7 +12,7 @@ import pytest
 from ngramlm.cli.main import cli
 from ngramlm.cli.ngram import main as ngram
 from ngramlm.cli.ngram_count import main as ngram_count
-from ngramlm.core.io import lower_case, srilm_comments
+from ngramlm.core.io import lower_case, srilm_reading
 
 from test_srilm_comments import DATA, run
 
@@ -23,7 +23,7 @@ def sorted_lines(text: str) -> list[str]:
 
 def test_lower_case_is_ascii_only_in_srilms_commands():
     assert lower_case("ÉCOLE Ωmega ПРИВЕТ Abc") == "école ωmega привет abc"
-    with srilm_comments():
+    with srilm_reading():
         assert lower_case("ÉCOLE Ωmega ПРИВЕТ Abc") == "École Ωmega ПРИВЕТ abc"
         assert lower_case("ABC") == "abc"
         assert lower_case("A\udcc9B") == "a\udcc9b"  # an undecodable byte (surrogateescape) stays as it was

@@ -6,7 +6,7 @@ half-written model behind. Outputs are checked before the work that fills them (
 Reading text, below every room that reads it (the vocabulary, the corpus reader, counting, count files): UTF-8
 lines one at a time with their numbers (iter_lines), or blocks of whole lines as bytes for the compiled readers
 (read_blocks, decode_block); decoding and I/O failures become InputError naming the file and line. Under
-srilm_comments() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class, and
+srilm_reading() (SRILM's commands), lines that begin with "##" are comments, as in SRILM's File class, and
 -tolower lowers ASCII letters only, as SRILM's Vocab does (lower_case; ngramlm's own commands lower every letter).
 Words within a line are split at ASCII space, tab, CR, LF and NUL only, as SRILM and lmplz split them
 (split_words).
@@ -226,12 +226,12 @@ def open_input(path: str):
 
 
 # SRILM's File class, which reads every file of its tools, skips lines whose first two bytes are "##" (comments;
-# they still count in line numbers). SRILM's commands turn this on for the whole run (srilm_comments); ngramlm's
+# they still count in line numbers). SRILM's commands turn this on for the whole run (srilm_reading); ngramlm's
 # own commands read such lines as text, as KenLM's lmplz does. A process-wide switch rather than a parameter: it
 # reaches every reader of a SRILM command (text, counts, vocabularies, classes, N-best lists, discounts), and the
 # reading thread of the counting, without threading a flag through each. The same switch makes -tolower lower
 # ASCII letters only, as SRILM does (lower_case).
-_COMMENTS = {"skipped": False}
+_SRILM_READING = {"on": False}
 # The lines File::getline skips: "##" comments, and lines of C white space only (isspace). Of the latter only those
 # with a \v or \f need skipping here, since \v and \f are parts of words elsewhere (split_words); the readers skip
 # lines blank by WORD_SEPARATORS themselves.
@@ -239,28 +239,29 @@ _SRILM_SKIPPED_LINES = re.compile(rb"^(?:##[^\n]*|[ \t\r\v\f]*[\v\f][ \t\r\v\f]*
 
 
 @contextlib.contextmanager
-def srilm_comments():
-    """Within the block, iter_lines and read_blocks treat lines that begin with "##" as SRILM does: as comments;
-    and lines of white space only (vertical tabs and form feeds too) as blank, which SRILM skips."""
-    before = _COMMENTS["skipped"]
-    _COMMENTS["skipped"] = True
+def srilm_reading():
+    """Within the block, files are read as SRILM's File class reads them: iter_lines and read_blocks treat lines
+    that begin with "##" as comments, and lines of white space only (vertical tabs and form feeds too) as blank,
+    which SRILM skips; and lower_case lowers A-Z only."""
+    before = _SRILM_READING["on"]
+    _SRILM_READING["on"] = True
     try:
         yield
     finally:
-        _COMMENTS["skipped"] = before
+        _SRILM_READING["on"] = before
 
 
-def srilm_comments_on() -> bool:
-    """Whether lines that begin with "##" are comments here (within srilm_comments()): for readers of their own."""
-    return _COMMENTS["skipped"]
+def reading_as_srilm() -> bool:
+    """Whether files are read as SRILM reads them here (within srilm_reading()): for readers of their own."""
+    return _SRILM_READING["on"]
 
 
 def lower_case(text: str) -> str:
-    """`text` lower-cased as the running command's -tolower / --tolower asks. Within srilm_comments() (SRILM's
+    """`text` lower-cased as the running command's -tolower / --tolower asks. Within srilm_reading() (SRILM's
     commands), ASCII A-Z only: SRILM's Vocab::mapToLower applies C's tolower() in the C locale to each byte, so
     every other byte of a UTF-8 word stays ("ÉCOLE" becomes "École"). In ngramlm's own commands, every capital
     Unicode knows (str.lower: "école")."""
-    if not _COMMENTS["skipped"] or text.isascii():  # str.lower of ASCII text lowers A-Z only
+    if not _SRILM_READING["on"] or text.isascii():  # str.lower of ASCII text lowers A-Z only
         return text.lower()
     # bytes.lower is ASCII-only; surrogatepass carries undecodable bytes (surrogateescape) through unchanged
     return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
@@ -305,11 +306,11 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
     """Yield (line number, line) of a text file, turning decoding and I/O failures into InputError.
 
     Lines are decoded one at a time (not in blocks) so that an invalid byte is reported at its own line. Under
-    srilm_comments(), lines that begin with "##", and lines of white space with a vertical tab or form feed, are
+    srilm_reading(), lines that begin with "##", and lines of white space with a vertical tab or form feed, are
     skipped (the numbers of the others stay the file's).
     """
     lineno = 0
-    comments = _COMMENTS["skipped"]
+    comments = _SRILM_READING["on"]
     raw = open_input(path)
     try:
         for lineno, data in enumerate(raw, 1):
@@ -334,8 +335,8 @@ def iter_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
 def read_blocks(path: str, block_bytes: int, progress=None) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines of a (possibly compressed) file, or of standard input for '-', with the number of the
     first line of each (only \n ends a line, as in SRILM and iter_lines). `progress`: a core.progress.FileProgress
-    told of each block read. Under srilm_comments(), lines that begin with "##" come as empty lines."""
-    comments = _COMMENTS["skipped"]
+    told of each block read. Under srilm_reading(), lines that begin with "##" come as empty lines."""
+    comments = _SRILM_READING["on"]
     raw = open_input(path)
     lineno, carry, handed = 1, b"", 0
     try:

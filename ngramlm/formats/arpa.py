@@ -38,7 +38,7 @@ import numpy as np
 from .._ext import _arpa
 from ..core.model import BackoffModel
 from ..core.errors import InputError
-from ..core.io import READ_ERRORS, atomic_write, open_binary, open_input, srilm_comments_on
+from ..core.io import READ_ERRORS, atomic_write, open_binary, open_input, reading_as_srilm
 from ..core.progress import FileProgress, Progress
 from ..core.vocab import ID_DTYPE, Vocabulary
 
@@ -63,7 +63,7 @@ class _LineStream:
     def __init__(self, raw: BinaryIO, path: str, progress: FileProgress):
         self.raw, self.path, self.progress = raw, path, progress
         self.size = _plain_size(raw)
-        self.comments = srilm_comments_on()
+        self.comments = reading_as_srilm()
         self.buf = b""
         self.pos = 0
         self.lineno = 0
@@ -90,7 +90,7 @@ class _LineStream:
 
     def readline(self) -> bytes | None:
         """The next line without its end-of-line characters, or None at the end of the stream (under SRILM's
-        comments, core.io.srilm_comments, lines that begin with "##" are passed over)."""
+        comments, core.io.srilm_reading, lines that begin with "##" are passed over)."""
         while True:
             line = self._next_line()
             if line is None or not (self.comments and line.startswith(b"##")):
@@ -275,21 +275,6 @@ def _plausible_rows(size: int | None, n: int, count: int) -> int:
     return min(count, max(INITIAL_ROWS, size // (2 * n + 2)) if size is not None else INITIAL_ROWS)
 
 
-def plausible_counts(path: str, counts: list[int]) -> list[int]:
-    """The header's `counts`, each capped where the file, if it is a plain one, is too small to hold that many
-    lines (_plausible_rows): what a reader may size its tables by up front, so that a header announcing more
-    n-grams than its file holds is reported at the end of the section, with its line, instead of exhausting
-    memory. Compressed files and standard input keep the header's counts."""
-    size = None
-    if path != "-":
-        raw = open_input(path)
-        try:
-            size = _plain_size(raw)
-        finally:
-            raw.close()
-    return list(counts) if size is None else [_plausible_rows(size, n, count) for n, count in enumerate(counts, 1)]
-
-
 def read_arpa(path: str, vocab: Vocabulary | None = None, errors: str = "strict", *,
               quiet: bool = True) -> BackoffModel:
     """Read an ARPA back-off model.
@@ -323,8 +308,10 @@ def read_arpa_sections(path: str, vocab: Vocabulary | None = None, errors: str =
 
 def iter_arpa_blocks(path: str, vocab: Vocabulary, errors: str = "strict", *, quiet: bool = True,
                      dtype=np.float64, block_rows: int | None = None):
-    """An ARPA file as it is read: yields the header's counts, then (n, n-grams, log10 probabilities, log10
-    back-off weights) for each section in turn, whole, or with `block_rows` a block of at most that many rows at
+    """An ARPA file as it is read: yields the header's counts (each capped where a plain file is too small to
+    hold that many lines, _plausible_rows: a reader may size its tables by them up front, and a header announcing
+    more n-grams than its file holds is then reported at the end of the section, with its line, instead of
+    exhausting memory), then (n, n-grams, log10 probabilities, log10 back-off weights) for each section in turn, whole, or with `block_rows` a block of at most that many rows at
     a time in arrays reused from block to block (the unigrams always whole: `vocab` holds every word once they
     are yielded), so that a reader (the query index's builder) need hold no more than a block of the file. The
     file is checked to its \\end\\ marker only when the generator is run to its end (and closed when it is
@@ -344,7 +331,7 @@ def _read_blocks(stream: _LineStream, vocab: Vocabulary, errors: str, dtype, blo
     """The header's counts, then (n, n-grams, log probabilities, log back-off weights) per block of each order,
     as the file lists them (a generator)."""
     counts, marker = _read_header(stream)
-    yield counts
+    yield counts if stream.size is None else [_plausible_rows(stream.size, n, c) for n, c in enumerate(counts, 1)]
     words = _WordIds(vocab, stream, errors)
     for n, count in enumerate(counts, 1):
         marker = marker if n == 1 and marker is not None else _next_marker(stream)

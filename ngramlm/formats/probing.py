@@ -169,12 +169,12 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
     grows with the file. What the tables cannot tell apart from a good file (an n-gram without its context, one
     listed twice) is reported by read_arpa's own checks, with the line (standard input, '-', which cannot be read
     again: without it). `quiet`: no progress bar (read_arpa's)."""
-    from .arpa import iter_arpa_blocks, plausible_counts, read_arpa
+    from .arpa import iter_arpa_blocks, read_arpa
 
     vocab = Vocabulary()
     blocks = iter_arpa_blocks(path, vocab, dtype=np.float32, quiet=quiet, block_rows=_BLOCK_ROWS)
     try:
-        counts = next(blocks)
+        counts = next(blocks)  # the header's (each section is checked against them as it is read)
         order = len(counts)
         _check_shape(order, probing_multiplier)
         _, grams, prob, bow = next(blocks)  # the unigrams, whole
@@ -182,8 +182,8 @@ def load_arpa(path: str, unknown_logprob: float = UNKNOWN_MISSING_LOGPROB,
         builder = None
         if order > 1:
             try:
-                builder = _query.IndexBuilder(unigrams[0], unigrams[1], plausible_counts(path, counts),
-                                              probing_multiplier, check_contexts=True)
+                builder = _query.IndexBuilder(unigrams[0], unigrams[1], counts, probing_multiplier,
+                                              check_contexts=True)
             except (MemoryError, ValueError):  # (numpy refuses an array beyond the address space: ValueError)
                 raise InputError(path, None, f"out of memory: the tables of the {sum(counts)} n-grams its header "
                                  f"announces, at {probing_multiplier:g} buckets each, do not fit") from None
